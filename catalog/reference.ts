@@ -1,0 +1,55 @@
+/** Image references: `registry/repository:tag@sha256:digest`, parsed and formatted the way Docker does. */
+
+export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+export interface ImageReference {
+  /** e.g. `docker.io`, `ghcr.io` */
+  readonly registry: string;
+  /** e.g. `grafana/loki`, `library/caddy` */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+export interface ImagePin {
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** Parses a reference as Docker normalises it (no registry → docker.io, no namespace → library/). */
+export function parseImageReference(reference: string): ImageReference {
+  let rest = reference.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split("/");
+  let registry = "docker.io";
+  const first = parts[0] ?? "";
+  if (parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost")) {
+    registry = first;
+    parts.shift();
+  }
+  if (registry === "index.docker.io" || registry === "registry-1.docker.io") {
+    registry = "docker.io";
+  }
+  let repository = parts.join("/");
+  if (registry === "docker.io" && parts.length === 1) {
+    repository = `library/${repository}`;
+  }
+  return { registry, repository, tag, digest };
+}
+
+/** The full pinned reference for a registry/repository and a pin. */
+export function formatImageReference(registry: string, repository: string, pin: ImagePin): string {
+  return `${registry}/${repository}:${pin.tag}@${pin.digest}`;
+}

@@ -1,0 +1,285 @@
+/**
+ * Stack configuration: one zod schema, one parse that reports every problem at once.
+ * Used by the Pulumi program (through pulumi-config.ts) and by the CLI (through stack-file.ts).
+ */
+import { z } from "zod";
+import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseTag, type ComponentId, type ImagePin } from "../catalog";
+
+export const PROJECT = "myoci";
+
+/** Secrets the platform needs; each must be set with `pulumi config set --secret myoci:<name>`. */
+export const SECRET_KEYS = [
+  "grafanaAdminPassword",
+  "postgresPassword",
+  "zitadelDbPassword",
+  "zitadelMasterkey",
+  "netbirdRelaySecret",
+  "turnSecret",
+  "telegramBotToken",
+  "ntfyPassword",
+] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+const SECRET_RULES: Partial<Record<SecretKey, { length?: number; minLength?: number; hint: string }>> = {
+  zitadelMasterkey: { length: 32, hint: "expected exactly 32 characters (Zitadel's masterkey)" },
+  grafanaAdminPassword: { minLength: 12, hint: "expected at least 12 characters" },
+  postgresPassword: { minLength: 16, hint: "expected at least 16 characters" },
+  zitadelDbPassword: { minLength: 16, hint: "expected at least 16 characters" },
+  netbirdRelaySecret: { minLength: 24, hint: "expected at least 24 characters" },
+  turnSecret: { minLength: 24, hint: "expected at least 24 characters" },
+};
+
+const numeric = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value), schema);
+
+const digest = z.string({ error: "expected a string sha256:<64 lower-case hex digits>" }).regex(DIGEST_PATTERN, {
+  error: "expected sha256: followed by 64 lower-case hex digits",
+});
+
+const pinSchema = z.strictObject(
+  {
+    tag: z.string({ error: "expected a version tag" }).min(1, { error: "expected a version tag" }),
+    digest,
+  },
+  { error: "expected { tag, digest }" },
+);
+
+const imagesSchema = z
+  .record(z.string(), z.unknown(), { error: "expected a map of component → { tag, digest }" })
+  .superRefine((images, ctx) => {
+    for (const [component, pin] of Object.entries(images)) {
+      if (!(COMPONENT_IDS as readonly string[]).includes(component)) {
+        ctx.addIssue({ code: "custom", path: [component], message: `expected a known component, not an unknown one (known: ${COMPONENT_IDS.join(", ")})` });
+        continue;
+      }
+      const parsed = pinSchema.safeParse(pin);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: "custom", path: [component, ...issue.path.map(String)], message: issue.message });
+        }
+        continue;
+      }
+      const tag = parseTag(parsed.data.tag, CATALOG[component as ComponentId].tagScheme);
+      if (!tag.ok) {
+        ctx.addIssue({ code: "custom", path: [component, "tag"], message: tag.reason });
+      }
+    }
+  });
+
+const hostSchema = z.string({ error: "expected a Docker host URL" }).refine((value) => /^unix:\/\/\/\S+$|^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d{1,5})?$|^tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}$/.test(value), {
+  error: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+});
+
+const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+  error: "expected a lower-case DNS name such as example.org",
+});
+
+const memory = z.strictObject({
+  memoryMb: numeric(z.number({ error: "expected a number of MiB" }).int({ error: "expected a whole number of MiB" }).min(16, { error: "expected at least 16 MiB" }).max(65536, { error: "expected at most 65536 MiB" })),
+});
+
+const rawSchema = z.strictObject(
+  {
+    dockerHost: hostSchema,
+    domain: hostname,
+    acmeEmail: z.email({ error: "expected an e-mail address for ACME registration" }),
+    logShipper: z.enum(["promtail", "alloy"], { error: 'expected "promtail" or "alloy"' }),
+    images: imagesSchema,
+    limits: z.record(z.string(), memory).optional().superRefine((limits, ctx) => {
+      for (const key of Object.keys(limits ?? {})) {
+        if (!(COMPONENT_IDS as readonly string[]).includes(key)) {
+          ctx.addIssue({ code: "custom", path: [key], message: `expected a known component (known: ${COMPONENT_IDS.join(", ")})` });
+        }
+      }
+    }),
+    postgresDataMajor: numeric(z.number().int().min(9, { error: "expected a PostgreSQL major version" }).max(99)).optional(),
+    postgresMigration: z
+      .strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) })
+      .optional(),
+    registryMirrors: z.record(z.string(), z.url({ error: "expected a URL such as http://127.0.0.1:5000" })).optional(),
+    promotion: z
+      .strictObject({
+        stagingStack: z.string().regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, { error: "expected organization/project/stack" }).optional(),
+        record: z.string().min(1).optional(),
+      })
+      .optional(),
+    notify: z
+      .strictObject({
+        ntfyUrl: z.url({ error: "expected the ntfy server URL" }),
+        topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, { error: "expected an ntfy topic (letters, digits, - and _)" }),
+        ntfyUser: z.string().min(1).optional(),
+      })
+      .optional(),
+    telegramChatId: z.string().regex(/^-?\d{3,20}$/, { error: "expected a numeric Telegram chat id" }).optional(),
+    backups: z
+      .strictObject({
+        dir: z.string().regex(/^\/\S*$/, { error: "expected an absolute path on the Docker host" }),
+        keep: numeric(z.number().int().min(1, { error: "expected to keep at least 1 backup" }).max(100)),
+      })
+      .optional(),
+    ...Object.fromEntries(SECRET_KEYS.map((key) => [key, z.unknown().optional()])),
+  },
+  { error: "expected a map of myoci: config keys" },
+);
+
+/** A config value that was given; `value` is absent where it cannot be read (an encrypted `secure:` value). */
+export interface SecretValue {
+  readonly value?: string;
+}
+
+export interface StackConfig {
+  readonly stack: string;
+  readonly file: string;
+  readonly dockerHost: string;
+  readonly domain: string;
+  readonly acmeEmail: string;
+  readonly logShipper: "promtail" | "alloy";
+  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+  readonly memoryMb: Readonly<Record<ComponentId, number>>;
+  readonly postgres: { readonly dataMajor?: number; readonly migration?: { readonly from: number; readonly to: number } };
+  readonly registryMirrors: Readonly<Record<string, string>>;
+  readonly promotion: { readonly stagingStack?: string; readonly record: string };
+  readonly notify?: { readonly ntfyUrl: string; readonly topic: string; readonly ntfyUser?: string };
+  readonly telegramChatId?: string;
+  readonly backups: { readonly dir: string; readonly keep: number };
+  readonly secrets: Readonly<Record<SecretKey, SecretValue>>;
+}
+
+export interface ConfigIssue {
+  readonly file: string;
+  /** e.g. `myoci:images.loki.digest` */
+  readonly key: string;
+  /** JSON of the offending value, or `(missing)`. Never a secret's value. */
+  readonly value: string;
+  readonly expected: string;
+}
+
+export type ConfigResult = { ok: true; config: StackConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** Components a stack runs, given its log shipper. */
+export function requiredComponents(logShipper: "promtail" | "alloy"): ComponentId[] {
+  return COMPONENT_IDS.filter((id) => id !== (logShipper === "alloy" ? "promtail" : "alloy"));
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+
+export interface RawStackConfig {
+  /** Config values keyed without the `myoci:` prefix. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Keys (without prefix) whose values are Pulumi secrets. */
+  readonly secretKeys: ReadonlySet<string>;
+  /** Keys given with another namespace than `myoci:` (rejected). */
+  readonly foreignKeys?: readonly string[];
+}
+
+/**
+ * Validates a stack's raw config and reports every problem at once: file, key path, value, expectation.
+ * Secret values never appear in an issue.
+ */
+export function parseStackConfig(raw: RawStackConfig, stack: string, file: string): ConfigResult {
+  const issues: ConfigIssue[] = [];
+  const add = (key: string, value: string, expected: string) => issues.push({ file, key: `${PROJECT}:${key}`, value, expected });
+  for (const key of raw.foreignKeys ?? []) {
+    issues.push({ file, key, value: "(set)", expected: `expected only ${PROJECT}: keys, which belong to this project` });
+  }
+  const parsed = rawSchema.safeParse(raw.values);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map(String);
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          add([...path, key].join("."), describe(valueAt(raw.values, [...issue.path, key])), "expected a known config key (see Pulumi.yaml)");
+        }
+        continue;
+      }
+      const isSecretPath = (SECRET_KEYS as readonly string[]).includes(path[0] ?? "");
+      add(path.join(".") || "(root)", isSecretPath ? "[secret]" : describe(valueAt(raw.values, issue.path)), issue.message);
+    }
+  }
+  for (const key of SECRET_KEYS) {
+    const value = raw.values[key];
+    const rule = SECRET_RULES[key];
+    if (value === undefined) {
+      add(key, "(missing)", `expected a secret: pulumi config set --secret ${PROJECT}:${key} --stack ${stack}`);
+    } else if (!raw.secretKeys.has(key)) {
+      add(key, "(plain text)", `expected a Pulumi secret, never plain text: pulumi config set --secret ${PROJECT}:${key} --stack ${stack}`);
+    } else if (typeof value === "string" && rule) {
+      const badLength = (rule.length !== undefined && value.length !== rule.length) || (rule.minLength !== undefined && value.length < rule.minLength);
+      if (badLength) {
+        add(key, "[secret]", rule.hint);
+      }
+    }
+  }
+  for (const key of raw.secretKeys) {
+    if (!(SECRET_KEYS as readonly string[]).includes(key) && key in raw.values) {
+      add(key, "[secret]", "expected a plain value: only the platform's credentials are secrets");
+    }
+  }
+  if (!parsed.success || issues.length > 0) {
+    return { ok: false, issues };
+  }
+  const data = parsed.data;
+  const images = data.images as Partial<Record<ComponentId, ImagePin>>;
+  for (const component of requiredComponents(data.logShipper)) {
+    if (!images[component]) {
+      add(`images.${component}`, "(missing)", `expected a { tag, digest } pin for ${CATALOG[component].title}`);
+    }
+  }
+  const unused = data.logShipper === "alloy" ? "promtail" : "alloy";
+  if (images[unused]) {
+    add(`images.${unused}`, describe(images[unused]), `expected no ${unused} pin while logShipper is "${data.logShipper}"`);
+  }
+  const migration = data.postgresMigration;
+  if (migration && migration.from === migration.to) {
+    add("postgresMigration", describe(migration), "expected two different major versions (from ≠ to)");
+  }
+  if (issues.length > 0) {
+    return { ok: false, issues };
+  }
+  const memoryMb = Object.fromEntries(COMPONENT_IDS.map((id) => [id, data.limits?.[id]?.memoryMb ?? CATALOG[id].memoryMb])) as Record<ComponentId, number>;
+  const secrets = Object.fromEntries(
+    SECRET_KEYS.map((key) => {
+      const value = raw.values[key];
+      return [key, typeof value === "string" ? { value } : {}];
+    }),
+  ) as Record<SecretKey, SecretValue>;
+  return {
+    ok: true,
+    config: {
+      stack,
+      file,
+      dockerHost: data.dockerHost,
+      domain: data.domain,
+      acmeEmail: data.acmeEmail,
+      logShipper: data.logShipper,
+      images,
+      memoryMb,
+      postgres: { dataMajor: data.postgresDataMajor, migration },
+      registryMirrors: data.registryMirrors ?? {},
+      promotion: { stagingStack: data.promotion?.stagingStack, record: data.promotion?.record ?? "promotions.yaml" },
+      notify: data.notify,
+      telegramChatId: data.telegramChatId,
+      backups: { dir: data.backups?.dir ?? "/var/backups/myoci", keep: data.backups?.keep ?? 5 },
+      secrets,
+    },
+  };
+}
+
+/** One message listing every issue, for a thrown error or a CLI's stderr. */
+export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
+  const lines = issues.map((i) => `  - ${i.file}: ${i.key} = ${i.value}: ${i.expected}`);
+  return `Invalid stack config (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(formatConfigIssues(issues));
+    this.name = "ConfigError";
+  }
+}
