@@ -1,0 +1,110 @@
+/**
+ * The promotion record (`promotions.yaml`): which digests each stack has run and verified healthy.
+ * Written by `myoci rollout` / `myoci promote`; read by the policy pack's promotion gate, offline.
+ * The first entry is the adoption baseline: what production already ran when myOCI was adopted,
+ * marked `adopted` — never a claim that staging verified it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { isSeq, parseDocument } from "yaml";
+import { z } from "zod";
+import { COMPONENT_IDS, DIGEST_PATTERN, type ComponentId, type ImagePin } from "../catalog";
+import { writeFileAtomic } from "./atomic-write";
+import { ConfigError } from "./schema";
+
+export type PromotionKind = "adopted" | "verified";
+
+export interface PromotionEntry {
+  readonly kind: PromotionKind;
+  readonly stack: string;
+  /** ISO 8601 time of the record. */
+  readonly recordedAt: string;
+  readonly note?: string;
+  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+}
+
+export interface PromotionRecord {
+  readonly entries: readonly PromotionEntry[];
+}
+
+const pin = z.strictObject({ tag: z.string().min(1), digest: z.string().regex(DIGEST_PATTERN, { error: "expected sha256: followed by 64 lower-case hex digits" }) });
+const entrySchema = z.strictObject({
+  kind: z.enum(["adopted", "verified"], { error: 'expected "adopted" or "verified"' }),
+  stack: z.string().min(1),
+  recordedAt: z.iso.datetime({ error: "expected an ISO 8601 UTC time such as 2026-11-25T00:00:00Z" }),
+  note: z.string().optional(),
+  images: z.partialRecord(z.enum(COMPONENT_IDS, { error: "expected a known component" }), pin),
+});
+const recordSchema = z.strictObject({ entries: z.array(entrySchema) });
+
+export const DEFAULT_RECORD_FILE = "promotions.yaml";
+
+/** Reads and validates the record; a missing file is an empty record. */
+export function readPromotionRecord(file: string): PromotionRecord {
+  if (!existsSync(file)) {
+    return { entries: [] };
+  }
+  const name = path.basename(file);
+  const document = parseDocument(readFileSync(file, "utf8"));
+  if (document.errors.length > 0) {
+    throw new ConfigError(document.errors.map((e) => ({ file: name, key: `(line ${e.linePos?.[0].line ?? "?"})`, value: "(invalid YAML)", expected: e.message.split("\n")[0] ?? "valid YAML" })));
+  }
+  const parsed = recordSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ file: name, key: issue.path.map(String).join(".") || "(root)", value: "(see file)", expected: issue.message })),
+    );
+  }
+  return parsed.data as PromotionRecord;
+}
+
+export type GateStatus = { status: "verified"; entry: PromotionEntry } | { status: "adopted"; entry: PromotionEntry } | { status: "unverified" };
+
+/**
+ * Whether `digest` of `component` may run on `targetStack`: verified by `verifiedOn` (staging), or part of
+ * the target's own adoption baseline.
+ */
+export function gateStatus(record: PromotionRecord, component: ComponentId, digest: string, verifiedOn: string, targetStack: string): GateStatus {
+  const verified = record.entries.find((e) => e.kind === "verified" && e.stack === verifiedOn && e.images[component]?.digest === digest);
+  if (verified) {
+    return { status: "verified", entry: verified };
+  }
+  const adopted = record.entries.find((e) => e.kind === "adopted" && e.stack === targetStack && e.images[component]?.digest === digest);
+  return adopted ? { status: "adopted", entry: adopted } : { status: "unverified" };
+}
+
+/** The pins `stack` has verified most recently, per component (for `myoci promote`). */
+export function latestVerified(record: PromotionRecord, stack: string): Partial<Record<ComponentId, ImagePin & { recordedAt: string }>> {
+  const latest: Partial<Record<ComponentId, ImagePin & { recordedAt: string }>> = {};
+  for (const entry of record.entries) {
+    if (entry.kind !== "verified" || entry.stack !== stack) {
+      continue;
+    }
+    for (const [component, image] of Object.entries(entry.images) as [ComponentId, ImagePin][]) {
+      const current = latest[component];
+      if (!current || current.recordedAt <= entry.recordedAt) {
+        latest[component] = { ...image, recordedAt: entry.recordedAt };
+      }
+    }
+  }
+  return latest;
+}
+
+/** Appends an entry, keeping the file's comments; atomic. */
+export function appendPromotionEntry(file: string, entry: PromotionEntry): void {
+  const parsed = entrySchema.safeParse(entry);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ file: path.basename(file), key: `entries[new].${i.path.join(".")}`, value: "(see entry)", expected: i.message })));
+  }
+  readPromotionRecord(file); // refuse to append to an invalid record
+  const document = existsSync(file) ? parseDocument(readFileSync(file, "utf8")) : parseDocument("entries: []\n");
+  const entries = document.get("entries");
+  const node = document.createNode(JSON.parse(JSON.stringify(entry)) as unknown);
+  if (isSeq(entries)) {
+    entries.flow = false;
+    entries.items.push(node);
+  } else {
+    document.set("entries", document.createNode([entry]));
+  }
+  writeFileAtomic(file, document.toString({ lineWidth: 0 }));
+}
