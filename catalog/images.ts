@@ -247,15 +247,13 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     tagScheme: { vPrefix: false, parts: 3, suffixes: ["", "alpine"] },
     health: {
       test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:2019/config/"],
-      probe: { port: 2019, path: "/config/" },
       startPeriodSeconds: 20,
-      source: "caddyserver.com admin API docs (GET /config/ on localhost:2019)",
+      source: "caddyserver.com admin API docs (GET /config/ on the container's localhost:2019, never published)",
     },
     ports: [
       { container: 80, protocol: "tcp", host: 80, edge: true, purpose: "HTTP (ACME, redirects)" },
       { container: 443, protocol: "tcp", host: 443, edge: true, purpose: "HTTPS" },
       { container: 443, protocol: "udp", host: 443, edge: true, purpose: "HTTP/3" },
-      { container: 2019, protocol: "tcp", host: 2019, purpose: "admin API" },
     ],
     dataPaths: ["/data", "/config"],
     memoryMb: 256,
@@ -354,7 +352,7 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     },
     ports: [
       { container: 3478, protocol: "udp", host: 3478, edge: true, purpose: "STUN/TURN" },
-      { container: 5349, protocol: "tcp", host: 5349, edge: true, purpose: "TURN over TLS" },
+      { container: 3478, protocol: "tcp", host: 3478, edge: true, purpose: "TURN over TCP" },
     ],
     dataPaths: [],
     memoryMb: 128,

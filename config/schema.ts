@@ -92,7 +92,7 @@ const rawSchema = z.strictObject(
         }
       }
     }),
-    postgresDataMajor: numeric(z.number().int().min(9, { error: "expected a PostgreSQL major version" }).max(99)).optional(),
+    postgresDataMajor: numeric(z.number({ error: "expected the PostgreSQL major version whose data the volume holds, e.g. 16" }).int().min(9, { error: "expected a PostgreSQL major version" }).max(99)),
     postgresMigration: z
       .strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) })
       .optional(),
@@ -136,7 +136,7 @@ export interface StackConfig {
   readonly logShipper: "promtail" | "alloy";
   readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
   readonly memoryMb: Readonly<Record<ComponentId, number>>;
-  readonly postgres: { readonly dataMajor?: number; readonly migration?: { readonly from: number; readonly to: number } };
+  readonly postgres: { readonly dataMajor: number; readonly migration?: { readonly from: number; readonly to: number } };
   readonly registryMirrors: Readonly<Record<string, string>>;
   readonly promotion: { readonly stagingStack?: string; readonly record: string };
   readonly notify?: { readonly ntfyUrl: string; readonly topic: string; readonly ntfyUser?: string };
@@ -238,6 +238,8 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
   const migration = data.postgresMigration;
   if (migration && migration.from === migration.to) {
     add("postgresMigration", describe(migration), "expected two different major versions (from ≠ to)");
+  } else if (migration && migration.from !== data.postgresDataMajor) {
+    add("postgresMigration.from", describe(migration.from), `expected the major the data volume holds (postgresDataMajor = ${data.postgresDataMajor})`);
   }
   if (issues.length > 0) {
     return { ok: false, issues };

@@ -1,0 +1,151 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CATALOG } from "../../catalog";
+import { attach, pinOf, type PlatformContext } from "../context";
+import { ServiceContainer, type EdgeRoute, type ServiceOutputs } from "../service-container";
+import { renderManagementJson, renderTurnserverConf } from "./management-json";
+
+/** coturn's relay ports: a small published range instead of host networking. */
+export const TURN_RELAY_PORTS = { from: 49160, to: 49200 } as const;
+
+export interface NetBirdArgs {
+  readonly context: PlatformContext;
+  readonly authDomain: string;
+  /** One secret shared by management.json and the relay. */
+  readonly relaySecret: pulumi.Input<string>;
+  readonly turnSecret: pulumi.Input<string>;
+}
+
+/** NetBird: management, signal, relay, dashboard and coturn, one version for the three servers. */
+export class NetBird extends pulumi.ComponentResource implements ServiceOutputs {
+  public readonly management: ServiceContainer;
+  public readonly signal: ServiceContainer;
+  public readonly relay: ServiceContainer;
+  public readonly dashboard: ServiceContainer;
+  public readonly coturn: ServiceContainer;
+  public readonly containers: readonly ServiceContainer[];
+  public readonly routes: readonly EdgeRoute[];
+  public readonly hostname: string;
+
+  constructor(name: string, args: NetBirdArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("myoci:vpn:NetBird", name, {}, opts);
+    const { context } = args;
+    const domain = `netbird.${context.domain}`;
+    this.hostname = domain;
+    const turnPort = 3478;
+    const managementJson = pulumi
+      .all([args.relaySecret, args.turnSecret])
+      .apply(([relaySecret, turnSecret]) => renderManagementJson({ domain, authDomain: args.authDomain, relaySecret, turnSecret, turnPort }));
+
+    this.management = new ServiceContainer(
+      `${name}-management`,
+      {
+        component: "netbirdManagement",
+        pin: pinOf(context, "netbirdManagement"),
+        stack: context.stack,
+        service: "netbird-management",
+        networks: attach(context, "netbird-management", true),
+        memoryMb: context.memoryMb.netbirdManagement,
+        files: [{ path: "/etc/netbird/management.json", content: managementJson, secret: true }],
+        command: [
+          "--port",
+          "80",
+          "--log-file",
+          "console",
+          "--log-level",
+          "info",
+          "--disable-anonymous-metrics=true",
+          "--single-account-mode-domain=netbird.selfhosted",
+          "--dns-domain=netbird.selfhosted",
+          "--idp-sign-key-refresh-enabled",
+        ],
+      },
+      { parent: this },
+    );
+    this.signal = new ServiceContainer(
+      `${name}-signal`,
+      {
+        component: "netbirdSignal",
+        pin: pinOf(context, "netbirdSignal"),
+        stack: context.stack,
+        service: "netbird-signal",
+        networks: attach(context, "netbird-signal", true),
+        memoryMb: context.memoryMb.netbirdSignal,
+      },
+      { parent: this },
+    );
+    this.relay = new ServiceContainer(
+      `${name}-relay`,
+      {
+        component: "netbirdRelay",
+        pin: pinOf(context, "netbirdRelay"),
+        stack: context.stack,
+        service: "netbird-relay",
+        networks: attach(context, "netbird-relay", true),
+        memoryMb: context.memoryMb.netbirdRelay,
+        env: { NB_LOG_LEVEL: "info", NB_LISTEN_ADDRESS: ":80", NB_EXPOSED_ADDRESS: `rels://${domain}:443/relay` },
+        // The relay reads its secret only from the environment; allowlisted in the policy pack with this reason.
+        secretEnv: { NB_AUTH_SECRET: args.relaySecret },
+      },
+      { parent: this },
+    );
+    this.dashboard = new ServiceContainer(
+      `${name}-dashboard`,
+      {
+        component: "netbirdDashboard",
+        pin: pinOf(context, "netbirdDashboard"),
+        stack: context.stack,
+        service: "netbird-dashboard",
+        networks: attach(context, "netbird-dashboard", true),
+        memoryMb: context.memoryMb.netbirdDashboard,
+        env: {
+          NETBIRD_MGMT_API_ENDPOINT: `https://${domain}`,
+          NETBIRD_MGMT_GRPC_API_ENDPOINT: `https://${domain}`,
+          AUTH_AUDIENCE: "netbird",
+          AUTH_CLIENT_ID: "netbird",
+          AUTH_AUTHORITY: `https://${args.authDomain}`,
+          USE_AUTH0: "false",
+          AUTH_SUPPORTED_SCOPES: "openid profile email offline_access",
+          AUTH_REDIRECT_URI: "/nb-auth",
+          AUTH_SILENT_REDIRECT_URI: "/nb-silent-auth",
+          LETSENCRYPT_DOMAIN: "none",
+        },
+      },
+      { parent: this },
+    );
+    const turnserverConf = pulumi.output(args.turnSecret).apply((secret) => renderTurnserverConf(domain, secret, TURN_RELAY_PORTS));
+    this.coturn = new ServiceContainer(
+      `${name}-coturn`,
+      {
+        component: "coturn",
+        pin: pinOf(context, "coturn"),
+        stack: context.stack,
+        service: "coturn",
+        networks: [{ network: context.networks.edge, aliases: ["coturn"] }],
+        memoryMb: context.memoryMb.coturn,
+        ports: [
+          ...CATALOG.coturn.ports,
+          ...Array.from({ length: TURN_RELAY_PORTS.to - TURN_RELAY_PORTS.from + 1 }, (_, i) => ({
+            container: TURN_RELAY_PORTS.from + i,
+            host: TURN_RELAY_PORTS.from + i,
+            protocol: "udp" as const,
+            edge: true,
+          })),
+        ],
+        files: [{ path: "/etc/coturn/turnserver.conf", content: turnserverConf, secret: true }],
+        command: ["-c", "/etc/coturn/turnserver.conf"],
+      },
+      { parent: this },
+    );
+    this.containers = [this.management, this.signal, this.relay, this.dashboard, this.coturn];
+    this.routes = [
+      { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
+      { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
+      { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
+      { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
+      { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
+      { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
+      { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
+    ];
+    this.registerOutputs({ hostname: domain });
+  }
+}

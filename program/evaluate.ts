@@ -1,0 +1,166 @@
+/**
+ * Evaluates the Pulumi program for a stack with the SDK alone (no CLI, no engine, no Docker, no network):
+ * Pulumi's own mocks answer every resource registration, and a stack transformation records each
+ * resource's inputs and options. Used by the offline policy run, `npm run plan` and the tests.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
+import { SECRET_KEYS, PROJECT } from "../config/schema";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** Inputs as the provider receives them (outputs resolved; secrets unwrapped). */
+  readonly inputs: Record<string, unknown>;
+  /** State the mock returned (inputs plus computed ids). */
+  readonly state: Record<string, unknown>;
+  readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
+  readonly custom: boolean;
+}
+
+export interface EvaluationResult {
+  readonly resources: RecordedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface EvaluateOptions {
+  readonly stack: string;
+  /** Folder holding Pulumi.<stack>.yaml. @default the repository root */
+  readonly projectDir?: string;
+  /** Config values (without `myoci:`) that replace the file's, for generated variants. */
+  readonly configOverrides?: Record<string, unknown>;
+  /** Config given directly instead of a stack file (keys without `myoci:`); secrets listed in secretKeys. */
+  readonly rawConfig?: { values: Record<string, unknown>; secretKeys: string[] };
+  /** Outputs of StackReferences by stack name, e.g. staging's `images`. */
+  readonly stackReferences?: Record<string, Record<string, unknown>>;
+}
+
+export const PROJECT_DIR = path.join(__dirname, "..");
+
+const encode = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
+/** Builds the engine's flat config map: structured values as JSON, secrets (placeholders where encrypted). */
+function configMap(options: EvaluateOptions): { config: Record<string, string>; secretKeys: string[] } {
+  const raw = options.rawConfig ?? (() => {
+    const file = readRawStackFile(stackFilePath(options.projectDir ?? PROJECT_DIR, options.stack));
+    return { values: { ...file.values }, secretKeys: [...file.secretKeys] };
+  })();
+  const values: Record<string, unknown> = { ...raw.values, ...options.configOverrides };
+  const secretKeys = new Set(raw.secretKeys);
+  for (const key of SECRET_KEYS) {
+    if (values[key] === undefined || (secretKeys.has(key) && typeof values[key] !== "string")) {
+      values[key] = PLACEHOLDER_SECRET(key);
+      secretKeys.add(key);
+    }
+  }
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) {
+      config[`${PROJECT}:${key}`] = encode(value);
+    }
+  }
+  return { config, secretKeys: [...secretKeys].map((k) => `${PROJECT}:${k}`) };
+}
+
+/** Computed state a few resource types need so that outputs resolve under mocks. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "docker:index/remoteImage:RemoteImage":
+      return { ...inputs, imageId: `sha256-of:${String(inputs["name"])}`, repoDigest: String(inputs["name"]) };
+    case "docker:index/image:Image":
+      return { ...inputs, repoDigest: "", baseImageName: String(inputs["imageName"]) };
+    case "docker:index/network:Network":
+    case "docker:index/volume:Volume":
+      return { ...inputs, name: inputs["name"] ?? name };
+    default:
+      return inputs;
+  }
+}
+
+/**
+ * Runs the program once. Not re-entrant: evaluations in one process run one after another.
+ */
+export async function evaluateProgram(options: EvaluateOptions): Promise<EvaluationResult> {
+  const { config, secretKeys } = configMap(options);
+  const states = new Map<string, Record<string, unknown>>();
+  const resources: RecordedResource[] = [];
+  const stateKey = (type: string, name: string) => `${type}::${name}`;
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (args.type === "pulumi:pulumi:StackReference") {
+          const stackName = String(args.inputs["name"] ?? args.name);
+          return { id: stackName, state: { name: stackName, outputs: options.stackReferences?.[stackName] ?? {}, secretOutputNames: [] } };
+        }
+        const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
+        states.set(stateKey(args.type, args.name), state);
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs as Record<string, unknown>;
+      },
+    },
+    PROJECT,
+    options.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config, secretKeys);
+
+  const recorded: { type: string; name: string; props: pulumi.Inputs; opts: pulumi.ResourceOptions; resource: pulumi.Resource }[] = [];
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      recorded.push({ type: args.type, name: args.name, props: args.props, opts: args.opts, resource: args.resource });
+      return undefined;
+    });
+    // Import lazily so the program reads the config set above; evaluate it afresh every time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createPlatform } = require("../platform") as typeof import("../platform");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadPulumiConfig } = require("../config/pulumi-config") as typeof import("../config/pulumi-config");
+    const platform = createPlatform(loadPulumiConfig());
+    return { images: platform.images, hostnames: platform.hostnames };
+  });
+  await pulumi.runtime.disconnect?.();
+
+  for (const r of recorded) {
+    const inputs = (await resolve(r.props)) as Record<string, unknown>;
+    const parent = r.opts.parent ? await resolve(r.opts.parent.urn) : undefined;
+    const dependsOn = Array.isArray(r.opts.dependsOn) ? await Promise.all(r.opts.dependsOn.map((d) => resolve((d as pulumi.Resource).urn))) : [];
+    const urn = String(await resolve(r.resource.urn));
+    resources.push({
+      type: r.type,
+      name: r.name,
+      urn,
+      inputs,
+      state: states.get(stateKey(r.type, r.name)) ?? inputs,
+      opts: {
+        protect: r.opts.protect,
+        retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,
+        parent: parent === undefined ? undefined : String(parent),
+        dependsOn: dependsOn.map(String),
+      },
+      custom: r.resource instanceof pulumi.CustomResource,
+    });
+  }
+  return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown> };
+}
+
+/** Deeply resolves Inputs/Outputs to plain values (secrets unwrapped: the records never leave the process). */
+async function resolve(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return resolve(await new Promise((done) => (value as pulumi.Output<unknown>).apply((v) => done(v))));
+  }
+  if (value instanceof Promise) {
+    return resolve(await value);
+  }
+  if (Array.isArray(value)) {
+    return Promise.all(value.map(resolve));
+  }
+  if (value !== null && typeof value === "object" && !(value instanceof pulumi.Resource)) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const));
+    return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+  }
+  return value;
+}
