@@ -92,10 +92,10 @@ export interface ServiceContainerArgs {
   readonly waitTimeoutSeconds?: number;
 }
 
-/** Docker volume name of a data path: `myoci-<stack>-<service>-<last path segment>`. */
+/** Docker volume name of a data path: `myoci-<stack>-<service>-<path as slug>`, unique per path. */
 export function volumeNameFor(stack: string, service: string, containerPath: string, suffix = ""): string {
-  const segment = containerPath.split("/").filter(Boolean).slice(-1)[0] ?? "data";
-  return `myoci-${stack}-${service}-${segment}${suffix}`;
+  const slug = containerPath.split("/").filter(Boolean).join("-") || "data";
+  return `myoci-${stack}-${service}-${slug}${suffix}`;
 }
 
 export class ServiceContainer extends pulumi.ComponentResource {

@@ -41,7 +41,7 @@ const pinSchema = z.strictObject(
     tag: z.string({ error: "expected a version tag" }).min(1, { error: "expected a version tag" }),
     digest,
   },
-  { error: "expected { tag, digest }" },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? `expected only tag and digest, not ${issue.keys.join(", ")}` : "expected { tag, digest }") },
 );
 
 const imagesSchema = z
@@ -57,11 +57,11 @@ const imagesSchema = z
         for (const issue of parsed.error.issues) {
           ctx.addIssue({ code: "custom", path: [component, ...issue.path.map(String)], message: issue.message });
         }
-        continue;
       }
-      const tag = parseTag(parsed.data.tag, CATALOG[component as ComponentId].tagScheme);
-      if (!tag.ok) {
-        ctx.addIssue({ code: "custom", path: [component, "tag"], message: tag.reason });
+      const tag = (pin as { tag?: unknown } | null)?.tag;
+      const parsedTag = typeof tag === "string" && tag !== "" ? parseTag(tag, CATALOG[component as ComponentId].tagScheme) : undefined;
+      if (parsedTag && !parsedTag.ok) {
+        ctx.addIssue({ code: "custom", path: [component, "tag"], message: parsedTag.reason });
       }
     }
   });

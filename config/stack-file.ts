@@ -17,7 +17,7 @@ export function readRawStackFile(file: string): RawStackConfig {
   } catch (error) {
     throw new ConfigError([{ file: name, key: "(file)", value: "(unreadable)", expected: `a readable stack file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
   }
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((e) => ({ file: name, key: `(line ${e.linePos?.[0].line ?? "?"})`, value: "(invalid YAML)", expected: e.message.split("\n")[0] ?? "valid YAML" })),

@@ -18,6 +18,8 @@ export interface RecordedResource {
   readonly state: Record<string, unknown>;
   readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
   readonly custom: boolean;
+  /** Input paths (e.g. `uploads.0.content`) whose values were Pulumi secrets. */
+  readonly secretPaths: string[];
 }
 
 export interface EvaluationResult {
@@ -125,7 +127,8 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
   await pulumi.runtime.disconnect?.();
 
   for (const r of recorded) {
-    const inputs = (await resolve(r.props)) as Record<string, unknown>;
+    const secretPaths: string[] = [];
+    const inputs = (await resolve(r.props, "", secretPaths)) as Record<string, unknown>;
     const parent = r.opts.parent ? await resolve(r.opts.parent.urn) : undefined;
     const dependsOn = Array.isArray(r.opts.dependsOn) ? await Promise.all(r.opts.dependsOn.map((d) => resolve((d as pulumi.Resource).urn))) : [];
     const urn = String(await resolve(r.resource.urn));
@@ -142,24 +145,30 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         dependsOn: dependsOn.map(String),
       },
       custom: r.resource instanceof pulumi.CustomResource,
+      secretPaths,
     });
   }
   return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown> };
 }
 
-/** Deeply resolves Inputs/Outputs to plain values (secrets unwrapped: the records never leave the process). */
-async function resolve(value: unknown): Promise<unknown> {
+/** Deeply resolves Inputs/Outputs to plain values, noting where secrets were (the records never leave the process). */
+async function resolve(value: unknown, at = "", secretPaths: string[] = []): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    return resolve(await new Promise((done) => (value as pulumi.Output<unknown>).apply((v) => done(v))));
+    const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean> };
+    if ((await output.isSecret) && !secretPaths.includes(at)) {
+      secretPaths.push(at);
+    }
+    return resolve(await new Promise((done) => output.apply((v) => done(v))), at, secretPaths);
   }
   if (value instanceof Promise) {
-    return resolve(await value);
+    return resolve(await value, at, secretPaths);
   }
+  const join = (key: string | number) => (at === "" ? String(key) : `${at}.${key}`);
   if (Array.isArray(value)) {
-    return Promise.all(value.map(resolve));
+    return Promise.all(value.map((v, i) => resolve(v, join(i), secretPaths)));
   }
   if (value !== null && typeof value === "object" && !(value instanceof pulumi.Resource)) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const));
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v, join(k), secretPaths)] as const));
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
   return value;

@@ -1,0 +1,210 @@
+import { expect } from "chai";
+import { readRawStackFile } from "../../config/stack-file";
+import { renderCaddyfile } from "../../components/edge/caddyfile";
+import { evaluateProgram, PROJECT_DIR, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
+import * as path from "node:path";
+
+const CONTAINER = "docker:index/container:Container";
+const VOLUME = "docker:index/volume:Volume";
+const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+const PINNED = /^[a-z0-9.-]+\/[a-z0-9._/-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$/;
+
+const byName = (result: EvaluationResult, name: string): RecordedResource => {
+  const found = result.resources.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource ${name}`);
+  return found;
+};
+const labels = (r: RecordedResource) => Object.fromEntries((r.inputs["labels"] as { label: string; value: string }[]).map((l) => [l.label, l.value]));
+const pinsOf = (stack: string) => readRawStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)).values["images"] as Record<string, { tag: string; digest: string }>;
+
+describe("the platform under Pulumi mocks", function () {
+  this.timeout(60000);
+  const stacks: Record<string, EvaluationResult> = {};
+
+  before(async () => {
+    stacks["prod"] = await evaluateProgram({ stack: "prod" });
+    stacks["staging"] = await evaluateProgram({ stack: "staging" });
+  });
+
+  it("renders all ten service components in both stacks", () => {
+    const services = (result: EvaluationResult) => result.resources.filter((r) => r.type.startsWith("myoci:") && r.type !== "myoci:base:ServiceContainer").map((r) => r.type).sort();
+    const common = ["myoci:edge:Caddy", "myoci:identity:Postgres", "myoci:identity:Zitadel", "myoci:monitoring:Grafana", "myoci:monitoring:Loki", "myoci:monitoring:Netdata", "myoci:monitoring:Ntfy", "myoci:monitoring:TelegramForwarder", "myoci:vpn:NetBird"];
+    expect(services(stacks["prod"]!)).to.deep.equal([...common, "myoci:monitoring:Promtail"].sort());
+    expect(services(stacks["staging"]!)).to.deep.equal([...common, "myoci:monitoring:Alloy"].sort());
+    for (const result of Object.values(stacks)) {
+      expect(result.resources.filter((r) => r.type === CONTAINER)).to.have.length(14);
+      expect(result.resources.filter((r) => r.type === REMOTE_IMAGE)).to.have.length(13);
+    }
+  });
+
+  it("pins every image by tag and digest from the stack file; nothing floats", () => {
+    for (const [stack, result] of Object.entries(stacks)) {
+      const pins = pinsOf(stack);
+      const names = result.resources.filter((r) => r.type === REMOTE_IMAGE).map((r) => String(r.inputs["name"]));
+      for (const name of names) {
+        expect(name).to.match(PINNED);
+        expect(name).not.to.match(/:latest[@]/);
+        const digest = name.split("@")[1];
+        expect(Object.values(pins).map((p) => p.digest)).to.include(digest);
+      }
+      const forwarder = result.resources.find((r) => r.type === "docker:index/image:Image")!;
+      expect((forwarder.inputs["build"] as { args: Record<string, string> }).args["BASE_IMAGE"]).to.equal(`docker.io/library/python:3.12-alpine@${pins["forwarderBase"]!.digest}`);
+      for (const container of result.resources.filter((r) => r.type === CONTAINER)) {
+        expect(labels(container)["myoci.digest"]).to.match(/^sha256:[0-9a-f]{64}$/);
+      }
+    }
+  });
+
+  it("declares Grafana with the exact pinned image, healthcheck, wait, limits, loopback port, protected volume and secret file", () => {
+    const prod = stacks["prod"]!;
+    const reference = "docker.io/grafana/grafana:12.0.2@sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa";
+    expect(byName(prod, "grafana-server-image").inputs).to.deep.equal({ name: reference, keepLocally: true });
+    const container = byName(prod, "grafana-server-container");
+    const { inputs } = container;
+    expect(inputs["name"]).to.equal("myoci-prod-grafana");
+    expect(inputs["image"]).to.equal(`sha256-of:${reference}`);
+    expect(inputs["healthcheck"]).to.deep.equal({ tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/api/health"], interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s", startInterval: "2s" });
+    expect([inputs["wait"], inputs["waitTimeout"], inputs["restart"], inputs["memory"], inputs["privileged"], inputs["user"]]).to.deep.equal([true, 180, "unless-stopped", 512, false, "472"]);
+    expect([inputs["logDriver"], inputs["logOpts"]]).to.deep.equal(["json-file", { "max-size": "10m", "max-file": "3" }]);
+    expect(inputs["ports"]).to.deep.equal([{ internal: 3000, external: 3000, protocol: "tcp", ip: "127.0.0.1" }]);
+    expect(inputs["volumes"]).to.deep.equal([{ volumeName: "myoci-prod-grafana-var-lib-grafana", containerPath: "/var/lib/grafana", readOnly: false }]);
+    expect(inputs["networksAdvanced"]).to.deep.equal([
+      { name: "myoci-prod-internal", aliases: ["grafana"] },
+      { name: "myoci-prod-edge", aliases: ["grafana"] },
+    ]);
+    expect(labels(container)).to.deep.equal({
+      "myoci.component": "grafana",
+      "myoci.stack": "prod",
+      "myoci.managed-by": "myoci",
+      "myoci.version": "12.0.2",
+      "myoci.digest": "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa",
+    });
+    expect(inputs["envs"]).to.deep.equal([
+      "GF_SERVER_ROOT_URL=https://grafana.example.org",
+      "GF_SECURITY_ADMIN_USER=admin",
+      "GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana_admin_password",
+      "GF_USERS_ALLOW_SIGN_UP=false",
+      "GF_ANALYTICS_REPORTING_ENABLED=false",
+    ]);
+    const uploads = inputs["uploads"] as { file: string; content: string }[];
+    expect(uploads.map((u) => u.file)).to.deep.equal(["/run/secrets/grafana_admin_password", "/etc/grafana/provisioning/datasources/myoci-loki.yaml"]);
+    expect(uploads[1]!.content).to.include("url: http://loki:3100");
+    expect(container.secretPaths).to.deep.equal(["uploads.0.content"]);
+    const volume = byName(prod, "grafana-server-var-lib-grafana");
+    expect(volume.opts.protect).to.equal(true);
+    expect(volume.opts.retainOnDelete).to.equal(true);
+    expect(labels(volume)["myoci.data"]).to.equal("true");
+  });
+
+  it("protects every data volume and names it per stack", () => {
+    for (const [stack, result] of Object.entries(stacks)) {
+      const volumes = result.resources.filter((r) => r.type === VOLUME);
+      expect(volumes.map((v) => v.inputs["name"]).sort()).to.deep.equal(
+        [
+          "caddy-config",
+          "caddy-data",
+          "grafana-var-lib-grafana",
+          "loki-loki",
+          "netbird-management-var-lib-netbird",
+          "netdata-etc-netdata",
+          "netdata-var-cache-netdata",
+          "netdata-var-lib-netdata",
+          "ntfy-var-cache-ntfy",
+          "ntfy-var-lib-ntfy",
+          "postgres-var-lib-postgresql-data-pg16",
+          stack === "prod" ? "promtail-var-lib-promtail" : "alloy-var-lib-alloy-data",
+        ]
+          .map((suffix) => `myoci-${stack}-${suffix}`)
+          .sort(),
+      );
+      for (const volume of volumes) {
+        expect([volume.name, volume.opts.protect, volume.opts.retainOnDelete]).to.deep.equal([volume.name, true, true]);
+      }
+    }
+  });
+
+  it("publishes only Caddy and coturn on all addresses; everything else on 127.0.0.1", () => {
+    const publicPorts = stacks["prod"]!.resources
+      .filter((r) => r.type === CONTAINER)
+      .flatMap((r) => ((r.inputs["ports"] as { ip: string; internal: number; protocol: string }[] | undefined) ?? []).filter((p) => p.ip !== "127.0.0.1").map((p) => `${String(r.inputs["name"])}:${p.internal}/${p.protocol}`));
+    expect(publicPorts.filter((p) => p.startsWith("myoci-prod-caddy"))).to.deep.equal(["myoci-prod-caddy:80/tcp", "myoci-prod-caddy:443/tcp", "myoci-prod-caddy:443/udp"]);
+    expect(publicPorts.filter((p) => p.startsWith("myoci-prod-coturn"))).to.have.length(2 + 41);
+    expect(publicPorts.filter((p) => !p.startsWith("myoci-prod-caddy") && !p.startsWith("myoci-prod-coturn"))).to.deep.equal([]);
+    const postgres = byName(stacks["prod"]!, "postgres-server-container");
+    expect(postgres.inputs["ports"]).to.deep.equal([{ internal: 5432, external: 5432, protocol: "tcp", ip: "127.0.0.1" }]);
+  });
+
+  it("gives Netdata its host views read-only, SYS_PTRACE with a reason, and the host PID namespace", () => {
+    const netdata = byName(stacks["prod"]!, "netdata-agent-container");
+    expect(netdata.inputs["capabilities"]).to.deep.equal({ adds: ["SYS_PTRACE"], drops: [] });
+    expect(labels(netdata)["myoci.capabilities.reason"]).to.equal("apps.plugin reads per-process metrics of the host (Netdata Docker install docs)");
+    expect(netdata.inputs["pidMode"]).to.equal("host");
+    const hostMounts = (netdata.inputs["volumes"] as { hostPath?: string; readOnly: boolean }[]).filter((v) => v.hostPath);
+    expect(hostMounts.map((v) => `${v.hostPath}:${v.readOnly}`)).to.deep.equal(["/proc:true", "/sys:true", "/etc/os-release:true", "/etc/passwd:true", "/etc/group:true", "/var/run/docker.sock:true"]);
+  });
+
+  it("keeps every credential a secret and out of the stack outputs", () => {
+    const prod = stacks["prod"]!;
+    const secretFiles = prod.resources.filter((r) => r.type === CONTAINER).flatMap((r) => r.secretPaths.map((p) => `${String(r.inputs["name"])}:${p}`));
+    expect(secretFiles.sort()).to.deep.equal(
+      [
+        "myoci-prod-coturn:uploads.0.content",
+        "myoci-prod-grafana:uploads.0.content",
+        "myoci-prod-netbird-management:uploads.0.content",
+        "myoci-prod-netbird-relay:envs.3",
+        "myoci-prod-postgres:uploads.0.content",
+        "myoci-prod-telegram-forwarder:uploads.0.content",
+        "myoci-prod-telegram-forwarder:uploads.1.content",
+        "myoci-prod-zitadel:uploads.0.content",
+        "myoci-prod-zitadel:uploads.1.content",
+      ].sort(),
+    );
+    expect(JSON.stringify(prod.outputs)).not.to.include("offline-placeholder");
+    expect(Object.keys(prod.outputs["images"] as object)).to.have.length(14);
+  });
+
+  it("generates the Caddyfile from the routes the services declare (gRPC to Zitadel as h2c)", () => {
+    const caddy = byName(stacks["prod"]!, "caddy-proxy-container");
+    const caddyfile = (caddy.inputs["uploads"] as { file: string; content: string }[])[0]!;
+    expect(caddyfile.file).to.equal("/etc/caddy/Caddyfile");
+    expect(caddyfile.content).to.include("auth.example.org {\n\treverse_proxy h2c://zitadel:8080\n}");
+    expect(caddyfile.content).to.include("\treverse_proxy /management.ManagementService/* h2c://netbird-management:80\n");
+    expect(
+      renderCaddyfile(
+        [
+          { host: "b.example.org", upstream: "b:80", transport: "http" },
+          { host: "a.example.org", upstream: "a:80", transport: "http" },
+          { host: "a.example.org", path: "/api/*", upstream: "api:80", transport: "h2c" },
+        ],
+        "ops@example.org",
+      ),
+    ).to.equal("{\n\temail ops@example.org\n}\n\na.example.org {\n\treverse_proxy /api/* h2c://api:80\n\treverse_proxy a:80\n}\n\nb.example.org {\n\treverse_proxy b:80\n}\n");
+  });
+
+  it("labels a declared Postgres migration, mounts a fresh volume for the new major and keeps the old one protected", async () => {
+    const result = await evaluateProgram({
+      stack: "staging",
+      configOverrides: {
+        postgresMigration: { from: 16, to: 17 },
+        images: { ...pinsOf("staging"), postgres: { tag: "17.6-alpine", digest: "sha256:ef257d85f76e48da1c64832459b59fcaba1a4dac97bf5d7450c77753542eee94" } },
+      },
+    });
+    const postgres = byName(result, "postgres-server-container");
+    expect(labels(postgres)["myoci.postgres.data-major"]).to.equal("16");
+    expect(labels(postgres)["myoci.postgres.migration"]).to.equal("16->17");
+    expect(postgres.inputs["volumes"]).to.deep.equal([{ volumeName: "myoci-staging-postgres-var-lib-postgresql-data-pg17", containerPath: "/var/lib/postgresql/data", readOnly: false }]);
+    const previous = byName(result, "postgres-previous-data");
+    expect([previous.inputs["name"], previous.opts.protect]).to.deep.equal(["myoci-staging-postgres-var-lib-postgresql-data-pg16", true]);
+  });
+
+  it("fails before declaring any resource when the config is invalid, listing every problem", async () => {
+    let error: unknown;
+    try {
+      await evaluateProgram({ stack: "staging", configOverrides: { dockerHost: "ftp://x", images: { ...pinsOf("staging"), loki: { tag: "latest", digest: "sha256:abc" } } } });
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).to.include("Invalid stack config (3 problems)");
+    expect(String(error)).to.include("Pulumi.staging.yaml: myoci:images.loki.digest");
+  });
+});
