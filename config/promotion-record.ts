@@ -55,7 +55,7 @@ export function readPromotionRecord(file: string): PromotionRecord {
       parsed.error.issues.map((issue) => ({ file: name, key: issue.path.map(String).join(".") || "(root)", value: "(see file)", expected: issue.message })),
     );
   }
-  return parsed.data as PromotionRecord;
+  return parsed.data;
 }
 
 export type GateStatus = { status: "verified"; entry: PromotionEntry } | { status: "adopted"; entry: PromotionEntry } | { status: "unverified" };

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
-import { ConfigError, parseStackConfig, PROJECT, SECRET_KEYS, type ConfigIssue, type RawStackConfig, type StackConfig } from "./schema";
+import { ConfigError, parseStackConfig, PROJECT, SECRET_KEYS, type RawStackConfig, type StackConfig } from "./schema";
 
 export function stackFilePath(projectDir: string, stack: string): string {
   return path.join(projectDir, `Pulumi.${stack}.yaml`);

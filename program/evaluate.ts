@@ -93,7 +93,8 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
     {
       newResource(args) {
         if (args.type === "pulumi:pulumi:StackReference") {
-          const stackName = String(args.inputs["name"] ?? args.name);
+          const inputs = args.inputs as Record<string, unknown>;
+          const stackName = typeof inputs["name"] === "string" ? inputs["name"] : args.name;
           return { id: stackName, state: { name: stackName, outputs: options.stackReferences?.[stackName] ?? {}, secretOutputNames: [] } };
         }
         const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
@@ -111,7 +112,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
   pulumi.runtime.setAllConfig(config, secretKeys);
 
   const recorded: { type: string; name: string; props: pulumi.Inputs; opts: pulumi.ResourceOptions; resource: pulumi.Resource }[] = [];
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+  const outputs = await pulumi.runtime.runInPulumiStack(() => {
     pulumi.runtime.registerStackTransformation((args) => {
       recorded.push({ type: args.type, name: args.name, props: args.props, opts: args.opts, resource: args.resource });
       return undefined;
@@ -122,14 +123,14 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { loadPulumiConfig } = require("../config/pulumi-config") as typeof import("../config/pulumi-config");
     const platform = createPlatform(loadPulumiConfig());
-    return { images: platform.images, hostnames: platform.hostnames };
+    return Promise.resolve({ images: platform.images, hostnames: platform.hostnames });
   });
   await pulumi.runtime.disconnect?.();
 
   for (const r of recorded) {
     const secretPaths: string[] = [];
     const inputs = (await resolve(r.props, "", secretPaths)) as Record<string, unknown>;
-    const parent = r.opts.parent ? await resolve(r.opts.parent.urn) : undefined;
+    const parent = r.opts.parent ? ((await resolve(r.opts.parent.urn)) as string) : undefined;
     const dependsOn = Array.isArray(r.opts.dependsOn) ? await Promise.all(r.opts.dependsOn.map((d) => resolve((d as pulumi.Resource).urn))) : [];
     const urn = String(await resolve(r.resource.urn));
     resources.push({
@@ -141,7 +142,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
       opts: {
         protect: r.opts.protect,
         retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,
-        parent: parent === undefined ? undefined : String(parent),
+        parent,
         dependsOn: dependsOn.map(String),
       },
       custom: r.resource instanceof pulumi.CustomResource,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { attach, pinOf, type PlatformContext } from "../context";
+import { pinOf, type PlatformContext } from "../context";
 import { ServiceContainer, type EdgeRoute, type ServiceOutputs } from "../service-container";
 import { renderCaddyfile } from "./caddyfile";
 

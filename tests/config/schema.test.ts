@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { formatConfigIssues, parseStackConfig, SECRET_KEYS, type ConfigIssue, type RawStackConfig } from "../../config/schema";
+import { formatConfigIssues, parseStackConfig, SECRET_KEYS, type ConfigIssue } from "../../config/schema";
 import { loadStackFile, readRawStackFile, PLACEHOLDER_SECRET } from "../../config/stack-file";
 import { PROJECT_DIR } from "../../program/evaluate";
 
@@ -17,7 +17,7 @@ function validRaw(): { values: Record<string, unknown>; secretKeys: Set<string> 
 function issuesFor(change: (raw: { values: Record<string, unknown>; secretKeys: Set<string> }) => void): ConfigIssue[] {
   const raw = validRaw();
   change(raw);
-  const result = parseStackConfig(raw as RawStackConfig, "staging", "Pulumi.staging.yaml");
+  const result = parseStackConfig(raw, "staging", "Pulumi.staging.yaml");
   return result.ok ? [] : result.issues;
 }
 
