@@ -1,0 +1,88 @@
+/**
+ * `myoci check [--stack s] [--json] [--registry-mirror HOST=URL …] [--include-prerelease]`
+ * Declared pins vs what the registries offer now. Without --stack: every Pulumi.<stack>.yaml in the current directory.
+ * Exit 0 up to date, 1 updates available (a re-pointed tag counts), 2 any error (the rest is still reported).
+ */
+import { readdirSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { loadStackFile, stackFilePath } from "../../config/stack-file";
+import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
+import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type StackCheck } from "../lib/check/run";
+import * as path from "node:path";
+
+const HELP = `usage: myoci check [--stack <name>] [--json] [--registry-mirror HOST=URL ...] [--include-prerelease]
+
+  --stack <name>            check Pulumi.<name>.yaml only (default: every Pulumi.<stack>.yaml here)
+  --json                    print the JSON report (schema: docs/readme/check.md)
+  --registry-mirror H=URL   send registry H's requests to URL (repeatable; wins over myoci:registryMirrors)
+  --include-prerelease      also offer pre-release tags (rc, alpha, beta, …)
+
+exit 0: up to date · 1: updates available (digest-only changes included) · 2: an error (the rest is still reported)
+`;
+
+/** Stacks with a Pulumi.<stack>.yaml in dir, sorted. */
+export function stacksIn(dir: string): string[] {
+  return readdirSync(dir)
+    .map((name) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { stack?: string; json?: boolean; "registry-mirror"?: string[]; "include-prerelease"?: boolean; help?: boolean };
+  let flagMirrors: Record<string, string>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        json: { type: "boolean" },
+        "registry-mirror": { type: "string", multiple: true },
+        "include-prerelease": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+    flagMirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
+  } catch (error) {
+    process.stderr.write(`myoci check: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const dir = process.cwd();
+  const stacks = values.stack !== undefined ? [values.stack] : stacksIn(dir);
+  if (stacks.length === 0) {
+    process.stderr.write(`myoci check: no Pulumi.<stack>.yaml in ${dir}\n`);
+    return 2;
+  }
+  const cache = new RegistryAnswerCache();
+  const clients = new Map<string, RegistryClient>();
+  // Stacks are checked concurrently; answers for the same image are shared through the cache.
+  const results: StackCheck[] = await Promise.all(
+    stacks.map(async (stack): Promise<StackCheck> => {
+      const file = path.basename(stackFilePath(dir, stack));
+      let config;
+      try {
+        config = loadStackFile(dir, stack, { placeholderSecrets: true });
+      } catch (error) {
+        return failedStack(stack, file, (error as Error).message);
+      }
+      const mirrors = { ...config.registryMirrors, ...flagMirrors };
+      // One client per mirror set: tokens, limits and connections are shared between stacks that agree.
+      const key = JSON.stringify(Object.entries(mirrors).sort());
+      let client = clients.get(key);
+      if (!client) {
+        client = new RegistryClient({ mirrors });
+        clients.set(key, client);
+      }
+      return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"] });
+    }),
+  );
+  const report = buildReport(results);
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return report.exitCode;
+}

@@ -1,0 +1,200 @@
+/**
+ * Pure classification of one component for `myoci check`: declared pin + the registry's tags and the declared
+ * tag's current digest → up-to-date | digest | patch | minor | major (or error), with the newest candidate per class.
+ */
+import {
+  advisoriesFor,
+  CATALOG,
+  checkCompatibility,
+  classifyChange,
+  COMPATIBILITY_RULES,
+  compareTags,
+  fixedVersionFor,
+  parseTag,
+  plainVersion,
+  type CatalogEntry,
+  type ComponentId,
+  type ImagePin,
+  type ParsedTag,
+  type RuleViolation,
+  type VersionSet,
+} from "../../../catalog";
+
+export type CheckStatus = "up-to-date" | "digest" | "patch" | "minor" | "major" | "error";
+export type UpdateClass = "patch" | "minor" | "major";
+
+export interface Candidate {
+  readonly tag: string;
+  /** Plain version (no v, no suffix). */
+  readonly version: string;
+  readonly prerelease?: string;
+  readonly changelog: string;
+  /** Compatibility rules this candidate would break when substituted into the stack's pin set. */
+  readonly breaks: readonly RuleViolation[];
+}
+
+export interface AdvisoryFlag {
+  readonly id: string;
+  readonly severity: string;
+  readonly summary: string;
+  readonly fixedIn?: string;
+  readonly url: string;
+}
+
+export interface ComponentCheck {
+  readonly component: ComponentId;
+  readonly title: string;
+  readonly image: string; // registry/repository
+  readonly declared: ImagePin;
+  readonly status: CheckStatus;
+  /** Digest the declared tag points to now (absent when not checked). */
+  readonly currentDigest?: string;
+  /** The declared tag now points to another digest (also true when a newer version exists). */
+  readonly digestChanged: boolean;
+  readonly newest: { readonly patch?: Candidate; readonly minor?: Candidate; readonly major?: Candidate };
+  readonly endOfLife?: { readonly date: string; readonly reached: boolean; readonly successor?: ComponentId; readonly note: string };
+  readonly advisories: readonly AdvisoryFlag[];
+  readonly changelog: string;
+  readonly error?: string;
+}
+
+export interface ClassifyInput {
+  readonly component: ComponentId;
+  readonly declared: ImagePin;
+  /** Every tag the registry lists for the repository. */
+  readonly tags: readonly string[];
+  /** Digest the declared tag resolves to now. */
+  readonly currentDigest: string;
+  /** The stack's pinned versions (for compatibility of candidates). */
+  readonly versions: VersionSet;
+  readonly includePrerelease?: boolean;
+  /** For end-of-life "reached" (default: now). */
+  readonly now?: Date;
+}
+
+/** Fills the catalog's changelog template: `{tag}` = tag as published, `{version}` = numbers only. */
+export function changelogUrl(entry: CatalogEntry, tag: ParsedTag): string {
+  return entry.changelog.replaceAll("{tag}", tag.raw).replaceAll("{version}", tag.numbers.join("."));
+}
+
+const PRERELEASE_TAG = /^(v?\d+(?:\.\d+)*)-((?:rc|alpha|beta|pre|preview)[.-]?\d*)(?:-([A-Za-z][\w.]*))?$/i;
+
+interface ParsedCandidate {
+  readonly tag: ParsedTag;
+  readonly prerelease?: string;
+}
+
+/** Parses a listed tag as a candidate: releases always, `X.Y.Z-rc.N[-suffix]` only when pre-releases are wanted. */
+function parseCandidate(raw: string, entry: CatalogEntry, includePrerelease: boolean): ParsedCandidate | undefined {
+  const parsed = parseTag(raw, entry.tagScheme);
+  if (parsed.ok) {
+    return { tag: parsed.tag };
+  }
+  if (!includePrerelease) {
+    return undefined;
+  }
+  const match = PRERELEASE_TAG.exec(raw);
+  if (!match) {
+    return undefined;
+  }
+  const base = parseTag(match[1] + (match[3] !== undefined ? `-${match[3]}` : ""), entry.tagScheme);
+  return base.ok ? { tag: { ...base.tag, raw }, prerelease: match[2] } : undefined;
+}
+
+/** Release order with pre-releases just below their release (3.1.0-rc.2 < 3.1.0). */
+function compareCandidates(a: ParsedCandidate, b: ParsedCandidate): number {
+  const byVersion = compareTags(a.tag, b.tag);
+  if (byVersion !== 0) {
+    return byVersion;
+  }
+  if (a.prerelease === undefined || b.prerelease === undefined) {
+    return a.prerelease === b.prerelease ? 0 : a.prerelease === undefined ? 1 : -1;
+  }
+  return Math.sign(a.prerelease.localeCompare(b.prerelease, "en", { numeric: true, sensitivity: "base" }));
+}
+
+/** Violations of rules involving `component` once `tag` replaces its pin. */
+function breaksFor(component: ComponentId, tag: ParsedTag, versions: VersionSet): RuleViolation[] {
+  const involved = new Set(COMPATIBILITY_RULES.filter((rule) => rule.components.includes(component)).map((rule) => rule.id));
+  return checkCompatibility({ ...versions, [component]: tag }).filter((violation) => involved.has(violation.rule));
+}
+
+/** A component that could not be checked: never reported as up to date. */
+export function errorCheck(component: ComponentId, declared: ImagePin, message: string): ComponentCheck {
+  const entry = CATALOG[component];
+  return {
+    component,
+    title: entry.title,
+    image: `${entry.registry}/${entry.repository}`,
+    declared,
+    status: "error",
+    digestChanged: false,
+    newest: {},
+    advisories: [],
+    changelog: entry.changelog.replaceAll("{tag}", declared.tag).replaceAll("{version}", declared.tag.replace(/^v/, "").split("-")[0] ?? ""),
+    error: message,
+  };
+}
+
+export function classifyComponent(input: ClassifyInput): ComponentCheck {
+  const entry = CATALOG[input.component];
+  const declaredParse = parseTag(input.declared.tag, entry.tagScheme);
+  if (!declaredParse.ok) {
+    return errorCheck(input.component, input.declared, `declared tag: ${declaredParse.reason}`);
+  }
+  const declared: ParsedCandidate = { tag: declaredParse.tag };
+  const best: Partial<Record<UpdateClass, ParsedCandidate>> = {};
+  for (const raw of new Set(input.tags)) {
+    const candidate = parseCandidate(raw, entry, input.includePrerelease ?? false);
+    // Same suffix only (`-alpine` moves to `-alpine`); the scheme already fixes the number of components.
+    if (!candidate || candidate.tag.suffix !== declared.tag.suffix || compareCandidates(candidate, declared) <= 0) {
+      continue;
+    }
+    const change = classifyChange(declared.tag, candidate.tag);
+    // "none" here is a pre-release of a later build of the same numbers; "security" rebuilds count as patches.
+    const kind: UpdateClass | undefined = change === "major" || change === "minor" || change === "patch" ? change : change === "security" ? "patch" : undefined;
+    if (kind === undefined) {
+      continue;
+    }
+    const current = best[kind];
+    if (!current || compareCandidates(candidate, current) > 0) {
+      best[kind] = candidate;
+    }
+  }
+  const toCandidate = (c: ParsedCandidate | undefined): Candidate | undefined =>
+    c && {
+      tag: c.tag.raw,
+      version: plainVersion(c.tag),
+      ...(c.prerelease !== undefined ? { prerelease: c.prerelease } : {}),
+      changelog: changelogUrl(entry, c.tag),
+      breaks: breaksFor(input.component, c.tag, input.versions),
+    };
+  const digestChanged = input.currentDigest !== input.declared.digest;
+  const status: CheckStatus = best.major ? "major" : best.minor ? "minor" : best.patch ? "patch" : digestChanged ? "digest" : "up-to-date";
+  const now = input.now ?? new Date();
+  return {
+    component: input.component,
+    title: entry.title,
+    image: `${entry.registry}/${entry.repository}`,
+    declared: input.declared,
+    status,
+    currentDigest: input.currentDigest,
+    digestChanged,
+    newest: { patch: toCandidate(best.patch), minor: toCandidate(best.minor), major: toCandidate(best.major) },
+    ...(entry.endOfLife
+      ? {
+          endOfLife: {
+            date: entry.endOfLife.date,
+            reached: Date.parse(entry.endOfLife.date) <= now.getTime(),
+            ...(entry.endOfLife.successor ? { successor: entry.endOfLife.successor } : {}),
+            note: entry.endOfLife.note,
+          },
+        }
+      : {}),
+    advisories: advisoriesFor(input.component, declared.tag).map((a) => {
+      const fixedIn = fixedVersionFor(a, declared.tag);
+      return { id: a.id, severity: a.severity, summary: a.summary, url: a.url, ...(fixedIn !== undefined ? { fixedIn } : {}) };
+    }),
+    changelog: changelogUrl(entry, declared.tag),
+  };
+}
