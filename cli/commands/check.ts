@@ -7,13 +7,15 @@ import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
+import { formatOutcome, notifyCheckResults } from "../lib/notify";
 import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type StackCheck } from "../lib/check/run";
 import * as path from "node:path";
 
-const HELP = `usage: myoci check [--stack <name>] [--json] [--registry-mirror HOST=URL ...] [--include-prerelease]
+const HELP = `usage: myoci check [--stack <name>] [--json] [--notify] [--registry-mirror HOST=URL ...] [--include-prerelease]
 
   --stack <name>            check Pulumi.<name>.yaml only (default: every Pulumi.<stack>.yaml here)
   --json                    print the JSON report (schema: docs/readme/check.md)
+  --notify                  post new updates to ntfy (myoci:notify, password in MYOCI_NTFY_PASSWORD)
   --registry-mirror H=URL   send registry H's requests to URL (repeatable; wins over myoci:registryMirrors)
   --include-prerelease      also offer pre-release tags (rc, alpha, beta, …)
 
@@ -29,7 +31,7 @@ export function stacksIn(dir: string): string[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { stack?: string; json?: boolean; "registry-mirror"?: string[]; "include-prerelease"?: boolean; help?: boolean };
+  let values: { stack?: string; json?: boolean; notify?: boolean; "registry-mirror"?: string[]; "include-prerelease"?: boolean; help?: boolean };
   let flagMirrors: Record<string, string>;
   try {
     ({ values } = parseArgs({
@@ -39,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         stack: { type: "string" },
         json: { type: "boolean" },
+        notify: { type: "boolean" },
         "registry-mirror": { type: "string", multiple: true },
         "include-prerelease": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -84,5 +87,13 @@ export async function run(argv: string[]): Promise<number> {
   );
   const report = buildReport(results);
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  if (values.notify) {
+    // Only new updates are posted (the sent state remembers what went out); a failed post is an error.
+    const outcome = await notifyCheckResults(report, { projectDir: dir });
+    process.stderr.write(formatOutcome(outcome));
+    if (outcome.errors.length > 0) {
+      return 2;
+    }
+  }
   return report.exitCode;
 }

@@ -1,0 +1,111 @@
+/**
+ * Publishing to ntfy (https://docs.ntfy.sh/publish/): one POST per message to <server>/<topic>, with the title,
+ * priority, tags and click link in headers and a markdown body. Retries 5xx and network errors with backoff;
+ * 4xx answers fail at once (wrong credentials or topic do not heal by retrying). Credentials never appear in errors.
+ */
+
+export interface NtfyTarget {
+  /** Server URL, e.g. https://ntfy.example.org */
+  readonly url: string;
+  readonly topic: string;
+  readonly user?: string;
+  /** From MYOCI_NTFY_PASSWORD; never printed. */
+  readonly password?: string;
+}
+
+export type NtfyPriority = 1 | 2 | 3 | 4 | 5;
+
+export interface NtfyMessage {
+  /** Dedupe key: one logical subject (a finding on a stack, a component's update, a rollout). */
+  readonly key: string;
+  /** What the subject looks like now; a different fingerprint under a known key is an update and is sent again. */
+  readonly fingerprint: string;
+  readonly title: string;
+  /** Markdown. */
+  readonly body: string;
+  readonly priority: NtfyPriority;
+  readonly tags: readonly string[];
+  readonly click?: string;
+}
+
+export interface SendOptions {
+  /** Attempts after the first one (default 3). */
+  readonly retries?: number;
+  /** First backoff in ms, doubled per retry (default 500). */
+  readonly backoffMs?: number;
+  /** Per-request timeout in ms (default 10 000). */
+  readonly timeoutMs?: number;
+}
+
+export class NotifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotifyError";
+  }
+}
+
+/** The topic URL without any user:password that might have been written into the server URL. */
+export function topicUrl(target: NtfyTarget): string {
+  const url = new URL(target.url);
+  url.username = "";
+  url.password = "";
+  const base = url.toString().replace(/\/+$/, "");
+  return `${base}/${encodeURIComponent(target.topic)}`;
+}
+
+/** HTTP header values must be ISO-8859-1: anything beyond ASCII is sent RFC 2047-encoded, which ntfy decodes. */
+export function headerValue(value: string): string {
+  const flat = value.replace(/[\r\n]+/g, " ");
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e]*$/.test(flat) ? flat : `=?UTF-8?B?${Buffer.from(flat, "utf8").toString("base64")}?=`;
+}
+
+export function requestHeaders(target: NtfyTarget, message: NtfyMessage): Record<string, string> {
+  const headers: Record<string, string> = {
+    Title: headerValue(message.title),
+    Priority: String(message.priority),
+    Markdown: "yes",
+    "Content-Type": "text/markdown; charset=utf-8",
+  };
+  if (message.tags.length > 0) headers.Tags = headerValue(message.tags.join(","));
+  if (message.click !== undefined) headers.Click = message.click;
+  if (target.user !== undefined) {
+    headers.Authorization = `Basic ${Buffer.from(`${target.user}:${target.password ?? ""}`, "utf8").toString("base64")}`;
+  }
+  return headers;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Publishes one message; throws NotifyError after the last failed attempt. */
+export async function publish(target: NtfyTarget, message: NtfyMessage, options: SendOptions = {}): Promise<void> {
+  const retries = options.retries ?? 3;
+  const backoff = options.backoffMs ?? 500;
+  const url = topicUrl(target);
+  let last = "";
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(backoff * 2 ** (attempt - 1));
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: requestHeaders(target, message),
+        body: Buffer.from(message.body, "utf8"),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      last = `no answer (${cause})`;
+      continue;
+    }
+    let text = (await response.text().catch(() => "")).slice(0, 200).trim();
+    if (target.password) text = text.split(target.password).join("[secret]"); // a proxy echoing the request must not leak it
+    if (response.ok) return;
+    last = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
+    if (response.status < 500 && response.status !== 429) {
+      const hint = response.status === 401 || response.status === 403 ? " (check myoci:notify.ntfyUser and MYOCI_NTFY_PASSWORD)" : "";
+      throw new NotifyError(`ntfy ${url} refused "${message.title}": ${last}${hint}`);
+    }
+  }
+  throw new NotifyError(`ntfy ${url} failed for "${message.title}" after ${retries + 1} attempts: ${last}`);
+}

@@ -1,0 +1,265 @@
+/**
+ * Findings: catalog advisories affecting each pinned version, plus Trivy reports joined to pins by repo digest.
+ * Each finding's deadline counts from when the project first saw it (vulns-state.json); a catalog advisory counts
+ * from its `firstRecorded` when that is earlier. Pure: time, state and acceptances come in as arguments.
+ */
+import {
+  ADVISORIES,
+  advisoriesFor,
+  advisoryState,
+  CATALOG,
+  COMPONENT_IDS,
+  deadlineOf,
+  fixedVersionFor,
+  parseTag,
+  type Advisory,
+  type ComponentId,
+  type ImagePin,
+  type RiskAcceptance,
+  type Severity,
+} from "../../../catalog";
+import type { TrivyReport } from "./trivy";
+import type { VulnState } from "./state";
+
+export interface StackPins {
+  readonly stack: string;
+  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+}
+
+export interface AffectedPackage {
+  readonly name: string;
+  readonly installed: string;
+  readonly fixed?: string;
+}
+
+export type FindingState = "open" | "overdue" | "accepted";
+
+export interface Finding {
+  /** `<component>:<id>`: the key of vulns-state.json. */
+  readonly key: string;
+  readonly stack: string;
+  readonly component: ComponentId;
+  readonly tag: string;
+  readonly digest: string;
+  readonly id: string;
+  readonly severity: Severity;
+  readonly summary: string;
+  readonly sources: readonly ("catalog" | "trivy")[];
+  readonly url?: string;
+  /** Catalog: the image version that fixes it; Trivy: `package version` of each fixed package. */
+  readonly fixedIn?: string;
+  readonly packages: readonly AffectedPackage[];
+  readonly firstSeen: string;
+  /** ISO time the response is due; null for low severity (no deadline). */
+  readonly deadline: string | null;
+  readonly state: FindingState;
+  readonly acceptance?: RiskAcceptance;
+  /** An acceptance that has lapsed (the finding counts again). */
+  readonly expiredAcceptance?: RiskAcceptance;
+}
+
+export interface UnmatchedReport {
+  readonly file: string;
+  readonly artifact: string;
+  readonly digests: readonly string[];
+}
+
+export interface VulnsResult {
+  readonly checkedAt: string;
+  readonly findings: readonly Finding[];
+  /** State with every finding's first sighting (unchanged keys keep their time). */
+  readonly state: VulnState;
+  /** Keys first seen in this run. */
+  readonly newKeys: readonly string[];
+  /** Reports whose digests match no pin of the stacks examined (stale scans, other images). */
+  readonly unmatchedReports: readonly UnmatchedReport[];
+  readonly summary: { readonly overdue: number; readonly open: number; readonly accepted: number; readonly withoutDeadline: number };
+  /** 0 nothing due, 1 findings open, 2 a deadline is past. */
+  readonly exitCode: 0 | 1 | 2;
+}
+
+export interface FindingsInput {
+  readonly stacks: readonly StackPins[];
+  readonly reports?: readonly TrivyReport[];
+  readonly state: VulnState;
+  readonly acceptances?: readonly RiskAcceptance[];
+  readonly now: Date;
+  readonly advisories?: readonly Advisory[];
+}
+
+const RANK: Record<Severity, number> = { low: 1, medium: 2, unrated: 3, high: 4, critical: 5 };
+
+export const maxSeverity = (a: Severity, b: Severity): Severity => (RANK[b] > RANK[a] ? b : a);
+
+interface Draft {
+  stack: string;
+  component: ComponentId;
+  pin: ImagePin;
+  id: string;
+  severity: Severity;
+  summary: string;
+  sources: Set<"catalog" | "trivy">;
+  url?: string;
+  catalogFix?: string;
+  firstRecorded?: string;
+  packages: AffectedPackage[];
+}
+
+function earliest(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+/** All findings of the stacks at `now`, with the state file's first sightings updated. */
+export function computeFindings(input: FindingsInput): VulnsResult {
+  const advisories = input.advisories ?? ADVISORIES;
+  const drafts = new Map<string, Draft>();
+  const draftFor = (stack: string, component: ComponentId, pin: ImagePin, id: string, init: () => Omit<Draft, "stack" | "component" | "pin" | "id" | "sources" | "packages">): Draft => {
+    const mapKey = `${stack}\0${component}\0${id}`;
+    let draft = drafts.get(mapKey);
+    if (!draft) {
+      draft = { stack, component, pin, id, sources: new Set(), packages: [], ...init() };
+      drafts.set(mapKey, draft);
+    }
+    return draft;
+  };
+
+  for (const { stack, images } of input.stacks) {
+    for (const component of COMPONENT_IDS) {
+      const pin = images[component];
+      if (!pin) continue;
+      const parsed = parseTag(pin.tag, CATALOG[component].tagScheme);
+      if (!parsed.ok) continue; // the stack file's validation reports bad tags
+      for (const advisory of advisoriesFor(component, parsed.tag, advisories)) {
+        const draft = draftFor(stack, component, pin, advisory.id, () => ({ severity: advisory.severity, summary: advisory.summary }));
+        draft.sources.add("catalog");
+        draft.url = advisory.url;
+        draft.catalogFix = fixedVersionFor(advisory, parsed.tag);
+        draft.firstRecorded = advisory.firstRecorded;
+        draft.severity = maxSeverity(draft.severity, advisory.severity);
+      }
+    }
+  }
+
+  const unmatchedReports: UnmatchedReport[] = [];
+  for (const report of input.reports ?? []) {
+    let matched = false;
+    for (const { stack, images } of input.stacks) {
+      for (const component of COMPONENT_IDS) {
+        const pin = images[component];
+        if (!pin || !report.digests.includes(pin.digest)) continue;
+        matched = true;
+        for (const v of report.vulnerabilities) {
+          const draft = draftFor(stack, component, pin, v.id, () => ({ severity: v.severity, summary: v.title ?? `${v.pkg} ${v.installed}` }));
+          draft.sources.add("trivy");
+          draft.severity = maxSeverity(draft.severity, v.severity);
+          draft.url ??= v.url;
+          if (!draft.packages.some((p) => p.name === v.pkg && p.installed === v.installed)) {
+            draft.packages.push({ name: v.pkg, installed: v.installed, fixed: v.fixed });
+          }
+        }
+      }
+    }
+    if (!matched) {
+      unmatchedReports.push({ file: report.file, artifact: report.artifact, digests: report.digests });
+    }
+  }
+
+  const firstSeen: Record<string, string> = { ...input.state.firstSeen };
+  const newKeys: string[] = [];
+  const nowIso = input.now.toISOString();
+  const findings: Finding[] = [];
+  for (const draft of drafts.values()) {
+    const key = `${draft.component}:${draft.id}`;
+    const known = firstSeen[key];
+    if (known === undefined) newKeys.push(key);
+    // A catalog advisory counts from its firstRecorded when that is earlier than the project's own sighting.
+    const seen = earliest(known ?? nowIso, draft.firstRecorded) ?? nowIso;
+    firstSeen[key] = seen;
+    const asAdvisory: Advisory = {
+      id: draft.id,
+      component: draft.component,
+      severity: draft.severity,
+      summary: draft.summary,
+      affected: { fixed: [] },
+      firstRecorded: seen,
+      url: draft.url ?? "",
+      source: [...draft.sources].join("+"),
+    };
+    const verdict = advisoryState(asAdvisory, input.now, input.acceptances ?? []);
+    const packageFixes = draft.packages.filter((p) => p.fixed !== undefined).map((p) => `${p.name} ${p.fixed}`);
+    const fixedIn = draft.catalogFix ?? (packageFixes.length > 0 ? packageFixes.join(", ") : undefined);
+    findings.push({
+      key,
+      stack: draft.stack,
+      component: draft.component,
+      tag: draft.pin.tag,
+      digest: draft.pin.digest,
+      id: draft.id,
+      severity: draft.severity,
+      summary: draft.summary,
+      sources: [...draft.sources].sort(),
+      url: draft.url,
+      fixedIn,
+      packages: draft.packages,
+      firstSeen: seen,
+      deadline: deadlineOf(asAdvisory)?.toISOString() ?? null,
+      state: verdict.state,
+      acceptance: verdict.state === "accepted" ? verdict.acceptance : undefined,
+      expiredAcceptance: verdict.state === "overdue" ? verdict.expiredAcceptance : undefined,
+    });
+  }
+
+  const order: Record<FindingState, number> = { overdue: 0, open: 1, accepted: 2 };
+  findings.sort(
+    (a, b) =>
+      order[a.state] - order[b.state] ||
+      (a.deadline ?? "9999").localeCompare(b.deadline ?? "9999") ||
+      a.stack.localeCompare(b.stack) ||
+      COMPONENT_IDS.indexOf(a.component) - COMPONENT_IDS.indexOf(b.component) ||
+      a.id.localeCompare(b.id),
+  );
+  const summary = {
+    overdue: findings.filter((f) => f.state === "overdue").length,
+    open: findings.filter((f) => f.state === "open" && f.deadline !== null).length,
+    accepted: findings.filter((f) => f.state === "accepted").length,
+    withoutDeadline: findings.filter((f) => f.state === "open" && f.deadline === null).length,
+  };
+  const exitCode = summary.overdue > 0 ? 2 : summary.open > 0 ? 1 : 0;
+  return { checkedAt: nowIso, findings, state: { firstSeen }, newKeys: [...new Set(newKeys)].sort(), unmatchedReports, summary, exitCode };
+}
+
+/** Whether the state changed (a new key or an earlier first sighting): only then is the file rewritten. */
+export function stateChanged(before: VulnState, after: VulnState): boolean {
+  const keys = new Set([...Object.keys(before.firstSeen), ...Object.keys(after.firstSeen)]);
+  return [...keys].some((k) => before.firstSeen[k] !== after.firstSeen[k]);
+}
+
+const short = (digest: string): string => digest.slice(0, 19);
+
+const STATE_LABEL: Record<FindingState, string> = { overdue: "OVERDUE", open: "open", accepted: "accepted" };
+
+/** The human report. */
+export function formatFindings(result: VulnsResult): string {
+  const lines: string[] = [];
+  if (result.findings.length === 0) {
+    lines.push("No advisories affect the pinned versions.");
+  }
+  for (const f of result.findings) {
+    const due = f.deadline === null ? "no deadline (low)" : `${f.state === "overdue" ? "was due" : "due"} ${f.deadline.slice(0, 16).replace("T", " ")} UTC`;
+    lines.push(`${STATE_LABEL[f.state].padEnd(8)}  ${f.stack}/${f.component} ${f.tag}  ${f.id} (${f.severity})  ${due}`);
+    lines.push(`          ${f.summary}`);
+    if (f.fixedIn !== undefined) lines.push(`          fixed in: ${f.fixedIn}`);
+    if (f.packages.length > 0) lines.push(`          packages: ${f.packages.map((p) => `${p.name} ${p.installed}`).join(", ")}`);
+    if (f.acceptance) lines.push(`          accepted until ${f.acceptance.expires}: ${f.acceptance.reason}`);
+    if (f.expiredAcceptance) lines.push(`          acceptance lapsed ${f.expiredAcceptance.expires}`);
+    if (f.url) lines.push(`          ${f.url}`);
+  }
+  for (const u of result.unmatchedReports) {
+    lines.push(`warning: ${u.file} (${u.artifact}) matches no pinned digest${u.digests.length > 0 ? ` (${u.digests.map(short).join(", ")})` : " (the report has no repo digest)"}: ignored`);
+  }
+  const s = result.summary;
+  lines.push("", `${s.overdue} overdue, ${s.open} open, ${s.accepted} accepted, ${s.withoutDeadline} without deadline${result.newKeys.length > 0 ? `; first seen now: ${result.newKeys.join(", ")}` : ""}`);
+  return `${lines.join("\n")}\n`;
+}
