@@ -1,0 +1,87 @@
+/** Reading the program's resources (labels, image references) the same way in every policy. */
+import { isComponentId, type ComponentId } from "../../catalog";
+
+export const TYPES = {
+  container: "docker:index/container:Container",
+  remoteImage: "docker:index/remoteImage:RemoteImage",
+  volume: "docker:index/volume:Volume",
+  image: "docker:index/image:Image",
+  stackReference: "pulumi:pulumi:StackReference",
+} as const;
+
+export const LABEL = {
+  component: "myoci.component",
+  version: "myoci.version",
+  digest: "myoci.digest",
+  stack: "myoci.stack",
+  data: "myoci.data",
+  path: "myoci.path",
+  capabilityReason: "myoci.capabilities.reason",
+  postgresDataMajor: "myoci.postgres.data-major",
+  postgresMigration: "myoci.postgres.migration",
+} as const;
+
+export type Props = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Labels as a map: the docker provider takes `[{label, value}]`; a plain map is accepted too. */
+export function labelsOf(props: Props): Record<string, string> {
+  const labels = props["labels"];
+  const result: Record<string, string> = {};
+  if (Array.isArray(labels)) {
+    for (const entry of labels) {
+      if (isRecord(entry) && typeof entry["label"] === "string") {
+        result[entry["label"]] = String(entry["value"] ?? "");
+      }
+    }
+  } else if (isRecord(labels)) {
+    for (const [key, value] of Object.entries(labels)) {
+      result[key] = String(value);
+    }
+  }
+  return result;
+}
+
+/** The catalog component a container or volume says it runs (label `myoci.component`). */
+export function componentOf(props: Props): ComponentId | undefined {
+  const value = labelsOf(props)[LABEL.component];
+  return value !== undefined && isComponentId(value) ? value : undefined;
+}
+
+/** Container name for messages: the Docker name, else the Pulumi name. */
+export function displayName(props: Props, name: string): string {
+  return typeof props["name"] === "string" ? props["name"] : name;
+}
+
+export function arrayOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
+
+export function recordOf(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+/** One image reference a resource declares, with the property it came from. */
+export interface ImageUse {
+  readonly reference: string;
+  /** Property path, e.g. `name`, `build.args.BASE_IMAGE`. */
+  readonly property: string;
+}
+
+/**
+ * Image references of a resource: RemoteImage.name and Image build.args.BASE_IMAGE. Container.image is the
+ * RemoteImage's imageId (unknown in a real preview), so containers are judged by their labels instead.
+ */
+export function imageUsesOf(type: string, props: Props): ImageUse[] {
+  if (type === TYPES.remoteImage && typeof props["name"] === "string") {
+    return [{ reference: props["name"], property: "name" }];
+  }
+  if (type === TYPES.image) {
+    const base = recordOf(recordOf(props["build"])["args"])["BASE_IMAGE"];
+    return typeof base === "string" ? [{ reference: base, property: "build.args.BASE_IMAGE" }] : [];
+  }
+  return [];
+}

@@ -1,0 +1,67 @@
+/**
+ * Offline enforcement without the Pulumi CLI:
+ *   npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   npm run plan -- --stack <name> [--json] [--config key.path=value …]
+ * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage/config/program error.
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { PROJECT_DIR } from "../../program/evaluate";
+import { stackFilePath } from "../../config/stack-file";
+import { ConfigError } from "../../config/schema";
+import { checkOnce, packConfigFor } from "./check";
+import { evaluateStack, readResourceFile, UsageError } from "./evaluate";
+import { formatPlan, planOf } from "./plan";
+import { PolicyConfigError } from "./policy-config";
+import { formatText } from "./report";
+
+const USAGE = `usage: npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
+       npm run plan -- --stack <name> [--json] [--config key.path=value]…`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [mode, ...rest] = argv;
+  if (mode !== "policy" && mode !== "plan") {
+    console.error(USAGE);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: [...rest],
+    strict: true,
+    options: {
+      stack: { type: "string" },
+      json: { type: "boolean", default: false },
+      resources: { type: "string" },
+      config: { type: "string", multiple: true, default: [] },
+      "policy-config": { type: "string" },
+    },
+  });
+  const stack = values.stack;
+  if (stack === undefined || stack === "") {
+    throw new UsageError(`--stack is required\n${USAGE}`);
+  }
+  if (values.resources === undefined && !existsSync(stackFilePath(PROJECT_DIR, stack))) {
+    throw new UsageError(`no stack file ${stackFilePath(PROJECT_DIR, stack)} for stack "${stack}"`);
+  }
+  const resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
+  if (mode === "plan") {
+    const plan = planOf(resources);
+    console.log(values.json ? JSON.stringify({ stack, containers: plan }, null, 2) : formatPlan(stack, plan));
+    return 0;
+  }
+  const config = packConfigFor(stack, values["policy-config"]);
+  const report = await checkOnce({ stack, resources, config, projectDir: PROJECT_DIR });
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatText(report, resources));
+  return report.passed ? 0 : 1;
+}
+
+// Entry point when run directly (scripts/run-ts.js sets argv[1] to this file).
+if (process.argv[1] === __filename) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      const known = error instanceof UsageError || error instanceof ConfigError || error instanceof PolicyConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+      console.error(known ? (error as Error).message : (error as Error).stack ?? String(error));
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,196 @@
+/**
+ * Serves the policy pack exactly as the Pulumi CLI does: the SDK's run-policy-pack entry with cwd = the pack,
+ * the PULUMI_* environment, the port read from its stdout; then Analyzer gRPC calls from a client.
+ *
+ * The first argument (engine address) is dropped by run-policy-pack: the policy SDK only logs to an engine
+ * when PULUMI_NODEJS_ENGINE is set, so no engine server is needed (checked in @pulumi/pulumi 3.270).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import type { PackConfig } from "./policy-config";
+import type { Finding, Level, RecordedResource } from "./types";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
+
+export const PACK_DIR = path.resolve(__dirname, "..");
+const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
+
+export interface ServeOptions {
+  readonly packDir?: string;
+  readonly project?: string;
+  readonly stack: string;
+  /** The stack's config, as the CLI passes it in PULUMI_CONFIG ({"myoci:key": "value"}). */
+  readonly stackConfig?: Record<string, string>;
+  /** Extra environment for the pack (e.g. MYOCI_POLICY_NOW). */
+  readonly env?: Record<string, string>;
+}
+
+export interface PackInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly policies: { name: string; description: string; enforcementLevel: Level }[];
+}
+
+const LEVELS: Record<number, Level> = {
+  [analyzer.EnforcementLevel.ADVISORY]: "advisory",
+  [analyzer.EnforcementLevel.MANDATORY]: "mandatory",
+  [analyzer.EnforcementLevel.DISABLED]: "disabled",
+  [analyzer.EnforcementLevel.REMEDIATE]: "remediate",
+};
+const LEVEL_CODES: Record<Level, analyzer.EnforcementLevel> = {
+  advisory: analyzer.EnforcementLevel.ADVISORY,
+  mandatory: analyzer.EnforcementLevel.MANDATORY,
+  disabled: analyzer.EnforcementLevel.DISABLED,
+  remediate: analyzer.EnforcementLevel.REMEDIATE,
+};
+
+const unary = <Req, Res>(call: (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown, request: Req): Promise<Res> =>
+  new Promise((resolve, reject) => {
+    call(request, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+
+/** JSON-safe copy (drops undefined, functions) for Struct.fromJavaScript. */
+const plain = (value: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+
+export class PolicyPackServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    private readonly client: AnalyzerClient,
+    private readonly stderr: () => string,
+  ) {}
+
+  /** Starts the pack and waits for its port (the pack type-checks itself with ts-node first, as under the CLI). */
+  static async start(options: ServeOptions): Promise<PolicyPackServer> {
+    const packDir = options.packDir ?? PACK_DIR;
+    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", packDir], {
+      cwd: packDir,
+      env: {
+        ...process.env,
+        PULUMI_CONFIG: JSON.stringify(options.stackConfig ?? {}),
+        PULUMI_NODEJS_PROJECT: options.project ?? "myoci",
+        PULUMI_NODEJS_STACK: options.stack,
+        PULUMI_NODEJS_TYPESCRIPT: "true",
+        ...options.env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const line = /^(\d+)\s*$/m.exec(stdout);
+        if (line) resolve(Number(line[1]));
+      });
+      child.on("exit", (code) => reject(new Error(`policy pack exited (code ${code}) before serving:\n${stderr.trim() || stdout.trim()}`)));
+      child.on("error", reject);
+    });
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 400 * 1024 * 1024, "grpc.max_send_message_length": 400 * 1024 * 1024 });
+    return new PolicyPackServer(child, port, client, () => stderr);
+  }
+
+  async info(): Promise<PackInfo> {
+    const info = await unary<unknown, analyzer.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client) as never, new Empty());
+    return {
+      name: info.getName(),
+      version: info.getVersion(),
+      policies: info.getPoliciesList().map((p) => ({ name: p.getName(), description: p.getDescription(), enforcementLevel: LEVELS[p.getEnforcementlevel()] ?? "advisory" })),
+    };
+  }
+
+  /** Sends the resolved policy config (levels and properties), as the CLI does before analysis. */
+  async configure(config: PackConfig): Promise<void> {
+    const request = new analyzer.ConfigureAnalyzerRequest();
+    const map = request.getPolicyconfigMap();
+    for (const [name, entry] of Object.entries(config)) {
+      const policyConfig = new analyzer.PolicyConfig();
+      policyConfig.setEnforcementlevel(LEVEL_CODES[entry.enforcementLevel]);
+      policyConfig.setProperties(Struct.fromJavaScript(plain(entry.properties)) as never);
+      map.set(name, policyConfig);
+    }
+    await unary(this.client.configure.bind(this.client) as never, request);
+  }
+
+  /** Analyze for every resource (inputs) and AnalyzeStack for all (state over inputs); all findings. */
+  async analyze(resources: readonly RecordedResource[], descriptions: ReadonlyMap<string, string>): Promise<Finding[]> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const findings: Finding[] = [];
+    const toFinding = (d: analyzer.AnalyzeDiagnostic, fallback?: RecordedResource): Finding => {
+      const urn = d.getUrn() || fallback?.urn;
+      const resource = urn === undefined ? undefined : byUrn.get(urn);
+      const description = descriptions.get(d.getPolicyname()) ?? d.getDescription();
+      const message = d.getMessage().startsWith(`${description}\n`) ? d.getMessage().slice(description.length + 1) : d.getMessage();
+      return {
+        policy: d.getPolicyname(),
+        level: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+        message,
+        resource: resource ? { urn: resource.urn, type: resource.type, name: resource.name } : urn ? { urn, type: "", name: urn.split("::").pop() ?? urn } : undefined,
+      };
+    };
+    const options = (r: RecordedResource) => {
+      const o = new analyzer.AnalyzerResourceOptions();
+      o.setProtect(r.opts.protect === true);
+      if (r.opts.parent !== undefined) o.setParent(r.opts.parent);
+      return o;
+    };
+    const perResource = async (r: RecordedResource) => {
+      const request = new analyzer.AnalyzeRequest();
+      request.setType(r.type);
+      request.setName(r.name);
+      request.setUrn(r.urn);
+      request.setProperties(Struct.fromJavaScript(plain(r.inputs)) as never);
+      request.setOptions(options(r));
+      const response = await unary<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(this.client.analyze.bind(this.client) as never, request);
+      return response.getDiagnosticsList().map((d) => toFinding(d, r));
+    };
+    // Bounded concurrency: thousands of resources in flight at once only queue in the server.
+    const queue = [...resources];
+    const workers = Array.from({ length: Math.min(32, queue.length) }, async () => {
+      for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+        findings.push(...(await perResource(r)));
+      }
+    });
+    await Promise.all(workers);
+    const stack = new analyzer.AnalyzeStackRequest();
+    stack.setResourcesList(
+      resources.map((r) => {
+        const resource = new analyzer.AnalyzerResource();
+        resource.setType(r.type);
+        resource.setName(r.name);
+        resource.setUrn(r.urn);
+        resource.setProperties(Struct.fromJavaScript(plain({ ...r.inputs, ...r.state })) as never);
+        resource.setOptions(options(r));
+        if (r.opts.parent !== undefined) resource.setParent(r.opts.parent);
+        resource.setDependenciesList(r.opts.dependsOn ?? []);
+        return resource;
+      }),
+    );
+    const response = await unary<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client) as never, stack);
+    findings.push(...response.getDiagnosticsList().map((d) => toFinding(d)));
+    // Stable order: resources in program order, then stack-wide findings.
+    const order = new Map(resources.map((r, i) => [r.urn, i]));
+    return findings.sort((a, b) => (order.get(a.resource?.urn ?? "") ?? 1e9) - (order.get(b.resource?.urn ?? "") ?? 1e9) || a.policy.localeCompare(b.policy) || a.message.localeCompare(b.message));
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once("exit", resolve));
+      this.child.kill("SIGTERM");
+      await exited;
+    }
+  }
+
+  /** What the pack wrote to stderr (its own errors). */
+  get errors(): string {
+    return this.stderr();
+  }
+}

@@ -1,0 +1,22 @@
+/** A resource as the offline evaluation records it (same shape as program/evaluate.ts's RecordedResource). */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly inputs: Record<string, unknown>;
+  readonly state: Record<string, unknown>;
+  readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
+  readonly custom: boolean;
+}
+
+export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
+
+/** One policy violation as the pack reported it over gRPC. */
+export interface Finding {
+  readonly policy: string;
+  readonly level: Level;
+  /** The violation message (the policy's description, which the SDK prefixes, removed). */
+  readonly message: string;
+  /** The resource it concerns; absent for stack-wide findings without a resource. */
+  readonly resource?: { readonly urn: string; readonly type: string; readonly name: string };
+}

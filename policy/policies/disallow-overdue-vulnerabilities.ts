@@ -1,0 +1,37 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { CATALOG, type RiskAcceptance } from "../../catalog";
+import { requireType } from "../lib/applies";
+import { displayName, TYPES } from "../lib/resources";
+import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
+import { ACCEPTANCES_PROPERTY, affectingAdvisories } from "../lib/vulnerabilities";
+
+interface Settings {
+  now: string;
+  acceptances: RiskAcceptance[];
+}
+
+const configSchema = { properties: { now: NOW_PROPERTY, acceptances: ACCEPTANCES_PROPERTY } } as const;
+
+/** Mandatory half of the vulnerability rule: past the deadline (critical 24 h, high 7 d, medium 30 d from first record). */
+export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
+  name: "disallow-overdue-vulnerabilities",
+  description: "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted in policy config until a future date.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const settings = settingsOf<Settings>(args, configSchema as never);
+    const now = policyNow(settings.now);
+    for (const { advisory, state, version } of affectingAdvisories(args.props, now, settings.acceptances)) {
+      if (state.state !== "overdue") {
+        continue;
+      }
+      const expired = state.expiredAcceptance
+        ? ` The risk acceptance of ${advisory.id} ("${state.expiredAcceptance.reason}") expired on ${state.expiredAcceptance.expires}.`
+        : "";
+      reportViolation(
+        `${displayName(args.props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}), overdue since ${state.deadline.toISOString()}: update to a fixed version (${advisory.affected.fixed.join(", ")}) or accept the risk with a reason and an expiry.${expired}`,
+      );
+    }
+  },
+};

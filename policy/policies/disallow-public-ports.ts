@@ -1,0 +1,71 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { CATALOG, COMPONENT_IDS } from "../../catalog";
+import { requireType } from "../lib/applies";
+import { arrayOf, componentOf, displayName, TYPES } from "../lib/resources";
+import { settingsOf } from "../lib/settings";
+
+interface AllowedPort {
+  component: string;
+  port: number;
+  /** Last port of an inclusive range starting at `port`. */
+  portTo?: number;
+  protocol: string;
+  reason: string;
+}
+
+interface Settings {
+  loopback: string[];
+  allowed: AllowedPort[];
+}
+
+const edge = (component: string, port: number, protocol: string, reason: string): AllowedPort => ({ component, port, protocol, reason });
+
+const configSchema = {
+  properties: {
+    loopback: { type: "array", items: { type: "string" }, description: "Addresses that only the host itself can reach.", default: ["127.0.0.1", "::1"] },
+    allowed: {
+      type: "array",
+      description: "Host ports that may be published on every address: component, external port, protocol and why.",
+      items: {
+        type: "object",
+        properties: {
+          component: { type: "string" },
+          port: { type: "integer", minimum: 1, maximum: 65535 },
+          portTo: { type: "integer", minimum: 1, maximum: 65535 },
+          protocol: { type: "string", enum: ["tcp", "udp"] },
+          reason: { type: "string", minLength: 1 },
+        },
+        required: ["component", "port", "protocol", "reason"],
+      },
+      // The catalog marks each component's public edge ports (Caddy 80/443, coturn STUN/TURN).
+      default: [
+        ...COMPONENT_IDS.flatMap((id) => CATALOG[id].ports.filter((p) => p.edge === true).map((p) => edge(id, p.host, p.protocol, `${CATALOG[id].title} ${p.purpose} (catalog edge port).`))),
+        { ...edge("coturn", 49160, "udp", "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts)."), portTo: 49200 },
+      ],
+    },
+  },
+} as const;
+
+export const disallowPublicPorts: ResourceValidationPolicy = {
+  name: "disallow-public-ports",
+  description: "Containers publish ports on a loopback address only, except the edge ports allowlisted in policy config (by default the catalog's edge ports: Caddy 80/443, coturn).",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const { loopback, allowed } = settingsOf<Settings>(args, configSchema as never);
+    const component = componentOf(args.props);
+    for (const port of arrayOf(args.props["ports"])) {
+      // Docker publishes on every address when no ip is given.
+      const ip = typeof port["ip"] === "string" && port["ip"] !== "" ? port["ip"] : "0.0.0.0";
+      if (loopback.includes(ip)) {
+        continue;
+      }
+      const external = Number(port["external"] ?? port["internal"]);
+      const protocol = typeof port["protocol"] === "string" ? port["protocol"] : "tcp";
+      if (!allowed.some((a) => a.component === component && a.protocol === protocol && external >= a.port && external <= (a.portTo ?? a.port))) {
+        reportViolation(`${displayName(args.props, args.name)} publishes ${ip}:${external}/${protocol} (container port ${String(port["internal"])}) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.`);
+      }
+    }
+  },
+};

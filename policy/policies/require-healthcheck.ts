@@ -1,0 +1,25 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { requireType } from "../lib/applies";
+import { displayName, recordOf, TYPES } from "../lib/resources";
+
+export const requireHealthcheck: ResourceValidationPolicy = {
+  name: "require-healthcheck",
+  description: "Every container has a healthcheck test and waits for it, so a rollout fails when the service never turns healthy.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const name = displayName(args.props, args.name);
+    const tests = recordOf(args.props["healthcheck"])["tests"];
+    if (!Array.isArray(tests) || tests.length === 0) {
+      reportViolation(`${name} has no healthcheck: set healthcheck.tests (the catalog's health test for its component).`);
+      return;
+    }
+    if (tests[0] === "NONE") {
+      reportViolation(`${name} disables its healthcheck (tests = ["NONE"]).`);
+      return;
+    }
+    if (args.props["wait"] !== true) {
+      reportViolation(`${name} does not wait for its healthcheck (wait = ${JSON.stringify(args.props["wait"] ?? null)}): set wait = true so a rollout fails on an unhealthy container.`);
+    }
+  },
+};

@@ -1,0 +1,44 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { requireType } from "../lib/applies";
+import { displayName, recordOf, TYPES } from "../lib/resources";
+import { settingsOf } from "../lib/settings";
+
+interface Settings {
+  rotatingDrivers: string[];
+}
+
+const configSchema = {
+  properties: {
+    rotatingDrivers: {
+      type: "array",
+      items: { type: "string" },
+      description: "Log drivers that need max-size and max-file options (other drivers, e.g. journald, rotate elsewhere).",
+      default: ["json-file", "local"],
+    },
+  },
+} as const;
+
+export const requireLogRotation: ResourceValidationPolicy = {
+  name: "require-log-rotation",
+  description: "Every container's logs rotate (a file log driver with max-size and max-file), so logs cannot fill the disk.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const { rotatingDrivers } = settingsOf<Settings>(args, configSchema as never);
+    const name = displayName(args.props, args.name);
+    const driver = args.props["logDriver"];
+    if (typeof driver !== "string" || driver === "") {
+      reportViolation(`${name} has no log driver set: set logDriver "json-file" with logOpts max-size and max-file.`);
+      return;
+    }
+    if (!rotatingDrivers.includes(driver)) {
+      return;
+    }
+    const opts = recordOf(args.props["logOpts"]);
+    const missing = ["max-size", "max-file"].filter((key) => typeof opts[key] !== "string" || opts[key] === "");
+    if (missing.length > 0) {
+      reportViolation(`${name} logs with ${driver} without ${missing.join(" and ")}: its logs would grow without bound.`);
+    }
+  },
+};

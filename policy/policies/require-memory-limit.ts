@@ -1,0 +1,30 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { requireType } from "../lib/applies";
+import { displayName, TYPES } from "../lib/resources";
+import { settingsOf } from "../lib/settings";
+
+interface Settings {
+  minimumMb: number;
+}
+
+const configSchema = {
+  properties: { minimumMb: { type: "integer", minimum: 1, description: "Smallest memory limit (MiB) accepted.", default: 16 } },
+} as const;
+
+export const requireMemoryLimit: ResourceValidationPolicy = {
+  name: "require-memory-limit",
+  description: "Every container has a memory limit, so one service cannot exhaust the host's memory.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const { minimumMb } = settingsOf<Settings>(args, configSchema as never);
+    const memory = args.props["memory"];
+    const name = displayName(args.props, args.name);
+    if (typeof memory !== "number" || memory <= 0) {
+      reportViolation(`${name} has no memory limit: set memory (MiB; the catalog's memoryMb by default).`);
+    } else if (memory < minimumMb) {
+      reportViolation(`${name} has a memory limit of ${memory} MiB, below the minimum of ${minimumMb} MiB.`);
+    }
+  },
+};

@@ -1,0 +1,29 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { requireType } from "../lib/applies";
+import { displayName, TYPES } from "../lib/resources";
+import { settingsOf } from "../lib/settings";
+
+interface Settings {
+  allowed: string[];
+}
+
+const configSchema = {
+  properties: {
+    allowed: { type: "array", items: { type: "string" }, description: "Accepted Docker restart policies.", default: ["unless-stopped", "always"] },
+  },
+} as const;
+
+export const requireRestartPolicy: ResourceValidationPolicy = {
+  name: "require-restart-policy",
+  description: "Every container has a restart policy that brings it back after a crash or a host reboot.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const { allowed } = settingsOf<Settings>(args, configSchema as never);
+    const restart = args.props["restart"];
+    if (typeof restart !== "string" || !allowed.includes(restart)) {
+      reportViolation(`${displayName(args.props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
+    }
+  },
+};

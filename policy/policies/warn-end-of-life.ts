@@ -1,0 +1,31 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { CATALOG } from "../../catalog";
+import { requireType } from "../lib/applies";
+import { componentOf, displayName, TYPES } from "../lib/resources";
+import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
+
+interface Settings {
+  now: string;
+}
+
+const configSchema = { properties: { now: NOW_PROPERTY } } as const;
+
+export const warnEndOfLife: ResourceValidationPolicy = {
+  name: "warn-end-of-life",
+  description: "No container runs a component past its end-of-life date; the finding names the successor to migrate to.",
+  enforcementLevel: "advisory",
+  configSchema: configSchema as never,
+  validateResource: (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const component = componentOf(args.props);
+    const endOfLife = component === undefined ? undefined : CATALOG[component].endOfLife;
+    if (component === undefined || endOfLife === undefined) {
+      return;
+    }
+    const now = policyNow(settingsOf<Settings>(args, configSchema as never).now);
+    if (Date.parse(endOfLife.date) <= now.getTime()) {
+      const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
+      reportViolation(`${displayName(args.props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);
+    }
+  },
+};

@@ -1,0 +1,156 @@
+import { expect } from "chai";
+import { disallowOverdueVulnerabilities, requirePostgresMigration, requireProtectedDataVolumes, requireVerifiedPromotion, warnEndOfLife, warnOpenVulnerabilities } from "../policies";
+import { generateStack } from "../offline/generate";
+import { changed, container, find, fixtureStack, NotApplicable, setLabel, stackImages, testDigest, validate, validateStack } from "./helpers";
+
+const prod = fixtureStack("prod");
+const staging = fixtureStack("staging");
+const pins = stackImages("prod");
+const grafana11 = container(fixtureStack("staging", { grafana: { tag: "11.0.0", digest: pins.grafana!.digest } }), "grafana");
+const postgres = container(prod, "postgres");
+const postgresVolume = find(prod, "docker:index/volume:Volume", "postgres");
+
+async function notApplicable(run: () => Promise<unknown>): Promise<void> {
+  let error: unknown;
+  await run().catch((e: unknown) => (error = e));
+  expect(error).to.be.instanceOf(NotApplicable);
+}
+
+describe("policy warn-end-of-life", () => {
+  it("names Promtail's end of life and its successor once the date has passed", async () => {
+    const promtail = container(prod, "promtail");
+    expect(await validate(warnEndOfLife, promtail, { now: "2026-03-01T23:59:59Z" })).to.deep.equal([]);
+    expect(await validate(warnEndOfLife, promtail, { now: "2026-03-02T00:00:00Z" })).to.deep.equal([
+      "myoci-prod-promtail runs Promtail, end of life since 2026-03-02. Successor: Grafana Alloy (alloy). Promtail is end of life (LTS since 2025-02-13); the last image line is 3.6.x. Migrate to Grafana Alloy.",
+    ]);
+  });
+  it("passes a component without an end of life and does not apply to images", async () => {
+    expect(await validate(warnEndOfLife, container(staging, "alloy"), { now: "2030-01-01T00:00:00Z" })).to.deep.equal([]);
+    await notApplicable(() => validate(warnEndOfLife, find(prod, "docker:index/remoteImage:RemoteImage", "promtail")));
+  });
+  it("reads now from MYOCI_POLICY_NOW when config has none, and refuses a bad time", async () => {
+    const saved = process.env["MYOCI_POLICY_NOW"];
+    try {
+      process.env["MYOCI_POLICY_NOW"] = "2026-01-01T00:00:00Z";
+      expect(await validate(warnEndOfLife, container(prod, "promtail"))).to.deep.equal([]);
+      process.env["MYOCI_POLICY_NOW"] = "yesterday";
+      let error: Error | undefined;
+      await validate(warnEndOfLife, container(prod, "promtail")).catch((e: Error) => (error = e));
+      expect(error?.message).to.equal('policy config "now" (or MYOCI_POLICY_NOW) = "yesterday" is not an ISO 8601 date-time');
+    } finally {
+      if (saved === undefined) delete process.env["MYOCI_POLICY_NOW"];
+      else process.env["MYOCI_POLICY_NOW"] = saved;
+    }
+  });
+});
+
+describe("policies warn-open-vulnerabilities and disallow-overdue-vulnerabilities", () => {
+  const critical = "CVE-2024-9264";
+  it("pass the shipped versions", async () => {
+    for (const r of [...prod, ...staging].filter((x) => x.type === "docker:index/container:Container")) {
+      expect(await validate(warnOpenVulnerabilities, r, { now: "2026-12-31T00:00:00Z" }), r.name).to.deep.equal([]);
+      expect(await validate(disallowOverdueVulnerabilities, r, { now: "2026-12-31T00:00:00Z" }), r.name).to.deep.equal([]);
+    }
+  });
+  it("warn before the deadline (critical: 24 h from first record)", async () => {
+    const open = await validate(warnOpenVulnerabilities, grafana11, { now: "2026-11-25T12:00:00Z" });
+    expect(open).to.have.length(2);
+    expect(open[0]).to.equal(
+      "myoci-staging-grafana runs Grafana 11.0.0, affected by CVE-2024-9264 (critical): SQL Expressions (DuckDB) allow command injection and local file inclusion (CVSS 9.9). Fixed in 11.0.5-security-01, 11.1.6, 11.2.1; respond by 2026-11-26T00:00:00.000Z.",
+    );
+    expect(await validate(disallowOverdueVulnerabilities, grafana11, { now: "2026-11-25T12:00:00Z" })).to.deep.equal([]);
+  });
+  it("refuse a critical advisory past its deadline, while the high one still only warns", async () => {
+    const now = "2026-11-26T00:00:00Z";
+    expect(await validate(disallowOverdueVulnerabilities, grafana11, { now })).to.deep.equal([
+      `myoci-staging-grafana runs Grafana 11.0.0, affected by ${critical} (critical), overdue since 2026-11-26T00:00:00.000Z: update to a fixed version (11.0.5-security-01, 11.1.6, 11.2.1) or accept the risk with a reason and an expiry.`,
+    ]);
+    const warnings = await validate(warnOpenVulnerabilities, grafana11, { now });
+    expect(warnings.map((m) => m.split(" affected by ")[1]!.split(":")[0])).to.deep.equal(["CVE-2025-4123 (high)"]);
+  });
+  it("accept a risk until its expiry, then name the expired acceptance", async () => {
+    const acceptances = [{ id: critical, reason: "DuckDB is not on PATH in the image", expires: "2026-12-01" }];
+    expect(await validate(disallowOverdueVulnerabilities, grafana11, { now: "2026-11-30T23:59:59Z", acceptances })).to.deep.equal([]);
+    expect(await validate(disallowOverdueVulnerabilities, grafana11, { now: "2026-12-01T00:00:00Z", acceptances })).to.deep.equal([
+      `myoci-staging-grafana runs Grafana 11.0.0, affected by ${critical} (critical), overdue since 2026-11-26T00:00:00.000Z: update to a fixed version (11.0.5-security-01, 11.1.6, 11.2.1) or accept the risk with a reason and an expiry. The risk acceptance of ${critical} ("DuckDB is not on PATH in the image") expired on 2026-12-01.`,
+    ]);
+  });
+});
+
+describe("policy require-protected-data-volumes", () => {
+  it("passes protected data volumes and does not apply to other volumes", async () => {
+    expect(await validate(requireProtectedDataVolumes, postgresVolume)).to.deep.equal([]);
+    await notApplicable(() => validate(requireProtectedDataVolumes, changed(postgresVolume, (i) => (i["labels"] = []))));
+  });
+  it("refuses an unprotected PostgreSQL volume", async () => {
+    const unprotected = changed(postgresVolume, (_, r) => (r.opts["protect"] = false));
+    expect(await validate(requireProtectedDataVolumes, unprotected)).to.deep.equal([
+      "Volume myoci-prod-postgres-data holds PostgreSQL data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.",
+    ]);
+  });
+  it("recognises a data volume by its catalog data path even without the data label", async () => {
+    const unlabelled = changed(postgresVolume, (i, r) => {
+      i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== "myoci.data");
+      r.opts["protect"] = false;
+    });
+    expect(await validate(requireProtectedDataVolumes, unlabelled)).to.have.length(1);
+  });
+});
+
+describe("policy require-postgres-migration", () => {
+  it("passes the data major the image runs, and does not apply to other containers", async () => {
+    expect(await validate(requirePostgresMigration, postgres)).to.deep.equal([]);
+    await notApplicable(() => validate(requirePostgresMigration, container(prod, "grafana")));
+  });
+  it("refuses PostgreSQL 17 on a 16 data volume without a declared migration", async () => {
+    const upgraded = changed(postgres, (i) => setLabel(i, "myoci.version", "17.6-alpine"));
+    expect(await validate(requirePostgresMigration, upgraded)).to.deep.equal([
+      "myoci-prod-postgres: PostgreSQL 16 → 17 is a major-version change: declare a migration (myoci rollout --migrate) instead of swapping the image.",
+    ]);
+    expect(await validate(requirePostgresMigration, changed(upgraded, (i) => setLabel(i, "myoci.postgres.migration", "16->17")))).to.deep.equal([]);
+  });
+  it("refuses a declared migration that does not match the data", async () => {
+    const wrong = changed(postgres, (i) => {
+      setLabel(i, "myoci.version", "17.6-alpine");
+      setLabel(i, "myoci.postgres.migration", "15->17");
+    });
+    expect(await validate(requirePostgresMigration, wrong)).to.deep.equal(["myoci-prod-postgres declares the migration 15->17, but its data is PostgreSQL 16 and the image is 17: declare 16->17."]);
+  });
+  it("refuses a container without the data-major label", async () => {
+    const bare = changed(postgres, (i) => (i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== "myoci.postgres.data-major")));
+    expect(await validate(requirePostgresMigration, bare)).to.deep.equal([
+      "myoci-prod-postgres lacks the label myoci.postgres.data-major (the major version its data volume holds), so a major-version change cannot be detected.",
+    ]);
+  });
+});
+
+describe("policy require-verified-promotion", () => {
+  const unverified = testDigest("grafana never on staging");
+  const withGrafana = (digest: string) => fixtureStack("prod", { grafana: { tag: "12.0.2", digest } });
+  it("passes prod's adoption baseline from the promotion record", async () => {
+    expect(await validateStack(requireVerifiedPromotion, prod)).to.deep.equal([]);
+  });
+  it("refuses a prod digest staging never ran", async () => {
+    const stack = withGrafana(unverified);
+    const messages = await validateStack(requireVerifiedPromotion, stack);
+    expect(messages).to.deep.equal([
+      `Grafana 12.0.2 @ ${unverified} was never run and verified on staging: not in staging's stack outputs nor in promotions.yaml (verified on staging or adopted by prod). Roll it out on staging first, then promote it.`,
+    ]);
+  });
+  it("accepts a digest that staging's stack outputs report", async () => {
+    const stack = generateWithReference(unverified);
+    expect(await validateStack(requireVerifiedPromotion, stack)).to.deep.equal([]);
+  });
+  it("does not count staging's adoption as prod's (targetStack from config)", async () => {
+    expect(await validateStack(requireVerifiedPromotion, prod, { targetStack: "other" })).to.have.length(14);
+  });
+});
+
+function generateWithReference(digest: string) {
+  return generateStack({
+    stack: "prod",
+    images: { ...pins, grafana: { tag: "12.0.2", digest } },
+    stagingOutputs: { images: { grafana: { image: `docker.io/grafana/grafana:12.0.2@${digest}`, tag: "12.0.2", digest } } },
+  });
+}
+
