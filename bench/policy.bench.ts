@@ -36,7 +36,7 @@ function cliRun(stack: string): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "policy", "offline", "run.ts"), "policy", "--stack", stack], { cwd: ROOT }, (error) =>
-      error ? reject(error) : resolve(Number(process.hrtime.bigint() - started) / 1e6),
+      error ? reject(new Error(error.message)) : resolve(Number(process.hrtime.bigint() - started) / 1e6),
     );
   });
 }
@@ -60,7 +60,7 @@ export async function benchPolicy(): Promise<BenchResult[]> {
       const ms = await measure(7, async () => {
         const evaluated = await evaluateProgram({ stack });
         resources = evaluated.resources.length;
-        await checkWithServer(server, stack, evaluated.resources as RecordedResource[], config);
+        await checkWithServer(server, stack, evaluated.resources, config);
       });
       results.push({ name: `${stack}: evaluate + analyze (warm server)`, medianMs: ms, runs: 7, extra: { resources } });
     }

@@ -18,8 +18,8 @@ export interface RecordedResource {
   readonly state: Record<string, unknown>;
   readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
   readonly custom: boolean;
-  /** Input paths (e.g. `uploads.0.content`) whose values were Pulumi secrets. */
-  readonly secretPaths: string[];
+  /** Input paths (e.g. `uploads.0.content`) whose values were Pulumi secrets (absent for hand-made resource lists). */
+  readonly secretPaths?: string[];
 }
 
 export interface EvaluationResult {

@@ -34,7 +34,7 @@ export function labelsOf(props: Props): Record<string, string> {
   if (Array.isArray(labels)) {
     for (const entry of labels) {
       if (isRecord(entry) && typeof entry["label"] === "string") {
-        result[entry["label"]] = String(entry["value"] ?? "");
+        result[entry["label"]] = scalarText(entry["value"]);
       }
     }
   } else if (isRecord(labels)) {
@@ -84,4 +84,12 @@ export function imageUsesOf(type: string, props: Props): ImageUse[] {
     return typeof base === "string" ? [{ reference: base, property: "build.args.BASE_IMAGE" }] : [];
   }
   return [];
+}
+
+/** A scalar as text; anything else as JSON (never "[object Object]"). */
+export function scalarText(value: unknown): string {
+  if (value === undefined || value === null) {
+    return "";
+  }
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
 }

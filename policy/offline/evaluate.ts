@@ -42,7 +42,7 @@ export function configOverrides(stack: string, assignments: readonly string[], p
 
 export async function evaluateStack(stack: string, assignments: readonly string[] = []): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
   const result = await evaluateProgram({ stack, configOverrides: configOverrides(stack, assignments) });
-  return { resources: result.resources as RecordedResource[], outputs: result.outputs };
+  return { resources: result.resources, outputs: result.outputs };
 }
 
 /** A resource list saved as JSON: `[RecordedResource…]` or `{ "resources": [...] }`. */
@@ -69,7 +69,7 @@ export function readResourceFile(file: string): RecordedResource[] {
     urn: r["urn"] as string,
     inputs: (r["inputs"] ?? {}) as Record<string, unknown>,
     state: (r["state"] ?? r["inputs"] ?? {}) as Record<string, unknown>,
-    opts: (r["opts"] ?? {}) as RecordedResource["opts"],
+    opts: (r["opts"] ?? {}),
     custom: r["custom"] !== false,
   }));
 }

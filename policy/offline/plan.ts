@@ -1,5 +1,5 @@
 /** `npm run plan`: what a stack declares, per container (component, image, tag, digest, ports, volumes). */
-import { arrayOf, componentOf, imageUsesOf, LABEL, labelsOf, TYPES } from "../lib/resources";
+import { arrayOf, componentOf, imageUsesOf, LABEL, labelsOf, scalarText, TYPES } from "../lib/resources";
 import type { RecordedResource } from "./types";
 
 export interface PlannedContainer {
@@ -27,11 +27,11 @@ export function planOf(resources: readonly RecordedResource[]): PlannedContainer
       return {
         container: typeof r.inputs["name"] === "string" ? r.inputs["name"] : r.name,
         component: componentOf(r.inputs) ?? "(unlabelled)",
-        image: (r.opts.parent !== undefined ? imageByParent.get(r.opts.parent) : undefined) ?? String(r.inputs["image"] ?? ""),
+        image: (r.opts.parent !== undefined ? imageByParent.get(r.opts.parent) : undefined) ?? scalarText(r.inputs["image"]),
         tag: labels[LABEL.version] ?? "",
         digest: labels[LABEL.digest] ?? "",
-        ports: arrayOf(r.inputs["ports"]).map((p) => `${String(p["ip"] ?? "0.0.0.0")}:${String(p["external"] ?? p["internal"])}->${String(p["internal"])}/${String(p["protocol"] ?? "tcp")}`),
-        volumes: arrayOf(r.inputs["volumes"]).map((v) => `${String(v["volumeName"] ?? v["hostPath"])}:${String(v["containerPath"])}${v["readOnly"] === true ? ":ro" : ""}`),
+        ports: arrayOf(r.inputs["ports"]).map((p) => `${scalarText(p["ip"] ?? "0.0.0.0")}:${scalarText(p["external"] ?? p["internal"])}->${scalarText(p["internal"])}/${scalarText(p["protocol"] ?? "tcp")}`),
+        volumes: arrayOf(r.inputs["volumes"]).map((v) => `${scalarText(v["volumeName"] ?? v["hostPath"])}:${scalarText(v["containerPath"])}${v["readOnly"] === true ? ":ro" : ""}`),
       };
     });
 }

@@ -148,7 +148,7 @@ export class PolicyPackServer {
       request.setUrn(r.urn);
       request.setProperties(Struct.fromJavaScript(plain(r.inputs)) as never);
       request.setOptions(options(r));
-      const response = await unary<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(this.client.analyze.bind(this.client) as never, request);
+      const response = await unary<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(this.client.analyze.bind(this.client), request);
       return response.getDiagnosticsList().map((d) => toFinding(d, r));
     };
     // Bounded concurrency: thousands of resources in flight at once only queue in the server.
@@ -173,7 +173,7 @@ export class PolicyPackServer {
         return resource;
       }),
     );
-    const response = await unary<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client) as never, stack);
+    const response = await unary<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), stack);
     findings.push(...response.getDiagnosticsList().map((d) => toFinding(d)));
     // Stable order: resources in program order, then stack-wide findings.
     const order = new Map(resources.map((r, i) => [r.urn, i]));

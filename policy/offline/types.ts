@@ -1,13 +1,4 @@
-/** A resource as the offline evaluation records it (same shape as program/evaluate.ts's RecordedResource). */
-export interface RecordedResource {
-  readonly type: string;
-  readonly name: string;
-  readonly urn: string;
-  readonly inputs: Record<string, unknown>;
-  readonly state: Record<string, unknown>;
-  readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
-  readonly custom: boolean;
-}
+export type { RecordedResource } from "../../program/evaluate";
 
 export type Level = "advisory" | "mandatory" | "disabled" | "remediate";
 

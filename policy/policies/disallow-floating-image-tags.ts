@@ -23,10 +23,10 @@ export const disallowFloatingImageTags: ResourceValidationPolicy = {
   name: "disallow-floating-image-tags",
   description: "Every image reference names a fixed release tag, never a missing or floating tag such as latest, stable, edge or nightly.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.remoteImage, TYPES.image, TYPES.container]);
-    const { floatingTags } = settingsOf<Settings>(args, configSchema as never);
+    const { floatingTags } = settingsOf<Settings>(args, configSchema);
     const floating = new Set(floatingTags.map((t) => t.toLowerCase()));
     for (const use of imageUsesOf(args.type, args.props)) {
       const tag = parseImageReference(use.reference).tag;

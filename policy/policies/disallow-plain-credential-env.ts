@@ -44,7 +44,7 @@ export const disallowPlainCredentialEnv: ResourceValidationPolicy = {
     const { credentialPattern, allowed } = settingsOf<Settings>(args, configSchema as never);
     const pattern = new RegExp(credentialPattern, "i");
     const component = componentOf(args.props);
-    const envs = args.props["envs"];
+    const envs: unknown = args.props["envs"];
     for (const entry of Array.isArray(envs) ? envs : []) {
       const text = String(entry);
       const eq = text.indexOf("=");

@@ -22,12 +22,12 @@ export const requireLogRotation: ResourceValidationPolicy = {
   name: "require-log-rotation",
   description: "Every container's logs rotate (a file log driver with max-size and max-file), so logs cannot fill the disk.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const { rotatingDrivers } = settingsOf<Settings>(args, configSchema as never);
+    const { rotatingDrivers } = settingsOf<Settings>(args, configSchema);
     const name = displayName(args.props, args.name);
-    const driver = args.props["logDriver"];
+    const driver: unknown = args.props["logDriver"];
     if (typeof driver !== "string" || driver === "") {
       reportViolation(`${name} has no log driver set: set logDriver "json-file" with logOpts max-size and max-file.`);
       return;

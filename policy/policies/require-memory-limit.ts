@@ -15,11 +15,11 @@ export const requireMemoryLimit: ResourceValidationPolicy = {
   name: "require-memory-limit",
   description: "Every container has a memory limit, so one service cannot exhaust the host's memory.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const { minimumMb } = settingsOf<Settings>(args, configSchema as never);
-    const memory = args.props["memory"];
+    const { minimumMb } = settingsOf<Settings>(args, configSchema);
+    const memory: unknown = args.props["memory"];
     const name = displayName(args.props, args.name);
     if (typeof memory !== "number" || memory <= 0) {
       reportViolation(`${name} has no memory limit: set memory (MiB; the catalog's memoryMb by default).`);

@@ -22,10 +22,10 @@ export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
   name: "require-readonly-docker-socket",
   description: "A container that mounts the Docker socket mounts it read-only, never read-write.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const { socketPaths } = settingsOf<Settings>(args, configSchema as never);
+    const { socketPaths } = settingsOf<Settings>(args, configSchema);
     for (const mount of arrayOf(args.props["volumes"])) {
       const hostPath = mount["hostPath"];
       if (typeof hostPath === "string" && socketPaths.includes(hostPath) && mount["readOnly"] !== true) {

@@ -17,11 +17,11 @@ export const requireRestartPolicy: ResourceValidationPolicy = {
   name: "require-restart-policy",
   description: "Every container has a restart policy that brings it back after a crash or a host reboot.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const { allowed } = settingsOf<Settings>(args, configSchema as never);
-    const restart = args.props["restart"];
+    const { allowed } = settingsOf<Settings>(args, configSchema);
+    const restart: unknown = args.props["restart"];
     if (typeof restart !== "string" || !allowed.includes(restart)) {
       reportViolation(`${displayName(args.props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
     }

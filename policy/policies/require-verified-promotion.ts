@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CATALOG, type ComponentId } from "../../catalog";
+import { CATALOG } from "../../catalog";
 import { gateStatus, readPromotionRecord, DEFAULT_RECORD_FILE } from "../../config/promotion-record";
 import { recordOf, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
@@ -49,9 +49,9 @@ export const requireVerifiedPromotion: StackValidationPolicy = {
   name: "require-verified-promotion",
   description: "Every image digest of the protected stack was run and verified healthy on the verifying stack, or belongs to the protected stack's adoption baseline.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateStack: (args, reportViolation) => {
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf<Settings>(args, configSchema);
     const file = path.resolve(PACK_PARENT, settings.recordFile);
     const record = readPromotionRecord(file);
     const fromReference = referencedDigests(args.resources, settings.verifiedOn);
@@ -62,7 +62,7 @@ export const requireVerifiedPromotion: StackValidationPolicy = {
       if (fromReference.get(pin.component)?.has(pin.digest)) {
         continue;
       }
-      const gate = gateStatus(record, pin.component as ComponentId, pin.digest, settings.verifiedOn, settings.targetStack);
+      const gate = gateStatus(record, pin.component, pin.digest, settings.verifiedOn, settings.targetStack);
       if (gate.status === "unverified") {
         reportViolation(
           `${CATALOG[pin.component].title} ${pin.tag ?? "(no tag)"} @ ${pin.digest} was never run and verified on ${settings.verifiedOn}: not in ${settings.verifiedOn}'s stack outputs nor in ${path.basename(file)} (verified on ${settings.verifiedOn} or adopted by ${settings.targetStack}). Roll it out on ${settings.verifiedOn} first, then promote it.`,

@@ -14,7 +14,7 @@ export const warnEndOfLife: ResourceValidationPolicy = {
   name: "warn-end-of-life",
   description: "No container runs a component past its end-of-life date; the finding names the successor to migrate to.",
   enforcementLevel: "advisory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const component = componentOf(args.props);
@@ -22,7 +22,7 @@ export const warnEndOfLife: ResourceValidationPolicy = {
     if (component === undefined || endOfLife === undefined) {
       return;
     }
-    const now = policyNow(settingsOf<Settings>(args, configSchema as never).now);
+    const now = policyNow(settingsOf<Settings>(args, configSchema).now);
     if (Date.parse(endOfLife.date) <= now.getTime()) {
       const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
       reportViolation(`${displayName(args.props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);

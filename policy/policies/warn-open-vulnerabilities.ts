@@ -19,10 +19,10 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
   name: "warn-open-vulnerabilities",
   description: "No container runs a version affected by a catalog advisory; before the advisory's response deadline this is a warning.",
   enforcementLevel: "advisory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const now = policyNow(settingsOf<Settings>(args, configSchema as never).now);
+    const now = policyNow(settingsOf<Settings>(args, configSchema).now);
     // Acceptances only waive the deadline: before it every affecting advisory is shown.
     const none: RiskAcceptance[] = [];
     for (const { advisory, state, version } of affectingAdvisories(args.props, now, none)) {

@@ -55,7 +55,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   it("passes the shipped stacks as the program declares them (prod: Promtail's end of life is advisory only)", async () => {
     for (const stack of ["staging", "prod"]) {
       const { resources } = await evaluateProgram({ stack });
-      const report = await checkWithServer(server, stack, resources as RecordedResource[], withNow(packConfigFor(stack), "2026-11-25T12:00:00Z"));
+      const report = await checkWithServer(server, stack, resources, withNow(packConfigFor(stack), "2026-11-25T12:00:00Z"));
       expect(report.mandatory, `${stack}: ${JSON.stringify(report.findings)}`).to.equal(0);
       expect(report.findings.map((f) => `${f.level} ${f.policy} ${f.resource?.name}`)).to.deep.equal(stack === "prod" ? ["advisory warn-end-of-life promtail-agent-container"] : []);
     }

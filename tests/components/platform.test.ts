@@ -145,7 +145,7 @@ describe("the platform under Pulumi mocks", function () {
 
   it("keeps every credential a secret and out of the stack outputs", () => {
     const prod = stacks["prod"]!;
-    const secretFiles = prod.resources.filter((r) => r.type === CONTAINER).flatMap((r) => r.secretPaths.map((p) => `${String(r.inputs["name"])}:${p}`));
+    const secretFiles = prod.resources.filter((r) => r.type === CONTAINER).flatMap((r) => (r.secretPaths ?? []).map((p) => `${String(r.inputs["name"])}:${p}`));
     expect(secretFiles.sort()).to.deep.equal(
       [
         "myoci-prod-coturn:uploads.0.content",

@@ -55,8 +55,8 @@ describe("myoci docs", () => {
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
     let captured = "";
-    process.stdout.write = ((chunk: string) => ((captured += chunk), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string) => ((captured += chunk), true)) as typeof process.stderr.write;
+    process.stdout.write = ((chunk: string) => ((captured += chunk), true));
+    process.stderr.write = ((chunk: string) => ((captured += chunk), true));
     try {
       expect(await runDocs(["--check", "--project-dir", dir])).to.equal(1);
       expect(await runDocs(["--project-dir", dir])).to.equal(0);

@@ -59,8 +59,8 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
   const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
-  child.stderr!.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+  child.stdout.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+  child.stderr.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/v2/`, child, () => output);
 

@@ -101,8 +101,8 @@ describe("myoci promote", () => {
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
     let captured = "";
-    process.stdout.write = ((chunk: string) => ((captured += chunk), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string) => ((captured += chunk), true)) as typeof process.stderr.write;
+    process.stdout.write = ((chunk: string) => ((captured += chunk), true));
+    process.stderr.write = ((chunk: string) => ((captured += chunk), true));
     try {
       expect(await runPromote(argv("nope"))).to.equal(2);
       expect(await runPromote(argv("grafana"))).to.equal(1);

@@ -13,8 +13,8 @@ async function capture(argv: string[]): Promise<{ code: number; stdout: string; 
   const err = process.stderr.write;
   let stdout = "";
   let stderr = "";
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string) => ((stdout += chunk), true));
+  process.stderr.write = ((chunk: string) => ((stderr += chunk), true));
   try {
     return { code: await run(argv), stdout, stderr };
   } finally {

@@ -65,10 +65,10 @@ class SshAgent extends http.Agent {
   override createConnection(_options: unknown, callback?: (error: Error | null, socket: Duplex) => void): Duplex {
     const child = spawn(this.command, this.args, { stdio: ["pipe", "pipe", "pipe"] });
     this.children.push(child);
-    child.stderr!.on("data", (chunk: Buffer) => {
+    child.stderr.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-2000);
     });
-    const stream = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+    const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
     child.on("error", (error) => stream.destroy(new DockerApiError(`ssh: ${error.message}`)));
     child.on("exit", (code) => {
       if (code !== 0 && code !== null) {

@@ -169,7 +169,7 @@ export function generateCompatibilityMatrix(projectDir: string): string {
   const components = inCatalogOrder(new Set(stacks.flatMap((s) => Object.keys(s.config.images) as ComponentId[])));
   out.push(`| component | ${stacks.map((s) => `\`${s.name}\``).join(" | ")} |`, `|---|${stacks.map(() => "---|").join("")}`);
   for (const component of components) {
-    out.push(`| ${CATALOG[component].title} | ${stacks.map((s) => (s.config.images[component] ? `\`${s.config.images[component]!.tag}\`` : "—")).join(" | ")} |`);
+    out.push(`| ${CATALOG[component].title} | ${stacks.map((s) => (s.config.images[component] ? `\`${s.config.images[component].tag}\`` : "—")).join(" | ")} |`);
   }
   out.push(`| log shipper | ${stacks.map((s) => s.config.logShipper).join(" | ")} |`);
   const [major, minor] = PROMTAIL_LAST_LINE;

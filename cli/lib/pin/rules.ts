@@ -12,7 +12,7 @@ export interface PinSetVerdict {
 }
 
 function tagsOf(pins: PinSet): Partial<Record<ComponentId, string>> {
-  return Object.fromEntries(Object.entries(pins).map(([component, pin]) => [component, pin?.tag])) as Partial<Record<ComponentId, string>>;
+  return Object.fromEntries(Object.entries(pins).map(([component, pin]) => [component, pin?.tag]));
 }
 
 /**

@@ -162,7 +162,7 @@ export class RegistryClient implements DigestResolver, TagLister {
       if (page !== null && page !== undefined && !(Array.isArray(page) && page.every((t) => typeof t === "string"))) {
         throw new RegistryError(registry, repository, `malformed tag list (expected {"tags": [strings]}) from ${safeUrl(base)}`);
       }
-      tags.push(...((page as string[] | null | undefined) ?? []));
+      tags.push(...((page) ?? []));
       url = this.nextLink(registry, repository, response.headers.get("link"), url);
     }
     return tags;

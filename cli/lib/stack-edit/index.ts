@@ -35,7 +35,7 @@ function keyOf(pair: Pair): string {
 }
 
 function findPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((item) => isPair(item) && keyOf(item) === key) as Pair | undefined;
+  return map.items.find((item): item is Pair => isPair(item) && keyOf(item) === key);
 }
 
 function lineStart(text: string, offset: number): number {
@@ -132,9 +132,9 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
   }
 
   // Indentation of the pins, taken from the file itself (falls back to 4/6, the layout of the shipped files).
-  const firstPair = images.items[0] as Pair | undefined;
+  const firstPair = images.items[0];
   const keyIndent = firstPair && isScalar(firstPair.key) && firstPair.key.range ? columnOf(text, firstPair.key.range[0]) : 4;
-  const firstChild = firstPair && isMap(firstPair.value) ? (firstPair.value.items[0] as Pair | undefined) : undefined;
+  const firstChild = firstPair && isMap(firstPair.value) ? (firstPair.value.items[0]) : undefined;
   const childIndent = firstChild && isScalar(firstChild.key) && firstChild.key.range ? columnOf(text, firstChild.key.range[0]) : keyIndent + 2;
 
   const removals = new Map<string, Splice>();
@@ -180,7 +180,7 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
       if (slot) {
         removals.set(slot[0], { ...slot[1], text: lines });
       } else {
-        const last = images.items[images.items.length - 1] as Pair | undefined;
+        const last = images.items[images.items.length - 1];
         const at = last ? pinBlockEnd(text, last) : lineEnd(text, (images.range?.[0] ?? 1) - 1);
         const prefix = at > 0 && text[at - 1] !== "\n" ? "\n" : "";
         splices.push({ start: at, end: at, text: prefix + lines });
@@ -209,7 +209,7 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
     if (pin === null) {
       delete images[component];
     } else if (pin) {
-      images[component] = { ...((images[component] as Plain | undefined) ?? {}), tag: pin.tag, digest: pin.digest };
+      images[component] = { ...((images[component]) ?? {}), tag: pin.tag, digest: pin.digest };
     }
   }
   config[IMAGES_KEY] = images;

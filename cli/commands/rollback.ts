@@ -1,0 +1,49 @@
+/** `myoci rollback --stack s [--to N] [--json]` */
+import { parseArgs } from "node:util";
+import { formatReport } from "../lib/rollout/report";
+import { runRollback } from "../lib/rollout/rollback";
+import { interruptible, realDeps } from "../lib/rollout/wiring";
+
+const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--project-dir DIR]
+  Restores the pins of the N-th earlier successful deployment (default 1: the last one whose pins differ from
+  the current ones, from the stack's update history), runs pulumi up with the policy pack and verifies the
+  changed services. Needs the pulumi CLI.
+  exit 0 rolled back and verified; 2 refused, interrupted or failed (the report says what to do next)`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        stack: { type: "string" },
+        to: { type: "string", default: "1" },
+        json: { type: "boolean", default: false },
+        "project-dir": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`myoci rollback: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const to = Number(values.to);
+  if (values.stack === undefined || !/^[\w.-]+$/.test(values.stack) || !Number.isInteger(to) || to < 1 || to > 100) {
+    process.stderr.write(`myoci rollback: expected --stack <name> and --to a whole number from 1 to 100 (got --stack ${JSON.stringify(values.stack ?? "(missing)")}, --to ${JSON.stringify(values.to)})\n${USAGE}\n`);
+    return 2;
+  }
+  const interrupt = interruptible();
+  try {
+    const deps = realDeps({ projectDir: values["project-dir"] ?? process.cwd(), mirrors: {}, stacks: [values.stack], signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) });
+    const report = await runRollback(values.stack, to, deps);
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    return report.exitCode;
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,82 @@
+/** `myoci rollout <component>=<tag> … [--stacks staging,prod] [--json] [--migrate]` */
+import { parseArgs } from "node:util";
+import { parseMirrors } from "../lib/pin";
+import { formatReport } from "../lib/rollout/report";
+import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
+import { interruptible, realDeps } from "../lib/rollout/wiring";
+
+const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [--stacks staging,prod] [--json] [--migrate]
+         [--probe-successes N] [--probe-deadline SECONDS] [--registry-mirror HOST=URL …] [--project-dir DIR]
+  For each stack in order: record the pins, back up stateful services, pin the new tags (digests resolved once,
+  rules checked before anything changes), pulumi up with the policy pack, verify the changed services' health
+  endpoints; on failure restore the recorded pins, up and verify again, and stop. Needs the pulumi CLI.
+  --migrate  allow a PostgreSQL major change: dump → new data volume (-pg<new>) → restore; the old volume is kept
+  exit 0 rolled out; 1 a stack failed and was rolled back; 2 needs a person (rollback failed, verification
+  inconclusive, interrupted, or refused before anything changed) — the report says what to do next`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stacks: { type: "string", default: "staging,prod" },
+        json: { type: "boolean", default: false },
+        migrate: { type: "boolean", default: false },
+        "probe-successes": { type: "string" },
+        "probe-deadline": { type: "string" },
+        "registry-mirror": { type: "string", multiple: true },
+        "project-dir": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`myoci rollout: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { changes, errors } = parseChangeArgs(positionals);
+  const stacks = values.stacks.split(",").map((s) => s.trim());
+  if (stacks.some((s) => !/^[\w.-]+$/.test(s)) || new Set(stacks).size !== stacks.length) {
+    errors.push(`--stacks ${JSON.stringify(values.stacks)}: expected distinct stack names separated by commas, e.g. staging,prod`);
+  }
+  const successes = values["probe-successes"] !== undefined ? Number(values["probe-successes"]) : undefined;
+  const deadline = values["probe-deadline"] !== undefined ? Number(values["probe-deadline"]) : undefined;
+  if (successes !== undefined && !(Number.isInteger(successes) && successes >= 1 && successes <= 100)) {
+    errors.push(`--probe-successes ${JSON.stringify(values["probe-successes"])}: expected a whole number from 1 to 100`);
+  }
+  if (deadline !== undefined && !(Number.isFinite(deadline) && deadline >= 1 && deadline <= 3600)) {
+    errors.push(`--probe-deadline ${JSON.stringify(values["probe-deadline"])}: expected seconds from 1 to 3600`);
+  }
+  const mirrors = parseMirrors(values["registry-mirror"] ?? []);
+  if (!mirrors.ok) {
+    errors.push(`--registry-mirror ${JSON.stringify(mirrors.bad)}: expected HOST=URL such as docker.io=http://127.0.0.1:5000`);
+  }
+  if (errors.length > 0 || !mirrors.ok) {
+    process.stderr.write(`${errors.map((e) => `myoci rollout: ${e}`).join("\n")}\n${USAGE}\n`);
+    return 2;
+  }
+  const interrupt = interruptible();
+  try {
+    const json = values.json;
+    const deps = realDeps({
+      projectDir: values["project-dir"] ?? process.cwd(),
+      mirrors: mirrors.mirrors,
+      stacks,
+      signal: interrupt.signal,
+      probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined },
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    const report = await runRollout({ changes, stacks, migrate: values.migrate }, deps);
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    return report.exitCode;
+  } finally {
+    interrupt.dispose();
+  }
+}
