@@ -32,9 +32,14 @@ const median = (values: number[]) => {
 function runCli(cwd: string, args: string[]): Promise<{ code: number; ms: number }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "cli", "myoci.js"), ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, "none") } }, (error) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "cli", "myoci.js"), ...args],
+      { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, "none") } },
+      (error) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+      },
+    );
   });
 }
 

@@ -35,8 +35,11 @@ function generated(containers: number): RecordedResource[] {
 function cliRun(stack: string): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "policy", "offline", "run.ts"), "policy", "--stack", stack], { cwd: ROOT }, (error) =>
-      error ? reject(new Error(error.message)) : resolve(Number(process.hrtime.bigint() - started) / 1e6),
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "policy", "offline", "run.ts"), "policy", "--stack", stack],
+      { cwd: ROOT },
+      (error) => (error ? reject(new Error(error.message)) : resolve(Number(process.hrtime.bigint() - started) / 1e6)),
     );
   });
 }

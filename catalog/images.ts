@@ -271,7 +271,8 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     health: {
       test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/80"],
       startPeriodSeconds: 30,
-      source: "netbirdio/netbird management/Dockerfile (ubuntu, bash, no wget/curl) and management/cmd/root.go; no health endpoint exists (TCP check, unconfirmed for 0.7x)",
+      source:
+        "netbirdio/netbird management/Dockerfile (ubuntu, bash, no wget/curl) and management/cmd/root.go; no health endpoint exists (TCP check, unconfirmed for 0.7x)",
     },
     ports: [{ container: 80, protocol: "tcp", host: 33073, purpose: "management API and gRPC" }],
     dataPaths: ["/var/lib/netbird"],

@@ -82,9 +82,7 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
       ];
       const present = servers.filter((entry): entry is [string, ParsedTag] => entry[1] !== undefined);
       const versions = new Set(present.map(([, tag]) => v(tag)));
-      return versions.size > 1
-        ? [`NetBird servers must run one version, found ${present.map(([name, tag]) => `${name} ${v(tag)}`).join(", ")}.`]
-        : [];
+      return versions.size > 1 ? [`NetBird servers must run one version, found ${present.map(([name, tag]) => `${name} ${v(tag)}`).join(", ")}.`] : [];
     },
   },
   {
@@ -112,9 +110,7 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
         return [];
       }
       const minimum = (grafana.numbers[0] ?? 0) >= 12 ? [2, 9, 0] : [2, 8, 0];
-      return below(loki, minimum)
-        ? [`Grafana ${v(grafana)}'s Loki data source needs Loki ${minimum.join(".")} or later, not ${v(loki)}.`]
-        : [];
+      return below(loki, minimum) ? [`Grafana ${v(grafana)}'s Loki data source needs Loki ${minimum.join(".")} or later, not ${v(loki)}.`] : [];
     },
   },
 ];

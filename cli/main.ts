@@ -20,7 +20,13 @@ export interface CommandModule {
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  return ["usage: myoci <command> [options]", "", ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`), "", "myoci <command> --help for a command's options."].join("\n");
+  return [
+    "usage: myoci <command> [options]",
+    "",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "myoci <command> --help for a command's options.",
+  ].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {

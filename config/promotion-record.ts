@@ -27,7 +27,10 @@ export interface PromotionRecord {
   readonly entries: readonly PromotionEntry[];
 }
 
-const pin = z.strictObject({ tag: z.string().min(1), digest: z.string().regex(DIGEST_PATTERN, { error: "expected sha256: followed by 64 lower-case hex digits" }) });
+const pin = z.strictObject({
+  tag: z.string().min(1),
+  digest: z.string().regex(DIGEST_PATTERN, { error: "expected sha256: followed by 64 lower-case hex digits" }),
+});
 const entrySchema = z.strictObject({
   kind: z.enum(["adopted", "verified"], { error: 'expected "adopted" or "verified"' }),
   stack: z.string().min(1),
@@ -47,7 +50,14 @@ export function readPromotionRecord(file: string): PromotionRecord {
   const name = path.basename(file);
   const document = parseDocument(readFileSync(file, "utf8"));
   if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((e) => ({ file: name, key: `(line ${e.linePos?.[0].line ?? "?"})`, value: "(invalid YAML)", expected: e.message.split("\n")[0] ?? "valid YAML" })));
+    throw new ConfigError(
+      document.errors.map((e) => ({
+        file: name,
+        key: `(line ${e.linePos?.[0].line ?? "?"})`,
+        value: "(invalid YAML)",
+        expected: e.message.split("\n")[0] ?? "valid YAML",
+      })),
+    );
   }
   const parsed = recordSchema.safeParse(document.toJS());
   if (!parsed.success) {
@@ -94,7 +104,9 @@ export function latestVerified(record: PromotionRecord, stack: string): Partial<
 export function appendPromotionEntry(file: string, entry: PromotionEntry): void {
   const parsed = entrySchema.safeParse(entry);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ file: path.basename(file), key: `entries[new].${i.path.join(".")}`, value: "(see entry)", expected: i.message })));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ file: path.basename(file), key: `entries[new].${i.path.join(".")}`, value: "(see entry)", expected: i.message })),
+    );
   }
   readPromotionRecord(file); // refuse to append to an invalid record
   const document = existsSync(file) ? parseDocument(readFileSync(file, "utf8")) : parseDocument("entries: []\n");

@@ -44,38 +44,44 @@ const pinSchema = z.strictObject(
   { error: (issue) => (issue.code === "unrecognized_keys" ? `expected only tag and digest, not ${issue.keys.join(", ")}` : "expected { tag, digest }") },
 );
 
-const imagesSchema = z
-  .record(z.string(), z.unknown(), { error: "expected a map of component → { tag, digest }" })
-  .superRefine((images, ctx) => {
-    for (const [component, pin] of Object.entries(images)) {
-      if (!(COMPONENT_IDS as readonly string[]).includes(component)) {
-        ctx.addIssue({ code: "custom", path: [component], message: `expected a known component, not an unknown one (known: ${COMPONENT_IDS.join(", ")})` });
-        continue;
-      }
-      const parsed = pinSchema.safeParse(pin);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          ctx.addIssue({ code: "custom", path: [component, ...issue.path.map(String)], message: issue.message });
-        }
-      }
-      const tag = (pin as { tag?: unknown } | null)?.tag;
-      const parsedTag = typeof tag === "string" && tag !== "" ? parseTag(tag, CATALOG[component as ComponentId].tagScheme) : undefined;
-      if (parsedTag && !parsedTag.ok) {
-        ctx.addIssue({ code: "custom", path: [component, "tag"], message: parsedTag.reason });
+const imagesSchema = z.record(z.string(), z.unknown(), { error: "expected a map of component → { tag, digest }" }).superRefine((images, ctx) => {
+  for (const [component, pin] of Object.entries(images)) {
+    if (!(COMPONENT_IDS as readonly string[]).includes(component)) {
+      ctx.addIssue({ code: "custom", path: [component], message: `expected a known component, not an unknown one (known: ${COMPONENT_IDS.join(", ")})` });
+      continue;
+    }
+    const parsed = pinSchema.safeParse(pin);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: "custom", path: [component, ...issue.path.map(String)], message: issue.message });
       }
     }
-  });
-
-const hostSchema = z.string({ error: "expected a Docker host URL" }).refine((value) => /^unix:\/\/\/\S+$|^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d{1,5})?$|^tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}$/.test(value), {
-  error: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+    const tag = (pin as { tag?: unknown } | null)?.tag;
+    const parsedTag = typeof tag === "string" && tag !== "" ? parseTag(tag, CATALOG[component as ComponentId].tagScheme) : undefined;
+    if (parsedTag && !parsedTag.ok) {
+      ctx.addIssue({ code: "custom", path: [component, "tag"], message: parsedTag.reason });
+    }
+  }
 });
+
+const hostSchema = z
+  .string({ error: "expected a Docker host URL" })
+  .refine((value) => /^unix:\/\/\/\S+$|^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d{1,5})?$|^tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}$/.test(value), {
+    error: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+  });
 
 const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
   error: "expected a lower-case DNS name such as example.org",
 });
 
 const memory = z.strictObject({
-  memoryMb: numeric(z.number({ error: "expected a number of MiB" }).int({ error: "expected a whole number of MiB" }).min(16, { error: "expected at least 16 MiB" }).max(65536, { error: "expected at most 65536 MiB" })),
+  memoryMb: numeric(
+    z
+      .number({ error: "expected a number of MiB" })
+      .int({ error: "expected a whole number of MiB" })
+      .min(16, { error: "expected at least 16 MiB" })
+      .max(65536, { error: "expected at most 65536 MiB" }),
+  ),
 });
 
 const rawSchema = z.strictObject(
@@ -85,21 +91,31 @@ const rawSchema = z.strictObject(
     acmeEmail: z.email({ error: "expected an e-mail address for ACME registration" }),
     logShipper: z.enum(["promtail", "alloy"], { error: 'expected "promtail" or "alloy"' }),
     images: imagesSchema,
-    limits: z.record(z.string(), memory).optional().superRefine((limits, ctx) => {
-      for (const key of Object.keys(limits ?? {})) {
-        if (!(COMPONENT_IDS as readonly string[]).includes(key)) {
-          ctx.addIssue({ code: "custom", path: [key], message: `expected a known component (known: ${COMPONENT_IDS.join(", ")})` });
+    limits: z
+      .record(z.string(), memory)
+      .optional()
+      .superRefine((limits, ctx) => {
+        for (const key of Object.keys(limits ?? {})) {
+          if (!(COMPONENT_IDS as readonly string[]).includes(key)) {
+            ctx.addIssue({ code: "custom", path: [key], message: `expected a known component (known: ${COMPONENT_IDS.join(", ")})` });
+          }
         }
-      }
-    }),
-    postgresDataMajor: numeric(z.number({ error: "expected the PostgreSQL major version whose data the volume holds, e.g. 16" }).int().min(9, { error: "expected a PostgreSQL major version" }).max(99)),
-    postgresMigration: z
-      .strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) })
-      .optional(),
+      }),
+    postgresDataMajor: numeric(
+      z
+        .number({ error: "expected the PostgreSQL major version whose data the volume holds, e.g. 16" })
+        .int()
+        .min(9, { error: "expected a PostgreSQL major version" })
+        .max(99),
+    ),
+    postgresMigration: z.strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) }).optional(),
     registryMirrors: z.record(z.string(), z.url({ error: "expected a URL such as http://127.0.0.1:5000" })).optional(),
     promotion: z
       .strictObject({
-        stagingStack: z.string().regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, { error: "expected organization/project/stack" }).optional(),
+        stagingStack: z
+          .string()
+          .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, { error: "expected organization/project/stack" })
+          .optional(),
         record: z.string().min(1).optional(),
       })
       .optional(),
@@ -110,7 +126,10 @@ const rawSchema = z.strictObject(
         ntfyUser: z.string().min(1).optional(),
       })
       .optional(),
-    telegramChatId: z.string().regex(/^-?\d{3,20}$/, { error: "expected a numeric Telegram chat id" }).optional(),
+    telegramChatId: z
+      .string()
+      .regex(/^-?\d{3,20}$/, { error: "expected a numeric Telegram chat id" })
+      .optional(),
     backups: z
       .strictObject({
         dir: z.string().regex(/^\/\S*$/, { error: "expected an absolute path on the Docker host" }),

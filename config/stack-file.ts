@@ -15,12 +15,19 @@ export function readRawStackFile(file: string): RawStackConfig {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError([{ file: name, key: "(file)", value: "(unreadable)", expected: `a readable stack file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+    throw new ConfigError([
+      { file: name, key: "(file)", value: "(unreadable)", expected: `a readable stack file (${(error as NodeJS.ErrnoException).code ?? String(error)})` },
+    ]);
   }
   const document = parseDocument(text);
   if (document.errors.length > 0) {
     throw new ConfigError(
-      document.errors.map((e) => ({ file: name, key: `(line ${e.linePos?.[0].line ?? "?"})`, value: "(invalid YAML)", expected: e.message.split("\n")[0] ?? "valid YAML" })),
+      document.errors.map((e) => ({
+        file: name,
+        key: `(line ${e.linePos?.[0].line ?? "?"})`,
+        value: "(invalid YAML)",
+        expected: e.message.split("\n")[0] ?? "valid YAML",
+      })),
     );
   }
   const config = document.get("config");

@@ -45,10 +45,12 @@ const encode = (value: unknown): string => (typeof value === "string" ? value : 
 
 /** Builds the engine's flat config map: structured values as JSON, secrets (placeholders where encrypted). */
 function configMap(options: EvaluateOptions): { config: Record<string, string>; secretKeys: string[] } {
-  const raw = options.rawConfig ?? (() => {
-    const file = readRawStackFile(stackFilePath(options.projectDir ?? PROJECT_DIR, options.stack));
-    return { values: { ...file.values }, secretKeys: [...file.secretKeys] };
-  })();
+  const raw =
+    options.rawConfig ??
+    (() => {
+      const file = readRawStackFile(stackFilePath(options.projectDir ?? PROJECT_DIR, options.stack));
+      return { values: { ...file.values }, secretKeys: [...file.secretKeys] };
+    })();
   const values: Record<string, unknown> = { ...raw.values, ...options.configOverrides };
   const secretKeys = new Set(raw.secretKeys);
   for (const key of SECRET_KEYS) {

@@ -49,7 +49,8 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT_ERROR;
   }
   // The registry client is built only when a digest has to be resolved (config mirrors first, flags override).
-  const resolver = () => new RegistryClient({ mirrors: { ...loadStackFile(projectDir, stack, { placeholderSecrets: true }).registryMirrors, ...mirrors.mirrors } });
+  const resolver = () =>
+    new RegistryClient({ mirrors: { ...loadStackFile(projectDir, stack, { placeholderSecrets: true }).registryMirrors, ...mirrors.mirrors } });
   const outcome = await pinComponent(
     { projectDir, stack, component, tag, digest: values.digest, dryRun: values["dry-run"], allowDowngrade: values["allow-downgrade"] },
     resolver,

@@ -34,12 +34,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const to = Number(values.to);
   if (values.stack === undefined || !/^[\w.-]+$/.test(values.stack) || !Number.isInteger(to) || to < 1 || to > 100) {
-    process.stderr.write(`myoci rollback: expected --stack <name> and --to a whole number from 1 to 100 (got --stack ${JSON.stringify(values.stack ?? "(missing)")}, --to ${JSON.stringify(values.to)})\n${USAGE}\n`);
+    process.stderr.write(
+      `myoci rollback: expected --stack <name> and --to a whole number from 1 to 100 (got --stack ${JSON.stringify(values.stack ?? "(missing)")}, --to ${JSON.stringify(values.to)})\n${USAGE}\n`,
+    );
     return 2;
   }
   const interrupt = interruptible();
   try {
-    const deps = realDeps({ projectDir: values["project-dir"] ?? process.cwd(), mirrors: {}, stacks: [values.stack], signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) });
+    const deps = realDeps({
+      projectDir: values["project-dir"] ?? process.cwd(),
+      mirrors: {},
+      stacks: [values.stack],
+      signal: interrupt.signal,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
     const report = await runRollback(values.stack, to, deps);
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     return report.exitCode;

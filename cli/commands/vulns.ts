@@ -100,4 +100,3 @@ export async function run(argv: string[]): Promise<number> {
   }
   return result.exitCode;
 }
-

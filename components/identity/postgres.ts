@@ -55,7 +55,13 @@ export class Postgres extends pulumi.ComponentResource implements ServiceOutputs
         `${name}-previous-data`,
         {
           name: previous,
-          labels: toLabels({ [LABELS.component]: "postgres", [LABELS.stack]: context.stack, [LABELS.managedBy]: "myoci", [LABELS.data]: "true", "myoci.path": postgresDataPath(args.migration.from) }),
+          labels: toLabels({
+            [LABELS.component]: "postgres",
+            [LABELS.stack]: context.stack,
+            [LABELS.managedBy]: "myoci",
+            [LABELS.data]: "true",
+            "myoci.path": postgresDataPath(args.migration.from),
+          }),
         },
         { parent: this, protect: true, retainOnDelete: true },
       );

@@ -67,7 +67,15 @@ export class Zitadel extends pulumi.ComponentResource implements ServiceOutputs 
           { path: "/run/secrets/zitadel-database.yaml", content: databaseConfig, secret: true },
         ],
         dependsOn: args.dependsOn,
-        command: ["start-from-init", "--masterkeyFile", "/run/secrets/zitadel_masterkey", "--tlsMode", "external", "--config", "/run/secrets/zitadel-database.yaml"],
+        command: [
+          "start-from-init",
+          "--masterkeyFile",
+          "/run/secrets/zitadel_masterkey",
+          "--tlsMode",
+          "external",
+          "--config",
+          "/run/secrets/zitadel-database.yaml",
+        ],
       },
       { parent: this },
     );

@@ -4,7 +4,18 @@ import { ServiceContainer, type EdgeRoute, type ServiceOutputs } from "../servic
 
 /** Provisioned data source: Grafana reads Loki over the internal network. */
 export function lokiDataSource(lokiUrl: string): string {
-  return ["apiVersion: 1", "datasources:", "  - name: Loki", "    type: loki", "    uid: myoci-loki", "    access: proxy", `    url: ${lokiUrl}`, "    isDefault: true", "    editable: false", ""].join("\n");
+  return [
+    "apiVersion: 1",
+    "datasources:",
+    "  - name: Loki",
+    "    type: loki",
+    "    uid: myoci-loki",
+    "    access: proxy",
+    `    url: ${lokiUrl}`,
+    "    isDefault: true",
+    "    editable: false",
+    "",
+  ].join("\n");
 }
 
 export interface GrafanaArgs {

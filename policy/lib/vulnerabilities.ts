@@ -23,7 +23,8 @@ export function affectingAdvisories(props: Props, now: Date, acceptances: readon
 
 export const ACCEPTANCES_PROPERTY = {
   type: "array",
-  description: "Accepted risks: advisory id, why, and the ISO date the acceptance lapses (UTC). An expired acceptance no longer counts and is named in the violation.",
+  description:
+    "Accepted risks: advisory id, why, and the ISO date the acceptance lapses (UTC). An expired acceptance no longer counts and is named in the violation.",
   items: {
     type: "object",
     properties: {

@@ -28,7 +28,12 @@ export function packConfigFor(stack: string, file?: string): PackConfig {
 }
 
 /** Analyzes resources with a running pack server. */
-export async function checkWithServer(server: PolicyPackServer, stack: string, resources: readonly RecordedResource[], config: PackConfig): Promise<PolicyRunReport> {
+export async function checkWithServer(
+  server: PolicyPackServer,
+  stack: string,
+  resources: readonly RecordedResource[],
+  config: PackConfig,
+): Promise<PolicyRunReport> {
   const info = await server.info();
   await server.configure(config);
   const findings = await server.analyze(resources, new Map(info.policies.map((p) => [p.name, p.description])));
@@ -36,7 +41,13 @@ export async function checkWithServer(server: PolicyPackServer, stack: string, r
 }
 
 /** Starts the pack for one run and stops it afterwards. */
-export async function checkOnce(options: { stack: string; resources: readonly RecordedResource[]; config: PackConfig; projectDir: string; env?: Record<string, string> }): Promise<PolicyRunReport> {
+export async function checkOnce(options: {
+  stack: string;
+  resources: readonly RecordedResource[];
+  config: PackConfig;
+  projectDir: string;
+  env?: Record<string, string>;
+}): Promise<PolicyRunReport> {
   const server = await PolicyPackServer.start({ stack: options.stack, stackConfig: stackConfigEnv(options.projectDir, options.stack), env: options.env });
   try {
     return await checkWithServer(server, options.stack, options.resources, options.config);

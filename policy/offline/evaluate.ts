@@ -18,7 +18,10 @@ export function configOverrides(stack: string, assignments: readonly string[], p
     if (eq <= 0) {
       throw new UsageError(`--config ${JSON.stringify(assignment)}: expected key.path=value, e.g. images.loki.tag=3.1.0`);
     }
-    const keys = assignment.slice(0, eq).replace(/^myoci:/, "").split(".");
+    const keys = assignment
+      .slice(0, eq)
+      .replace(/^myoci:/, "")
+      .split(".");
     const raw = assignment.slice(eq + 1);
     let value: unknown = raw;
     if (/^[[{]/.test(raw)) {
@@ -40,7 +43,10 @@ export function configOverrides(stack: string, assignments: readonly string[], p
   return changed;
 }
 
-export async function evaluateStack(stack: string, assignments: readonly string[] = []): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
+export async function evaluateStack(
+  stack: string,
+  assignments: readonly string[] = [],
+): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
   const result = await evaluateProgram({ stack, configOverrides: configOverrides(stack, assignments) });
   return { resources: result.resources, outputs: result.outputs };
 }
@@ -69,7 +75,7 @@ export function readResourceFile(file: string): RecordedResource[] {
     urn: r["urn"] as string,
     inputs: (r["inputs"] ?? {}) as Record<string, unknown>,
     state: (r["state"] ?? r["inputs"] ?? {}) as Record<string, unknown>,
-    opts: (r["opts"] ?? {}),
+    opts: r["opts"] ?? {},
     custom: r["custom"] !== false,
   }));
 }

@@ -26,7 +26,11 @@ function resource(type: string, name: string, urn: string, inputs: Record<string
 }
 
 /** Extra settings the program gives particular services (capabilities, host mounts, edge ports). */
-function serviceExtras(component: ComponentId): { capabilities?: string[]; reason?: string; hostMounts?: { hostPath: string; containerPath: string; readOnly: boolean }[] } {
+function serviceExtras(component: ComponentId): {
+  capabilities?: string[];
+  reason?: string;
+  hostMounts?: { hostPath: string; containerPath: string; readOnly: boolean }[];
+} {
   switch (component) {
     case "netdata":
       return {
@@ -51,7 +55,15 @@ export function generateStack(options: GenerateOptions): RecordedResource[] {
   const stackUrn = urnOf(stack, "pulumi:pulumi:Stack", `myoci-${stack}`);
   resources.push(resource("pulumi:pulumi:Stack", `myoci-${stack}`, stackUrn, {}, {}, false));
   if (options.stagingOutputs !== undefined) {
-    resources.push(resource("pulumi:pulumi:StackReference", "staging", urnOf(stack, "pulumi:pulumi:StackReference", "staging"), { name: "organization/myoci/staging", outputs: options.stagingOutputs }, { parent: stackUrn }));
+    resources.push(
+      resource(
+        "pulumi:pulumi:StackReference",
+        "staging",
+        urnOf(stack, "pulumi:pulumi:StackReference", "staging"),
+        { name: "organization/myoci/staging", outputs: options.stagingOutputs },
+        { parent: stackUrn },
+      ),
+    );
   }
   for (let copy = 0; copy < (options.replicas ?? 1); copy++) {
     for (const [component, pin] of Object.entries(options.images) as [ComponentId, ImagePin | undefined][]) {
@@ -66,10 +78,24 @@ export function generateStack(options: GenerateOptions): RecordedResource[] {
       const childUrn = (type: string, name: string) => urnOf(stack, type, name, componentType);
       if (component === "forwarderBase") {
         resources.push(
-          resource("docker:index/image:Image", `${service}-build`, childUrn("docker:index/image:Image", `${service}-build`), { imageName: `myoci/forwarder:${stack}`, build: { context: "forwarder", args: { BASE_IMAGE: reference } }, skipPush: true }, { parent: componentUrn }),
+          resource(
+            "docker:index/image:Image",
+            `${service}-build`,
+            childUrn("docker:index/image:Image", `${service}-build`),
+            { imageName: `myoci/forwarder:${stack}`, build: { context: "forwarder", args: { BASE_IMAGE: reference } }, skipPush: true },
+            { parent: componentUrn },
+          ),
         );
       } else {
-        resources.push(resource("docker:index/remoteImage:RemoteImage", `${service}-image`, childUrn("docker:index/remoteImage:RemoteImage", `${service}-image`), { name: reference, keepLocally: true }, { parent: componentUrn }));
+        resources.push(
+          resource(
+            "docker:index/remoteImage:RemoteImage",
+            `${service}-image`,
+            childUrn("docker:index/remoteImage:RemoteImage", `${service}-image`),
+            { name: reference, keepLocally: true },
+            { parent: componentUrn },
+          ),
+        );
       }
       const common = { "myoci.component": component, "myoci.stack": stack, "myoci.managed-by": "myoci" };
       const volumes: Record<string, unknown>[] = [];
@@ -77,7 +103,13 @@ export function generateStack(options: GenerateOptions): RecordedResource[] {
         const segment = containerPath.split("/").filter(Boolean).slice(-1)[0] ?? "data";
         const volumeName = `myoci-${stack}-${service}-${segment}`;
         resources.push(
-          resource("docker:index/volume:Volume", `${service}-${segment}`, childUrn("docker:index/volume:Volume", `${service}-${segment}`), { name: volumeName, labels: labels({ ...common, "myoci.data": "true", "myoci.path": containerPath }) }, { parent: componentUrn, protect: true, retainOnDelete: true }),
+          resource(
+            "docker:index/volume:Volume",
+            `${service}-${segment}`,
+            childUrn("docker:index/volume:Volume", `${service}-${segment}`),
+            { name: volumeName, labels: labels({ ...common, "myoci.data": "true", "myoci.path": containerPath }) },
+            { parent: componentUrn, protect: true, retainOnDelete: true },
+          ),
         );
         volumes.push({ volumeName, containerPath, readOnly: false });
       }
@@ -98,15 +130,28 @@ export function generateStack(options: GenerateOptions): RecordedResource[] {
             memory: entry.memoryMb,
             logDriver: "json-file",
             logOpts: { "max-size": "10m", "max-file": "3" },
-            healthcheck: { tests: parsed.ok ? [...healthTestFor(entry, parsed.tag)] : [...entry.health.test], interval: "30s", timeout: "5s", retries: 3, startPeriod: `${entry.health.startPeriodSeconds}s` },
+            healthcheck: {
+              tests: parsed.ok ? [...healthTestFor(entry, parsed.tag)] : [...entry.health.test],
+              interval: "30s",
+              timeout: "5s",
+              retries: 3,
+              startPeriod: `${entry.health.startPeriodSeconds}s`,
+            },
             wait: true,
             waitTimeout: 180,
             labels: labels({ ...common, "myoci.version": pin.tag, "myoci.digest": pin.digest, ...extraLabels }),
             networksAdvanced: [{ name: `myoci-${stack}`, aliases: [service] }],
             ports: [
-              ...entry.ports.map((p) => ({ internal: p.container, external: p.host + (copy === 0 || p.edge ? 0 : copy), protocol: p.protocol, ip: p.edge ? "0.0.0.0" : "127.0.0.1" })),
+              ...entry.ports.map((p) => ({
+                internal: p.container,
+                external: p.host + (copy === 0 || p.edge ? 0 : copy),
+                protocol: p.protocol,
+                ip: p.edge ? "0.0.0.0" : "127.0.0.1",
+              })),
               // coturn's relay range, published as the program does (components/vpn/netbird.ts)
-              ...(component === "coturn" ? Array.from({ length: 41 }, (_, i) => ({ internal: 49160 + i, external: 49160 + i, protocol: "udp", ip: "0.0.0.0" })) : []),
+              ...(component === "coturn"
+                ? Array.from({ length: 41 }, (_, i) => ({ internal: 49160 + i, external: 49160 + i, protocol: "udp", ip: "0.0.0.0" }))
+                : []),
             ],
             volumes,
             envs: ["TZ=UTC"],
@@ -123,7 +168,11 @@ export function generateStack(options: GenerateOptions): RecordedResource[] {
 }
 
 /** A copy of a resource list with one resource's inputs (and state) changed. */
-export function withResource(resources: readonly RecordedResource[], match: (r: RecordedResource) => boolean, change: (r: RecordedResource) => RecordedResource): RecordedResource[] {
+export function withResource(
+  resources: readonly RecordedResource[],
+  match: (r: RecordedResource) => boolean,
+  change: (r: RecordedResource) => RecordedResource,
+): RecordedResource[] {
   let changed = 0;
   const result = resources.map((r) => {
     if (!match(r)) return r;

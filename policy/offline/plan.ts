@@ -30,8 +30,13 @@ export function planOf(resources: readonly RecordedResource[]): PlannedContainer
         image: (r.opts.parent !== undefined ? imageByParent.get(r.opts.parent) : undefined) ?? scalarText(r.inputs["image"]),
         tag: labels[LABEL.version] ?? "",
         digest: labels[LABEL.digest] ?? "",
-        ports: arrayOf(r.inputs["ports"]).map((p) => `${scalarText(p["ip"] ?? "0.0.0.0")}:${scalarText(p["external"] ?? p["internal"])}->${scalarText(p["internal"])}/${scalarText(p["protocol"] ?? "tcp")}`),
-        volumes: arrayOf(r.inputs["volumes"]).map((v) => `${scalarText(v["volumeName"] ?? v["hostPath"])}:${scalarText(v["containerPath"])}${v["readOnly"] === true ? ":ro" : ""}`),
+        ports: arrayOf(r.inputs["ports"]).map(
+          (p) =>
+            `${scalarText(p["ip"] ?? "0.0.0.0")}:${scalarText(p["external"] ?? p["internal"])}->${scalarText(p["internal"])}/${scalarText(p["protocol"] ?? "tcp")}`,
+        ),
+        volumes: arrayOf(r.inputs["volumes"]).map(
+          (v) => `${scalarText(v["volumeName"] ?? v["hostPath"])}:${scalarText(v["containerPath"])}${v["readOnly"] === true ? ":ro" : ""}`,
+        ),
       };
     });
 }

@@ -19,7 +19,10 @@ export interface ResolvedPolicyConfig {
 export type PackConfig = Record<string, ResolvedPolicyConfig>;
 
 export class PolicyConfigError extends Error {
-  constructor(readonly file: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
     super(`Invalid policy config ${file} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "PolicyConfigError";
   }
@@ -50,8 +53,10 @@ function validate(value: unknown, schema: PolicyConfigJSONSchema, at: string, pr
     problems.push(`${at} = ${JSON.stringify(value)}: expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   }
   if (typeof value === "string") {
-    if (schema.minLength !== undefined && value.length < schema.minLength) problems.push(`${at} = ${JSON.stringify(value)}: expected at least ${schema.minLength} characters`);
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) problems.push(`${at} = ${JSON.stringify(value)}: expected to match ${schema.pattern}`);
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      problems.push(`${at} = ${JSON.stringify(value)}: expected at least ${schema.minLength} characters`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))
+      problems.push(`${at} = ${JSON.stringify(value)}: expected to match ${schema.pattern}`);
   }
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) problems.push(`${at} = ${value}: expected at least ${schema.minimum}`);

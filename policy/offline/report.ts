@@ -13,7 +13,15 @@ export interface PolicyRunReport {
 
 export function summarise(stack: string, pack: PolicyRunReport["pack"], resources: readonly RecordedResource[], findings: readonly Finding[]): PolicyRunReport {
   const mandatory = findings.filter((f) => f.level === "mandatory").length;
-  return { stack, pack, resources: resources.length, mandatory, advisory: findings.filter((f) => f.level === "advisory").length, passed: mandatory === 0, findings };
+  return {
+    stack,
+    pack,
+    resources: resources.length,
+    mandatory,
+    advisory: findings.filter((f) => f.level === "advisory").length,
+    passed: mandatory === 0,
+    findings,
+  };
 }
 
 function resourceTitle(finding: Finding, byUrn: ReadonlyMap<string, RecordedResource>): string {

@@ -59,8 +59,12 @@ if (process.argv[1] === __filename) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
-      const known = error instanceof UsageError || error instanceof ConfigError || error instanceof PolicyConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-      console.error(known ? (error as Error).message : (error as Error).stack ?? String(error));
+      const known =
+        error instanceof UsageError ||
+        error instanceof ConfigError ||
+        error instanceof PolicyConfigError ||
+        (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+      console.error(known ? (error as Error).message : ((error as Error).stack ?? String(error)));
       process.exitCode = 2;
     },
   );

@@ -93,7 +93,10 @@ export class PolicyPackServer {
       child.on("exit", (code) => reject(new Error(`policy pack exited (code ${code}) before serving:\n${stderr.trim() || stdout.trim()}`)));
       child.on("error", reject);
     });
-    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 400 * 1024 * 1024, "grpc.max_send_message_length": 400 * 1024 * 1024 });
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 400 * 1024 * 1024,
+      "grpc.max_send_message_length": 400 * 1024 * 1024,
+    });
     return new PolicyPackServer(child, port, client, () => stderr);
   }
 
@@ -102,7 +105,9 @@ export class PolicyPackServer {
     return {
       name: info.getName(),
       version: info.getVersion(),
-      policies: info.getPoliciesList().map((p) => ({ name: p.getName(), description: p.getDescription(), enforcementLevel: LEVELS[p.getEnforcementlevel()] ?? "advisory" })),
+      policies: info
+        .getPoliciesList()
+        .map((p) => ({ name: p.getName(), description: p.getDescription(), enforcementLevel: LEVELS[p.getEnforcementlevel()] ?? "advisory" })),
     };
   }
 
@@ -132,7 +137,11 @@ export class PolicyPackServer {
         policy: d.getPolicyname(),
         level: LEVELS[d.getEnforcementlevel()] ?? "advisory",
         message,
-        resource: resource ? { urn: resource.urn, type: resource.type, name: resource.name } : urn ? { urn, type: "", name: urn.split("::").pop() ?? urn } : undefined,
+        resource: resource
+          ? { urn: resource.urn, type: resource.type, name: resource.name }
+          : urn
+            ? { urn, type: "", name: urn.split("::").pop() ?? urn }
+            : undefined,
       };
     };
     const options = (r: RecordedResource) => {
@@ -177,7 +186,12 @@ export class PolicyPackServer {
     findings.push(...response.getDiagnosticsList().map((d) => toFinding(d)));
     // Stable order: resources in program order, then stack-wide findings.
     const order = new Map(resources.map((r, i) => [r.urn, i]));
-    return findings.sort((a, b) => (order.get(a.resource?.urn ?? "") ?? 1e9) - (order.get(b.resource?.urn ?? "") ?? 1e9) || a.policy.localeCompare(b.policy) || a.message.localeCompare(b.message));
+    return findings.sort(
+      (a, b) =>
+        (order.get(a.resource?.urn ?? "") ?? 1e9) - (order.get(b.resource?.urn ?? "") ?? 1e9) ||
+        a.policy.localeCompare(b.policy) ||
+        a.message.localeCompare(b.message),
+    );
   }
 
   async stop(): Promise<void> {

@@ -14,7 +14,22 @@ const configSchema = {
       type: "array",
       items: { type: "string" },
       description: "Capabilities that amount to host access (names without the CAP_ prefix).",
-      default: ["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT", "SYS_TIME", "DAC_READ_SEARCH", "DAC_OVERRIDE", "BPF", "PERFMON", "MAC_ADMIN", "MAC_OVERRIDE"],
+      default: [
+        "ALL",
+        "SYS_ADMIN",
+        "NET_ADMIN",
+        "SYS_PTRACE",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_BOOT",
+        "SYS_TIME",
+        "DAC_READ_SEARCH",
+        "DAC_OVERRIDE",
+        "BPF",
+        "PERFMON",
+        "MAC_ADMIN",
+        "MAC_OVERRIDE",
+      ],
     },
     allowed: {
       type: "array",
@@ -39,7 +54,8 @@ const normalise = (capability: string): string => capability.toUpperCase().repla
 
 export const disallowDangerousCapabilities: ResourceValidationPolicy = {
   name: "disallow-dangerous-capabilities",
-  description: "No container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, …) unless policy config allowlists it for that component with a reason.",
+  description:
+    "No container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, …) unless policy config allowlists it for that component with a reason.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: (args, reportViolation) => {
@@ -54,7 +70,9 @@ export const disallowDangerousCapabilities: ResourceValidationPolicy = {
     const permitted = new Set(allowed.filter((a) => a.component === component).flatMap((a) => a.capabilities.map(normalise)));
     const refused = adds.map((c) => normalise(String(c))).filter((c) => dangerousSet.has(c) && !permitted.has(c));
     if (refused.length > 0) {
-      reportViolation(`${displayName(args.props, args.name)} adds dangerous capabilit${refused.length === 1 ? "y" : "ies"} ${refused.join(", ")}, not allowlisted for ${component ?? "an unlabelled container"}.`);
+      reportViolation(
+        `${displayName(args.props, args.name)} adds dangerous capabilit${refused.length === 1 ? "y" : "ies"} ${refused.join(", ")}, not allowlisted for ${component ?? "an unlabelled container"}.`,
+      );
     }
   },
 };

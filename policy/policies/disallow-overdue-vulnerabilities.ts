@@ -15,7 +15,8 @@ const configSchema = { properties: { now: NOW_PROPERTY, acceptances: ACCEPTANCES
 /** Mandatory half of the vulnerability rule: past the deadline (critical 24 h, high 7 d, medium 30 d from first record). */
 export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   name: "disallow-overdue-vulnerabilities",
-  description: "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted in policy config until a future date.",
+  description:
+    "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted in policy config until a future date.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: (args, reportViolation) => {

@@ -51,7 +51,12 @@ export const disallowPlainCredentialEnv: ResourceValidationPolicy = {
       const key = eq === -1 ? text : text.slice(0, eq);
       const value = eq === -1 ? "" : text.slice(eq + 1);
       // A path to a credential file is how credentials should be passed.
-      if (value === "" || /_FILE$/i.test(key) || !pattern.test(key) || allowed.some((a) => a.key === key && (a.component === undefined || a.component === component))) {
+      if (
+        value === "" ||
+        /_FILE$/i.test(key) ||
+        !pattern.test(key) ||
+        allowed.some((a) => a.key === key && (a.component === undefined || a.component === component))
+      ) {
         continue;
       }
       // Never echo the value: it is the credential.

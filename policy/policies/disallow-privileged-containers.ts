@@ -31,7 +31,9 @@ export const disallowPrivilegedContainers: ResourceValidationPolicy = {
     const { allowed } = settingsOf<Settings>(args, configSchema as never);
     const component = componentOf(args.props);
     if (!allowed.some((a) => a.component === component)) {
-      reportViolation(`${displayName(args.props, args.name)} runs privileged (full access to the host): drop privileged and add only the capabilities it needs.`);
+      reportViolation(
+        `${displayName(args.props, args.name)} runs privileged (full access to the host): drop privileged and add only the capabilities it needs.`,
+      );
     }
   },
 };

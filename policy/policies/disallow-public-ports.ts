@@ -39,8 +39,13 @@ const configSchema = {
       },
       // The catalog marks each component's public edge ports (Caddy 80/443, coturn STUN/TURN).
       default: [
-        ...COMPONENT_IDS.flatMap((id) => CATALOG[id].ports.filter((p) => p.edge === true).map((p) => edge(id, p.host, p.protocol, `${CATALOG[id].title} ${p.purpose} (catalog edge port).`))),
-        { ...edge("coturn", 49160, "udp", "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts)."), portTo: 49200 },
+        ...COMPONENT_IDS.flatMap((id) =>
+          CATALOG[id].ports.filter((p) => p.edge === true).map((p) => edge(id, p.host, p.protocol, `${CATALOG[id].title} ${p.purpose} (catalog edge port).`)),
+        ),
+        {
+          ...edge("coturn", 49160, "udp", "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts)."),
+          portTo: 49200,
+        },
       ],
     },
   },
@@ -48,7 +53,8 @@ const configSchema = {
 
 export const disallowPublicPorts: ResourceValidationPolicy = {
   name: "disallow-public-ports",
-  description: "Containers publish ports on a loopback address only, except the edge ports allowlisted in policy config (by default the catalog's edge ports: Caddy 80/443, coturn).",
+  description:
+    "Containers publish ports on a loopback address only, except the edge ports allowlisted in policy config (by default the catalog's edge ports: Caddy 80/443, coturn).",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: (args, reportViolation) => {
@@ -64,7 +70,9 @@ export const disallowPublicPorts: ResourceValidationPolicy = {
       const external = Number(port["external"] ?? port["internal"]);
       const protocol = typeof port["protocol"] === "string" ? port["protocol"] : "tcp";
       if (!allowed.some((a) => a.component === component && a.protocol === protocol && external >= a.port && external <= (a.portTo ?? a.port))) {
-        reportViolation(`${displayName(args.props, args.name)} publishes ${ip}:${external}/${protocol} (container port ${String(port["internal"])}) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.`);
+        reportViolation(
+          `${displayName(args.props, args.name)} publishes ${ip}:${external}/${protocol} (container port ${String(port["internal"])}) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.`,
+        );
       }
     }
   },

@@ -11,13 +11,19 @@ export const enforceCanonicalRepository: StackValidationPolicy = {
       const ref = parseImageReference(use.reference);
       const source = `${ref.registry}/${ref.repository}`;
       if (use.component === undefined) {
-        reportViolation(`Image ${use.reference} (${use.resource.name}.${use.property}) is not from a catalog repository: ${source} belongs to no component.`, use.resource.urn);
+        reportViolation(
+          `Image ${use.reference} (${use.resource.name}.${use.property}) is not from a catalog repository: ${source} belongs to no component.`,
+          use.resource.urn,
+        );
         continue;
       }
       const entry = CATALOG[use.component];
       const canonical = `${entry.registry}/${entry.repository}`;
       if (source !== canonical) {
-        reportViolation(`Image ${use.reference} (${use.resource.name}.${use.property}) runs ${entry.title} from ${source}, but the catalog's canonical repository for ${use.component} is ${canonical}.`, use.resource.urn);
+        reportViolation(
+          `Image ${use.reference} (${use.resource.name}.${use.property}) runs ${entry.title} from ${source}, but the catalog's canonical repository for ${use.component} is ${canonical}.`,
+          use.resource.urn,
+        );
         continue;
       }
       // A missing or floating tag is disallow-floating-image-tags' finding; here only real tags are judged.

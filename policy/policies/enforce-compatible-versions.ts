@@ -24,7 +24,8 @@ const configSchema = {
 
 export const enforceCompatibleVersions: StackValidationPolicy = {
   name: "enforce-compatible-versions",
-  description: "The versions a stack pins satisfy the catalog's compatibility rules (Loki and Promtail, NetBird servers, Zitadel and PostgreSQL, Grafana and Loki).",
+  description:
+    "The versions a stack pins satisfy the catalog's compatibility rules (Loki and Promtail, NetBird servers, Zitadel and PostgreSQL, Grafana and Loki).",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateStack: (args, reportViolation) => {

@@ -19,7 +19,9 @@ export const requireHealthcheck: ResourceValidationPolicy = {
       return;
     }
     if (args.props["wait"] !== true) {
-      reportViolation(`${name} does not wait for its healthcheck (wait = ${JSON.stringify(args.props["wait"] ?? null)}): set wait = true so a rollout fails on an unhealthy container.`);
+      reportViolation(
+        `${name} does not wait for its healthcheck (wait = ${JSON.stringify(args.props["wait"] ?? null)}): set wait = true so a rollout fails on an unhealthy container.`,
+      );
     }
   },
 };

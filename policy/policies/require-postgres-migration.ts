@@ -23,7 +23,9 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
     }
     const running = version.tag.numbers[0] ?? 0;
     if (dataMajorText === undefined || !/^\d+$/.test(dataMajorText)) {
-      reportViolation(`${name} lacks the label ${LABEL.postgresDataMajor} (the major version its data volume holds), so a major-version change cannot be detected.`);
+      reportViolation(
+        `${name} lacks the label ${LABEL.postgresDataMajor} (the major version its data volume holds), so a major-version change cannot be detected.`,
+      );
       return;
     }
     const dataMajor = Number(dataMajorText);
@@ -33,7 +35,9 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
       reportViolation(`${name} declares the migration ${declared}, but its data is PostgreSQL ${dataMajor} and the image is ${running}: declare ${expected}.`);
       return;
     }
-    for (const violation of checkTransition({ postgres: major(dataMajor) }, { postgres: version.tag }, { postgresMigration: declared === expected }).filter((v) => v.rule === "postgres-major-needs-migration")) {
+    for (const violation of checkTransition({ postgres: major(dataMajor) }, { postgres: version.tag }, { postgresMigration: declared === expected }).filter(
+      (v) => v.rule === "postgres-major-needs-migration",
+    )) {
       reportViolation(`${name}: ${violation.message}`);
     }
   },

@@ -17,7 +17,9 @@ export const requireProtectedDataVolumes: ResourceValidationPolicy = {
       args.notApplicable("not a data volume (no myoci.data label, no catalog data path)");
     }
     if (args.opts.protect !== true) {
-      reportViolation(`Volume ${displayName(args.props, args.name)} holds ${component === undefined ? "service" : CATALOG[component].title} data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.`);
+      reportViolation(
+        `Volume ${displayName(args.props, args.name)} holds ${component === undefined ? "service" : CATALOG[component].title} data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.`,
+      );
     }
   },
 };

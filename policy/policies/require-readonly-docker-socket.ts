@@ -29,7 +29,9 @@ export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
     for (const mount of arrayOf(args.props["volumes"])) {
       const hostPath = mount["hostPath"];
       if (typeof hostPath === "string" && socketPaths.includes(hostPath) && mount["readOnly"] !== true) {
-        reportViolation(`${displayName(args.props, args.name)} mounts the Docker socket ${hostPath} read-write at ${String(mount["containerPath"])}: mount it with readOnly = true.`);
+        reportViolation(
+          `${displayName(args.props, args.name)} mounts the Docker socket ${hostPath} read-write at ${String(mount["containerPath"])}: mount it with readOnly = true.`,
+        );
       }
     }
   },

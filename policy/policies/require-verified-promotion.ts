@@ -19,7 +19,11 @@ const configSchema = {
       description: "Promotion record, relative to the directory above the policy pack (the repository root).",
       default: DEFAULT_RECORD_FILE,
     },
-    verifiedOn: { type: "string", description: "Stack whose verified digests may be promoted (its StackReference outputs and record entries).", default: "staging" },
+    verifiedOn: {
+      type: "string",
+      description: "Stack whose verified digests may be promoted (its StackReference outputs and record entries).",
+      default: "staging",
+    },
     targetStack: { type: "string", description: "Stack the gate protects; its own adoption baseline in the record is accepted.", default: "prod" },
   },
 } as const;
@@ -47,7 +51,8 @@ function referencedDigests(resources: readonly { type: string; props: Record<str
 
 export const requireVerifiedPromotion: StackValidationPolicy = {
   name: "require-verified-promotion",
-  description: "Every image digest of the protected stack was run and verified healthy on the verifying stack, or belongs to the protected stack's adoption baseline.",
+  description:
+    "Every image digest of the protected stack was run and verified healthy on the verifying stack, or belongs to the protected stack's adoption baseline.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
   validateStack: (args, reportViolation) => {

@@ -25,7 +25,9 @@ export const warnEndOfLife: ResourceValidationPolicy = {
     const now = policyNow(settingsOf<Settings>(args, configSchema).now);
     if (Date.parse(endOfLife.date) <= now.getTime()) {
       const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
-      reportViolation(`${displayName(args.props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);
+      reportViolation(
+        `${displayName(args.props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`,
+      );
     }
   },
 };

@@ -26,7 +26,17 @@ async function expectNotApplicable(policy: ResourceValidationPolicy): Promise<vo
 }
 
 describe("container policies: compliant fixtures", () => {
-  const policies = [requireHealthcheck, requireMemoryLimit, requireRestartPolicy, requireLogRotation, disallowPrivilegedContainers, disallowDangerousCapabilities, requireReadonlyDockerSocket, disallowPublicPorts, disallowPlainCredentialEnv];
+  const policies = [
+    requireHealthcheck,
+    requireMemoryLimit,
+    requireRestartPolicy,
+    requireLogRotation,
+    disallowPrivilegedContainers,
+    disallowDangerousCapabilities,
+    requireReadonlyDockerSocket,
+    disallowPublicPorts,
+    disallowPlainCredentialEnv,
+  ];
   it("every container of the generated prod stack passes every container policy", async () => {
     for (const policy of policies) {
       for (const r of prod.filter((x) => x.type === "docker:index/container:Container")) {
@@ -41,44 +51,80 @@ describe("container policies: compliant fixtures", () => {
 
 describe("policy require-healthcheck", () => {
   it("refuses a container without a healthcheck", async () => {
-    expect(await validate(requireHealthcheck, changed(grafana, (i) => delete i["healthcheck"]))).to.deep.equal([
-      "myoci-prod-grafana has no healthcheck: set healthcheck.tests (the catalog's health test for its component).",
-    ]);
+    expect(
+      await validate(
+        requireHealthcheck,
+        changed(grafana, (i) => delete i["healthcheck"]),
+      ),
+    ).to.deep.equal(["myoci-prod-grafana has no healthcheck: set healthcheck.tests (the catalog's health test for its component)."]);
   });
   it("refuses a disabled healthcheck", async () => {
-    expect(await validate(requireHealthcheck, changed(grafana, (i) => (i["healthcheck"].tests = ["NONE"])))).to.deep.equal(['myoci-prod-grafana disables its healthcheck (tests = ["NONE"]).']);
+    expect(
+      await validate(
+        requireHealthcheck,
+        changed(grafana, (i) => (i["healthcheck"].tests = ["NONE"])),
+      ),
+    ).to.deep.equal(['myoci-prod-grafana disables its healthcheck (tests = ["NONE"]).']);
   });
   it("refuses a container that does not wait for health", async () => {
-    expect(await validate(requireHealthcheck, changed(grafana, (i) => (i["wait"] = false)))).to.deep.equal([
-      "myoci-prod-grafana does not wait for its healthcheck (wait = false): set wait = true so a rollout fails on an unhealthy container.",
-    ]);
+    expect(
+      await validate(
+        requireHealthcheck,
+        changed(grafana, (i) => (i["wait"] = false)),
+      ),
+    ).to.deep.equal(["myoci-prod-grafana does not wait for its healthcheck (wait = false): set wait = true so a rollout fails on an unhealthy container."]);
   });
 });
 
 describe("policy require-memory-limit", () => {
   it("refuses a container without a memory limit", async () => {
-    expect(await validate(requireMemoryLimit, changed(grafana, (i) => delete i["memory"]))).to.deep.equal(["myoci-prod-grafana has no memory limit: set memory (MiB; the catalog's memoryMb by default)."]);
+    expect(
+      await validate(
+        requireMemoryLimit,
+        changed(grafana, (i) => delete i["memory"]),
+      ),
+    ).to.deep.equal(["myoci-prod-grafana has no memory limit: set memory (MiB; the catalog's memoryMb by default)."]);
   });
   it("refuses a limit below the configured minimum", async () => {
-    expect(await validate(requireMemoryLimit, grafana, { minimumMb: 1024 })).to.deep.equal(["myoci-prod-grafana has a memory limit of 512 MiB, below the minimum of 1024 MiB."]);
+    expect(await validate(requireMemoryLimit, grafana, { minimumMb: 1024 })).to.deep.equal([
+      "myoci-prod-grafana has a memory limit of 512 MiB, below the minimum of 1024 MiB.",
+    ]);
   });
 });
 
 describe("policy require-restart-policy", () => {
   it("refuses a missing or a non-restarting policy", async () => {
-    expect(await validate(requireRestartPolicy, changed(grafana, (i) => delete i["restart"]))).to.deep.equal(['myoci-prod-grafana has restart policy "no": expected one of unless-stopped, always.']);
-    expect(await validate(requireRestartPolicy, changed(grafana, (i) => (i["restart"] = "on-failure")))).to.deep.equal(['myoci-prod-grafana has restart policy "on-failure": expected one of unless-stopped, always.']);
+    expect(
+      await validate(
+        requireRestartPolicy,
+        changed(grafana, (i) => delete i["restart"]),
+      ),
+    ).to.deep.equal(['myoci-prod-grafana has restart policy "no": expected one of unless-stopped, always.']);
+    expect(
+      await validate(
+        requireRestartPolicy,
+        changed(grafana, (i) => (i["restart"] = "on-failure")),
+      ),
+    ).to.deep.equal(['myoci-prod-grafana has restart policy "on-failure": expected one of unless-stopped, always.']);
   });
 });
 
 describe("policy require-log-rotation", () => {
   it("refuses json-file logs without max-size", async () => {
-    expect(await validate(requireLogRotation, changed(grafana, (i) => delete i["logOpts"]["max-size"]))).to.deep.equal(["myoci-prod-grafana logs with json-file without max-size: its logs would grow without bound."]);
+    expect(
+      await validate(
+        requireLogRotation,
+        changed(grafana, (i) => delete i["logOpts"]["max-size"]),
+      ),
+    ).to.deep.equal(["myoci-prod-grafana logs with json-file without max-size: its logs would grow without bound."]);
   });
   it("refuses a container without a log driver", async () => {
-    expect(await validate(requireLogRotation, changed(grafana, (i) => delete i["logDriver"]))).to.deep.equal([
-      'myoci-prod-grafana has no log driver set: set logDriver "json-file" with logOpts max-size and max-file.',
-    ]);
+    expect(
+      await validate(
+        requireLogRotation,
+        changed(grafana, (i) => delete i["logDriver"]),
+      ),
+    ).to.deep.equal(['myoci-prod-grafana has no log driver set: set logDriver "json-file" with logOpts max-size and max-file.']);
   });
 });
 
@@ -95,17 +141,25 @@ describe("policy disallow-privileged-containers", () => {
 describe("policy disallow-dangerous-capabilities", () => {
   it("allows Netdata's allowlisted capabilities but refuses another", async () => {
     expect(await validate(disallowDangerousCapabilities, netdata)).to.deep.equal([]);
-    expect(await validate(disallowDangerousCapabilities, changed(netdata, (i) => i["capabilities"].adds.push("CAP_NET_ADMIN")))).to.deep.equal([
-      "myoci-prod-netdata adds dangerous capability NET_ADMIN, not allowlisted for netdata.",
-    ]);
+    expect(
+      await validate(
+        disallowDangerousCapabilities,
+        changed(netdata, (i) => i["capabilities"].adds.push("CAP_NET_ADMIN")),
+      ),
+    ).to.deep.equal(["myoci-prod-netdata adds dangerous capability NET_ADMIN, not allowlisted for netdata."]);
   });
   it("refuses Netdata's capabilities on another component", async () => {
-    expect(await validate(disallowDangerousCapabilities, changed(grafana, (i) => (i["capabilities"] = { adds: ["SYS_PTRACE", "SYS_ADMIN", "CHOWN"] })))).to.deep.equal([
-      "myoci-prod-grafana adds dangerous capabilities SYS_PTRACE, SYS_ADMIN, not allowlisted for grafana.",
-    ]);
+    expect(
+      await validate(
+        disallowDangerousCapabilities,
+        changed(grafana, (i) => (i["capabilities"] = { adds: ["SYS_PTRACE", "SYS_ADMIN", "CHOWN"] })),
+      ),
+    ).to.deep.equal(["myoci-prod-grafana adds dangerous capabilities SYS_PTRACE, SYS_ADMIN, not allowlisted for grafana."]);
   });
   it("follows the allowlist in policy config", async () => {
-    expect(await validate(disallowDangerousCapabilities, netdata, { allowed: [] })).to.deep.equal(["myoci-prod-netdata adds dangerous capabilities SYS_PTRACE, SYS_ADMIN, not allowlisted for netdata."]);
+    expect(await validate(disallowDangerousCapabilities, netdata, { allowed: [] })).to.deep.equal([
+      "myoci-prod-netdata adds dangerous capabilities SYS_PTRACE, SYS_ADMIN, not allowlisted for netdata.",
+    ]);
   });
 });
 
@@ -143,12 +197,29 @@ describe("policy disallow-plain-credential-env", () => {
   it("refuses a password in the environment without echoing it", async () => {
     const leaky = changed(postgres, (i) => i["envs"].push("POSTGRES_PASSWORD=hunter2-hunter2-hunter2"));
     const messages = await validate(disallowPlainCredentialEnv, leaky);
-    expect(messages).to.deep.equal(["myoci-prod-postgres passes POSTGRES_PASSWORD as a plain environment value: upload it as a file and pass POSTGRES_PASSWORD_FILE instead."]);
+    expect(messages).to.deep.equal([
+      "myoci-prod-postgres passes POSTGRES_PASSWORD as a plain environment value: upload it as a file and pass POSTGRES_PASSWORD_FILE instead.",
+    ]);
     expect(messages.join()).not.to.contain("hunter2");
   });
   it("allows a _FILE path and the NetBird relay's allowlisted secret only on the relay", async () => {
-    expect(await validate(disallowPlainCredentialEnv, changed(postgres, (i) => i["envs"].push("POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password")))).to.deep.equal([]);
-    expect(await validate(disallowPlainCredentialEnv, changed(container(prod, "netbirdRelay"), (i) => i["envs"].push("NB_AUTH_SECRET=x")))).to.deep.equal([]);
-    expect(await validate(disallowPlainCredentialEnv, changed(grafana, (i) => i["envs"].push("NB_AUTH_SECRET=x")))).to.have.length(1);
+    expect(
+      await validate(
+        disallowPlainCredentialEnv,
+        changed(postgres, (i) => i["envs"].push("POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password")),
+      ),
+    ).to.deep.equal([]);
+    expect(
+      await validate(
+        disallowPlainCredentialEnv,
+        changed(container(prod, "netbirdRelay"), (i) => i["envs"].push("NB_AUTH_SECRET=x")),
+      ),
+    ).to.deep.equal([]);
+    expect(
+      await validate(
+        disallowPlainCredentialEnv,
+        changed(grafana, (i) => i["envs"].push("NB_AUTH_SECRET=x")),
+      ),
+    ).to.have.length(1);
   });
 });

@@ -57,12 +57,17 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
       const { resources } = await evaluateProgram({ stack });
       const report = await checkWithServer(server, stack, resources, withNow(packConfigFor(stack), "2026-11-25T12:00:00Z"));
       expect(report.mandatory, `${stack}: ${JSON.stringify(report.findings)}`).to.equal(0);
-      expect(report.findings.map((f) => `${f.level} ${f.policy} ${f.resource?.name}`)).to.deep.equal(stack === "prod" ? ["advisory warn-end-of-life promtail-agent-container"] : []);
+      expect(report.findings.map((f) => `${f.level} ${f.policy} ${f.resource?.name}`)).to.deep.equal(
+        stack === "prod" ? ["advisory warn-end-of-life promtail-agent-container"] : [],
+      );
     }
   });
 
   it("refuses :latest", async () => {
-    const stack = replace(fixtureStack("prod"), changed(remoteImage(fixtureStack("prod"), "loki"), (i) => (i["name"] = `docker.io/grafana/loki:latest@${prodPins.loki!.digest}`)));
+    const stack = replace(
+      fixtureStack("prod"),
+      changed(remoteImage(fixtureStack("prod"), "loki"), (i) => (i["name"] = `docker.io/grafana/loki:latest@${prodPins.loki!.digest}`)),
+    );
     expect(await mandatory("prod", stack)).to.deep.equal([
       `disallow-floating-image-tags: Image docker.io/grafana/loki:latest@${prodPins.loki!.digest} (name) uses the floating tag "latest": pin a release tag and its digest.`,
     ]);
@@ -70,12 +75,18 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
 
   it("refuses a missing digest and an upper-case digest", async () => {
     const base = fixtureStack("prod");
-    const missing = replace(base, changed(remoteImage(base, "loki"), (i) => (i["name"] = "docker.io/grafana/loki:3.0.0")));
+    const missing = replace(
+      base,
+      changed(remoteImage(base, "loki"), (i) => (i["name"] = "docker.io/grafana/loki:3.0.0")),
+    );
     expect(await mandatory("prod", missing)).to.deep.equal([
       "require-image-digest: Image docker.io/grafana/loki:3.0.0 (name) has no digest: append @sha256:<64 lower-case hex digits> (the multi-arch index digest).",
     ]);
     const upper = `sha256:${prodPins.loki!.digest.slice(7).toUpperCase()}`;
-    const upperStack = replace(base, changed(remoteImage(base, "loki"), (i) => (i["name"] = `docker.io/grafana/loki:3.0.0@${upper}`)));
+    const upperStack = replace(
+      base,
+      changed(remoteImage(base, "loki"), (i) => (i["name"] = `docker.io/grafana/loki:3.0.0@${upper}`)),
+    );
     expect(await mandatory("prod", upperStack)).to.deep.equal([
       `require-image-digest: Image docker.io/grafana/loki:3.0.0@${upper} (name) has digest "${upper}", which is not sha256: followed by 64 lower-case hex digits.`,
     ]);
@@ -83,7 +94,10 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
 
   it("refuses a wrong repository", async () => {
     const base = fixtureStack("prod");
-    const stack = replace(base, changed(remoteImage(base, "grafana"), (i) => (i["name"] = `docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest}`)));
+    const stack = replace(
+      base,
+      changed(remoteImage(base, "grafana"), (i) => (i["name"] = `docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest}`)),
+    );
     expect(await mandatory("prod", stack)).to.deep.equal([
       `enforce-canonical-repository: Image docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest} (grafana-image.name) runs Grafana from docker.io/bitnami/grafana, but the catalog's canonical repository for grafana is docker.io/grafana/grafana.`,
     ]);
@@ -109,21 +123,43 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
 
   it("refuses a privileged container, a read-write Docker socket and Postgres on 0.0.0.0:5432", async () => {
     const base = fixtureStack("prod");
-    expect(await mandatory("prod", replace(base, changed(container(base, "grafana"), (i) => (i["privileged"] = true))))).to.deep.equal([
+    expect(
+      await mandatory(
+        "prod",
+        replace(
+          base,
+          changed(container(base, "grafana"), (i) => (i["privileged"] = true)),
+        ),
+      ),
+    ).to.deep.equal([
       "disallow-privileged-containers: myoci-prod-grafana runs privileged (full access to the host): drop privileged and add only the capabilities it needs.",
     ]);
-    const rw = changed(container(base, "promtail"), (i) => (i["volumes"].find((v: { hostPath?: string }) => v.hostPath === "/var/run/docker.sock").readOnly = false));
+    const rw = changed(
+      container(base, "promtail"),
+      (i) => (i["volumes"].find((v: { hostPath?: string }) => v.hostPath === "/var/run/docker.sock").readOnly = false),
+    );
     expect(await mandatory("prod", replace(base, rw))).to.deep.equal([
       "require-readonly-docker-socket: myoci-prod-promtail mounts the Docker socket /var/run/docker.sock read-write at /var/run/docker.sock: mount it with readOnly = true.",
     ]);
-    expect(await mandatory("prod", replace(base, changed(container(base, "postgres"), (i) => (i["ports"][0].ip = "0.0.0.0"))))).to.deep.equal([
+    expect(
+      await mandatory(
+        "prod",
+        replace(
+          base,
+          changed(container(base, "postgres"), (i) => (i["ports"][0].ip = "0.0.0.0")),
+        ),
+      ),
+    ).to.deep.equal([
       "disallow-public-ports: myoci-prod-postgres publishes 0.0.0.0:5432/tcp (container port 5432) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.",
     ]);
   });
 
   it("refuses an unprotected Postgres volume (protect travels in the Analyze options)", async () => {
     const base = fixtureStack("prod");
-    const stack = replace(base, changed(find(base, "docker:index/volume:Volume", "postgres"), (_, r) => (r.opts["protect"] = false)));
+    const stack = replace(
+      base,
+      changed(find(base, "docker:index/volume:Volume", "postgres"), (_, r) => (r.opts["protect"] = false)),
+    );
     expect(await mandatory("prod", stack)).to.deep.equal([
       "require-protected-data-volumes: Volume myoci-prod-postgres-data holds PostgreSQL data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.",
     ]);
@@ -156,8 +192,11 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
   this.timeout(180_000);
   const run = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "policy", "offline", "run.ts"), ...args], { cwd: ROOT }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "policy", "offline", "run.ts"), ...args],
+        { cwd: ROOT },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
   let dir: string;
@@ -167,20 +206,32 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
   it("exits 0 on the shipped prod stack, printing the advisory finding grouped under its resource", async () => {
     const { code, stdout } = await run(["policy", "--stack", "prod"]);
     expect(code).to.equal(0);
-    expect(stdout).to.contain("myoci-prod-promtail  (docker:index/container:Container promtail-agent-container)\n  [advisory] warn-end-of-life: myoci-prod-promtail runs Promtail, end of life since 2026-03-02.");
+    expect(stdout).to.contain(
+      "myoci-prod-promtail  (docker:index/container:Container promtail-agent-container)\n  [advisory] warn-end-of-life: myoci-prod-promtail runs Promtail, end of life since 2026-03-02.",
+    );
     expect(stdout.trim().split("\n").pop()).to.equal("PASSED: no mandatory violation.");
   });
 
   it("exits 1 on a broken resource list and reports it as JSON", async () => {
     const base = fixtureStack("prod");
     const file = path.join(dir, "broken.json");
-    writeFileSync(file, JSON.stringify(replace(base, changed(container(base, "grafana"), (i) => (i["privileged"] = true)))));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        replace(
+          base,
+          changed(container(base, "grafana"), (i) => (i["privileged"] = true)),
+        ),
+      ),
+    );
     const { code, stdout } = await run(["policy", "--stack", "prod", "--resources", file, "--json"]);
     expect(code).to.equal(1);
     const report = JSON.parse(stdout) as { passed: boolean; mandatory: number; findings: { policy: string; level: string; resource: { name: string } }[] };
     expect(report.passed).to.equal(false);
     expect(report.mandatory).to.equal(1);
-    expect(report.findings.filter((f) => f.level === "mandatory").map((f) => [f.policy, f.resource.name])).to.deep.equal([["disallow-privileged-containers", "grafana-container"]]);
+    expect(report.findings.filter((f) => f.level === "mandatory").map((f) => [f.policy, f.resource.name])).to.deep.equal([
+      ["disallow-privileged-containers", "grafana-container"],
+    ]);
   });
 
   it("exits 2 naming the problem for an unknown stack", async () => {

@@ -75,7 +75,11 @@ export function stackArgs(resources: readonly RecordedResource[], config: Record
 }
 
 /** Messages (with the URN they name) a stack policy reports. */
-export async function validateStack(policy: StackValidationPolicy, resources: readonly RecordedResource[], config: Record<string, unknown> = {}): Promise<string[]> {
+export async function validateStack(
+  policy: StackValidationPolicy,
+  resources: readonly RecordedResource[],
+  config: Record<string, unknown> = {},
+): Promise<string[]> {
   const messages: string[] = [];
   await policy.validateStack(stackArgs(resources, config), (message) => messages.push(message));
   return messages;

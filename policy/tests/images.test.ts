@@ -29,11 +29,15 @@ describe("policy disallow-floating-image-tags", () => {
   });
   it("refuses a reference without a tag", async () => {
     const r = changed(remoteImage(prod, "loki"), (i) => (i["name"] = `docker.io/grafana/loki@${loki.digest}`));
-    expect(await validate(disallowFloatingImageTags, r)).to.deep.equal([`Image docker.io/grafana/loki@${loki.digest} (name) has no tag: pin a release tag and its digest.`]);
+    expect(await validate(disallowFloatingImageTags, r)).to.deep.equal([
+      `Image docker.io/grafana/loki@${loki.digest} (name) has no tag: pin a release tag and its digest.`,
+    ]);
   });
   it("refuses a floating build base image (case-insensitive)", async () => {
     const r = changed(build, (i) => (i["build"].args.BASE_IMAGE = "python:Stable"));
-    expect(await validate(disallowFloatingImageTags, r)).to.deep.equal([`Image python:Stable (build.args.BASE_IMAGE) uses the floating tag "Stable": pin a release tag and its digest.`]);
+    expect(await validate(disallowFloatingImageTags, r)).to.deep.equal([
+      `Image python:Stable (build.args.BASE_IMAGE) uses the floating tag "Stable": pin a release tag and its digest.`,
+    ]);
   });
   it("refuses a floating version label on a container", async () => {
     const r = changed(container(prod, "loki"), (i) => setLabel(i, "myoci.version", "edge"));
@@ -85,7 +89,11 @@ describe("policy enforce-canonical-repository", () => {
     ]);
   });
   it("refuses an image of no catalog repository", async () => {
-    const orphan = { ...changed(remoteImage(prod, "loki"), (i) => (i["name"] = `quay.io/x/y:1.0.0@${loki.digest}`)), urn: "urn:pulumi:prod::myoci::docker:index/remoteImage:RemoteImage::stray", opts: {} };
+    const orphan = {
+      ...changed(remoteImage(prod, "loki"), (i) => (i["name"] = `quay.io/x/y:1.0.0@${loki.digest}`)),
+      urn: "urn:pulumi:prod::myoci::docker:index/remoteImage:RemoteImage::stray",
+      opts: {},
+    };
     expect(await validateStack(enforceCanonicalRepository, [...prod, orphan])).to.deep.equal([
       `Image quay.io/x/y:1.0.0@${loki.digest} (loki-image.name) is not from a catalog repository: quay.io/x/y belongs to no component.`,
     ]);
@@ -105,7 +113,9 @@ describe("policy enforce-compatible-versions", () => {
   });
   it("refuses Loki 3.0 with Promtail 2.9", async () => {
     const stack = fixtureStack("prod", { promtail: { tag: "2.9.0", digest: pins.promtail!.digest } });
-    expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal(["Promtail 2.9.0 and Loki 3.0.0 must share major.minor (2.9 ≠ 3.0). (rule loki-promtail-same-minor)"]);
+    expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal([
+      "Promtail 2.9.0 and Loki 3.0.0 must share major.minor (2.9 ≠ 3.0). (rule loki-promtail-same-minor)",
+    ]);
   });
   it("refuses NetBird management 0.77.0 with signal 0.76.1", async () => {
     const stack = fixtureStack("staging", { netbirdSignal: pins.netbirdSignal! });
@@ -115,11 +125,15 @@ describe("policy enforce-compatible-versions", () => {
   });
   it("refuses Zitadel v4 with PostgreSQL 13, unless an exception with a reason is configured", async () => {
     const stack = fixtureStack("prod", { postgres: { tag: "13.22-alpine", digest: pins.postgres!.digest } });
-    expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal(["Zitadel 4.9.2 supports PostgreSQL 14–18, not PostgreSQL 13.22. (rule zitadel-postgres-supported)"]);
+    expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal([
+      "Zitadel 4.9.2 supports PostgreSQL 14–18, not PostgreSQL 13.22. (rule zitadel-postgres-supported)",
+    ]);
     expect(await validateStack(enforceCompatibleVersions, stack, { exceptions: [{ rule: "zitadel-postgres-supported", reason: "test" }] })).to.deep.equal([]);
   });
   it("refuses one component at two versions", async () => {
     const second = { ...changed(container(prod, "loki"), (i) => setLabel(i, "myoci.version", "3.0.1")), urn: "urn:second-loki" };
-    expect(await validateStack(enforceCompatibleVersions, [...prod, second])).to.deep.equal(["loki runs two versions in one stack (3.0.0 and 3.0.1): one component, one pin."]);
+    expect(await validateStack(enforceCompatibleVersions, [...prod, second])).to.deep.equal([
+      "loki runs two versions in one stack (3.0.0 and 3.0.1): one component, one pin.",
+    ]);
   });
 });

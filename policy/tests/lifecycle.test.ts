@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { disallowOverdueVulnerabilities, requirePostgresMigration, requireProtectedDataVolumes, requireVerifiedPromotion, warnEndOfLife, warnOpenVulnerabilities } from "../policies";
+import {
+  disallowOverdueVulnerabilities,
+  requirePostgresMigration,
+  requireProtectedDataVolumes,
+  requireVerifiedPromotion,
+  warnEndOfLife,
+  warnOpenVulnerabilities,
+} from "../policies";
 import { generateStack } from "../offline/generate";
 import { changed, container, find, fixtureStack, NotApplicable, setLabel, stackImages, testDigest, validate, validateStack } from "./helpers";
 
@@ -80,7 +87,12 @@ describe("policies warn-open-vulnerabilities and disallow-overdue-vulnerabilitie
 describe("policy require-protected-data-volumes", () => {
   it("passes protected data volumes and does not apply to other volumes", async () => {
     expect(await validate(requireProtectedDataVolumes, postgresVolume)).to.deep.equal([]);
-    await notApplicable(() => validate(requireProtectedDataVolumes, changed(postgresVolume, (i) => (i["labels"] = []))));
+    await notApplicable(() =>
+      validate(
+        requireProtectedDataVolumes,
+        changed(postgresVolume, (i) => (i["labels"] = [])),
+      ),
+    );
   });
   it("refuses an unprotected PostgreSQL volume", async () => {
     const unprotected = changed(postgresVolume, (_, r) => (r.opts["protect"] = false));
@@ -107,14 +119,21 @@ describe("policy require-postgres-migration", () => {
     expect(await validate(requirePostgresMigration, upgraded)).to.deep.equal([
       "myoci-prod-postgres: PostgreSQL 16 → 17 is a major-version change: declare a migration (myoci rollout --migrate) instead of swapping the image.",
     ]);
-    expect(await validate(requirePostgresMigration, changed(upgraded, (i) => setLabel(i, "myoci.postgres.migration", "16->17")))).to.deep.equal([]);
+    expect(
+      await validate(
+        requirePostgresMigration,
+        changed(upgraded, (i) => setLabel(i, "myoci.postgres.migration", "16->17")),
+      ),
+    ).to.deep.equal([]);
   });
   it("refuses a declared migration that does not match the data", async () => {
     const wrong = changed(postgres, (i) => {
       setLabel(i, "myoci.version", "17.6-alpine");
       setLabel(i, "myoci.postgres.migration", "15->17");
     });
-    expect(await validate(requirePostgresMigration, wrong)).to.deep.equal(["myoci-prod-postgres declares the migration 15->17, but its data is PostgreSQL 16 and the image is 17: declare 16->17."]);
+    expect(await validate(requirePostgresMigration, wrong)).to.deep.equal([
+      "myoci-prod-postgres declares the migration 15->17, but its data is PostgreSQL 16 and the image is 17: declare 16->17.",
+    ]);
   });
   it("refuses a container without the data-major label", async () => {
     const bare = changed(postgres, (i) => (i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== "myoci.postgres.data-major")));
@@ -153,4 +172,3 @@ function generateWithReference(digest: string) {
     stagingOutputs: { images: { grafana: { image: `docker.io/grafana/grafana:12.0.2@${digest}`, tag: "12.0.2", digest } } },
   });
 }
-

@@ -77,7 +77,7 @@ describe("policy config files", () => {
       "no-such-policy: unknown policy (known: " + allPolicies.map((p) => p.name).join(", ") + ")",
       "require-image-digest: takes no properties besides enforcementLevel (given: extra)",
       'warn-end-of-life.enforcementLevel = "sometimes": expected one of advisory, mandatory, remediate, disabled',
-      'disallow-overdue-vulnerabilities.acceptances[0].reason: missing (required)',
+      "disallow-overdue-vulnerabilities.acceptances[0].reason: missing (required)",
       'disallow-overdue-vulnerabilities.acceptances[0].expires = "soon": expected to match ^\\d{4}-\\d{2}-\\d{2}',
       'require-memory-limit.minimumMb = "lots": expected integer',
     ]);

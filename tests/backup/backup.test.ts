@@ -22,9 +22,13 @@ describe("backup commands (pure)", () => {
       component: "grafana",
       kind: "volume-archive",
       files: ["/srv/backups/staging-grafana-20261125T203005Z.tar.gz"],
-      script: "mkdir -p /srv/backups && docker cp myoci-staging-grafana:/var/lib/grafana - > /srv/backups/staging-grafana-20261125T203005Z.tar && gzip -f /srv/backups/staging-grafana-20261125T203005Z.tar",
+      script:
+        "mkdir -p /srv/backups && docker cp myoci-staging-grafana:/var/lib/grafana - > /srv/backups/staging-grafana-20261125T203005Z.tar && gzip -f /srv/backups/staging-grafana-20261125T203005Z.tar",
     });
-    expect(planBackup("prod", "ntfy", "/b", WHEN)!.files).to.deep.equal(["/b/prod-ntfy-20261125T203005Z--var_cache_ntfy.tar.gz", "/b/prod-ntfy-20261125T203005Z--var_lib_ntfy.tar.gz"]);
+    expect(planBackup("prod", "ntfy", "/b", WHEN)!.files).to.deep.equal([
+      "/b/prod-ntfy-20261125T203005Z--var_cache_ntfy.tar.gz",
+      "/b/prod-ntfy-20261125T203005Z--var_lib_ntfy.tar.gz",
+    ]);
     expect(planBackup("prod", "netbirdManagement", "/b", WHEN)!.script).to.contain("docker cp myoci-prod-netbird-management:");
     expect(planBackup("prod", "coturn", "/b", WHEN)).to.equal(undefined);
     expect(shellQuote("it's")).to.equal(`'it'\\''s'`);
@@ -45,7 +49,10 @@ describe("backup commands (pure)", () => {
       "notes.txt",
     ];
     expect(selectForDeletion(files, "prod", "postgres", 2)).to.deep.equal(["prod-postgres-20261120T000000Z.sql"]);
-    expect(selectForDeletion(files, "prod", "ntfy", 1)).to.deep.equal(["prod-ntfy-20261101T000000Z--var_cache_ntfy.tar.gz", "prod-ntfy-20261101T000000Z--var_lib_ntfy.tar.gz"]);
+    expect(selectForDeletion(files, "prod", "ntfy", 1)).to.deep.equal([
+      "prod-ntfy-20261101T000000Z--var_cache_ntfy.tar.gz",
+      "prod-ntfy-20261101T000000Z--var_lib_ntfy.tar.gz",
+    ]);
     expect(selectForDeletion(files, "staging", "postgres", 1)).to.deep.equal([]);
   });
 });
@@ -107,8 +114,18 @@ echo "shim: unsupported docker $1" >&2; exit 2
     await old!.psql("CREATE TABLE users (id int PRIMARY KEY, name text); INSERT INTO users SELECT g, 'user-' || g FROM generate_series(1, 250) g", "zitadel");
     writeFileSync(path.join(dir, "port"), String(old!.port));
     const backups = path.join(dir, "backups");
-    const runner = new HostBackupRunner(() => WHEN, () => localShell(env));
-    const outcome = await runner.backup({ stack: "staging", dockerHost: "unix:///var/run/docker.sock", component: "postgres", dir: backups, keep: 5, postgresMajor: 16 });
+    const runner = new HostBackupRunner(
+      () => WHEN,
+      () => localShell(env),
+    );
+    const outcome = await runner.backup({
+      stack: "staging",
+      dockerHost: "unix:///var/run/docker.sock",
+      component: "postgres",
+      dir: backups,
+      keep: 5,
+      postgresMajor: 16,
+    });
     expect(outcome).to.deep.equal({ ok: true, files: [`${backups}/staging-postgres-20261125T203005Z.sql`], deleted: [] });
     expect(readdirSync(backups)).to.deep.equal(["staging-postgres-20261125T203005Z.sql"]);
     expect(readFileSync(outcome!.files[0]!, "utf8")).to.contain("CREATE DATABASE zitadel");
@@ -125,7 +142,10 @@ echo "shim: unsupported docker $1" >&2; exit 2
   it("a failed dump leaves no backup file and reports the error", async () => {
     writeFileSync(path.join(dir, "port"), "1"); // nothing listens on port 1
     const backups = path.join(dir, "failed");
-    const runner = new HostBackupRunner(() => WHEN, () => localShell(env));
+    const runner = new HostBackupRunner(
+      () => WHEN,
+      () => localShell(env),
+    );
     const outcome = await runner.backup({ stack: "prod", dockerHost: "unix:///x", component: "postgres", dir: backups, keep: 5, postgresMajor: 16 });
     expect(outcome!.ok).to.equal(false);
     expect(outcome!.error).to.match(/^backup of postgres failed \(exit 1\): .*connection/);
@@ -143,8 +163,15 @@ echo "shim: unsupported docker $1" >&2; exit 2
     }
     const step = planBackup("prod", "grafana", backups, WHEN)!;
     const outcome = await runBackup(localShell(env), step, "prod", backups, 2);
-    expect(outcome).to.deep.equal({ ok: true, files: [`${backups}/prod-grafana-20261125T203005Z.tar.gz`], deleted: ["prod-grafana-20261120T000000Z.tar.gz", "prod-grafana-20261121T000000Z.tar.gz"] });
+    expect(outcome).to.deep.equal({
+      ok: true,
+      files: [`${backups}/prod-grafana-20261125T203005Z.tar.gz`],
+      deleted: ["prod-grafana-20261120T000000Z.tar.gz", "prod-grafana-20261121T000000Z.tar.gz"],
+    });
     expect(readdirSync(backups).sort()).to.deep.equal(["prod-grafana-20261122T000000Z.tar.gz", "prod-grafana-20261125T203005Z.tar.gz"]);
-    expect(execFileSync("tar", ["-tzf", outcome.files[0]!], { encoding: "utf8" }).split("\n").filter(Boolean).sort()).to.deep.equal(["grafana/", "grafana/grafana.db"]);
+    expect(execFileSync("tar", ["-tzf", outcome.files[0]!], { encoding: "utf8" }).split("\n").filter(Boolean).sort()).to.deep.equal([
+      "grafana/",
+      "grafana/grafana.db",
+    ]);
   });
 });

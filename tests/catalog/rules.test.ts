@@ -14,7 +14,9 @@ const version = (component: keyof typeof CATALOG, raw: string) => {
 
 describe("catalog compatibility rules", () => {
   it("accepts both shipped pin sets' shapes", () => {
-    expect(checkCompatibility(versions({ loki: "3.0.0", promtail: "3.0.0", grafana: "12.0.2", zitadel: "v4.9.2", postgres: "16.11-alpine" }))).to.deep.equal([]);
+    expect(checkCompatibility(versions({ loki: "3.0.0", promtail: "3.0.0", grafana: "12.0.2", zitadel: "v4.9.2", postgres: "16.11-alpine" }))).to.deep.equal(
+      [],
+    );
     expect(checkCompatibility(versions({ loki: "3.7.2", alloy: "v1.19.2", grafana: "13.0.2" }))).to.deep.equal([]);
   });
 

@@ -28,7 +28,9 @@ describe("catalog tag schemes", () => {
     expect(reason("loki", "v3.0.0")).to.equal('"v3.0.0" has a leading "v" (expected no leading v, 3 numeric parts (e.g. 1.2.3))');
     expect(reason("loki", "3.0.0-rc.1")).to.equal('"3.0.0-rc.1" is a pre-release');
     expect(reason("loki", "3.0")).to.equal('"3.0" does not fit the tag scheme (expected no leading v, 3 numeric parts (e.g. 1.2.3))');
-    expect(reason("caddy", "2.10.2-builder")).to.equal('"2.10.2-builder" has suffix "builder" (expected no leading v, 3 numeric parts (e.g. 1.2.3), optional suffix -alpine)');
+    expect(reason("caddy", "2.10.2-builder")).to.equal(
+      '"2.10.2-builder" has suffix "builder" (expected no leading v, 3 numeric parts (e.g. 1.2.3), optional suffix -alpine)',
+    );
     expect(reason("loki", "3.0.0-security-01")).to.equal('"3.0.0-security-01" is a security rebuild, which this image does not publish');
   });
 

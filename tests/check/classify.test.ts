@@ -7,10 +7,23 @@ import { toVersionSet, type ComponentId } from "../../catalog";
 const d = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 const NOW = new Date("2026-11-25T00:00:00Z");
 
-function classify(component: ComponentId, tag: string, tags: string[], options: { repointed?: boolean; stack?: Partial<Record<ComponentId, string>>; includePrerelease?: boolean } = {}) {
+function classify(
+  component: ComponentId,
+  tag: string,
+  tags: string[],
+  options: { repointed?: boolean; stack?: Partial<Record<ComponentId, string>>; includePrerelease?: boolean } = {},
+) {
   const declared = { tag, digest: d(`${component}:${tag}`) };
   const { versions } = toVersionSet({ ...(options.stack ?? {}), [component]: tag });
-  return classifyComponent({ component, declared, tags, currentDigest: options.repointed ? d(`${component}:${tag}:rebuilt`) : declared.digest, versions, includePrerelease: options.includePrerelease, now: NOW });
+  return classifyComponent({
+    component,
+    declared,
+    tags,
+    currentDigest: options.repointed ? d(`${component}:${tag}:rebuilt`) : declared.digest,
+    versions,
+    includePrerelease: options.includePrerelease,
+    now: NOW,
+  });
 }
 
 describe("check classification", () => {

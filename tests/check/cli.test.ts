@@ -20,13 +20,19 @@ interface CliResult {
 
 function myoci(cwd: string, args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "cli", "myoci.js"), ...args], { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, "no-docker-config") }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "cli", "myoci.js"), ...args],
+      { cwd, env: { ...process.env, DOCKER_CONFIG: path.join(cwd, "no-docker-config") }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-const statuses = (report: CheckReport, stack: string) => Object.fromEntries((report.stacks.find((s) => s.stack === stack)?.components ?? []).map((c) => [c.component, c.status]));
+const statuses = (report: CheckReport, stack: string) =>
+  Object.fromEntries((report.stacks.find((s) => s.stack === stack)?.components ?? []).map((c) => [c.component, c.status]));
 
 describe("myoci check (CLI against a real registry)", function () {
   this.timeout(60_000);
@@ -135,7 +141,12 @@ describe("myoci check (CLI against a real registry)", function () {
   it("prints the human table", async () => {
     const result = await myoci(dir, ["check", "--stack", "staging", ...mirrorArgs]);
     expect(result.code).to.equal(1);
-    const line = (component: string) => result.stdout.split("\n").find((l) => l.trimStart().startsWith(`${component} `))?.trim().split(/\s{2,}/);
+    const line = (component: string) =>
+      result.stdout
+        .split("\n")
+        .find((l) => l.trimStart().startsWith(`${component} `))
+        ?.trim()
+        .split(/\s{2,}/);
     expect(line("loki")).to.deep.equal(["loki", "3.7.2", "minor", "3.7.3", "3.8.0", "-"]);
     expect(line("caddy")?.slice(0, 3)).to.deep.equal(["caddy", staging.images.caddy?.tag, "digest"]);
     expect(result.stdout).to.include("Updates are available.");
@@ -172,7 +183,10 @@ describe("myoci check (CLI against a real registry)", function () {
     const text = readFileSync(staging.file, "utf8");
     // A mirror on a closed port: the flag must override it.
     const closed = await freePort();
-    writeFileSync(path.join(configured, "Pulumi.staging.yaml"), text.replace("config:\n", `config:\n  myoci:registryMirrors:\n    docker.io: http://127.0.0.1:${closed}\n    ghcr.io: ${counter.url}\n`));
+    writeFileSync(
+      path.join(configured, "Pulumi.staging.yaml"),
+      text.replace("config:\n", `config:\n  myoci:registryMirrors:\n    docker.io: http://127.0.0.1:${closed}\n    ghcr.io: ${counter.url}\n`),
+    );
     const viaConfig = await myoci(configured, ["check", "--json"]);
     expect(viaConfig.code).to.equal(2);
     const report = JSON.parse(viaConfig.stdout) as CheckReport;
@@ -180,7 +194,9 @@ describe("myoci check (CLI against a real registry)", function () {
     expect(statuses(report, "staging").loki).to.equal("error");
     const loki = report.stacks[0]?.components.find((c) => c.component === "loki");
     // Tag list and HEAD run concurrently: whichever fails first is reported.
-    expect(loki?.error).to.match(new RegExp(`^docker\\.io/grafana/loki: (GET|HEAD) http://127\\.0\\.0\\.1:${closed}: connection failed \\(ECONNREFUSED\\) after 4 attempts$`));
+    expect(loki?.error).to.match(
+      new RegExp(`^docker\\.io/grafana/loki: (GET|HEAD) http://127\\.0\\.0\\.1:${closed}: connection failed \\(ECONNREFUSED\\) after 4 attempts$`),
+    );
     const withFlag = await myoci(configured, ["check", "--json", "--registry-mirror", `docker.io=${counter.url}`]);
     expect(withFlag.code).to.equal(1);
   });

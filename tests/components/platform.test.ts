@@ -15,7 +15,8 @@ const byName = (result: EvaluationResult, name: string): RecordedResource => {
   return found;
 };
 const labels = (r: RecordedResource) => Object.fromEntries((r.inputs["labels"] as { label: string; value: string }[]).map((l) => [l.label, l.value]));
-const pinsOf = (stack: string) => readRawStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)).values["images"] as Record<string, { tag: string; digest: string }>;
+const pinsOf = (stack: string) =>
+  readRawStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)).values["images"] as Record<string, { tag: string; digest: string }>;
 
 describe("the platform under Pulumi mocks", function () {
   this.timeout(60000);
@@ -27,8 +28,22 @@ describe("the platform under Pulumi mocks", function () {
   });
 
   it("renders all ten service components in both stacks", () => {
-    const services = (result: EvaluationResult) => result.resources.filter((r) => r.type.startsWith("myoci:") && r.type !== "myoci:base:ServiceContainer").map((r) => r.type).sort();
-    const common = ["myoci:edge:Caddy", "myoci:identity:Postgres", "myoci:identity:Zitadel", "myoci:monitoring:Grafana", "myoci:monitoring:Loki", "myoci:monitoring:Netdata", "myoci:monitoring:Ntfy", "myoci:monitoring:TelegramForwarder", "myoci:vpn:NetBird"];
+    const services = (result: EvaluationResult) =>
+      result.resources
+        .filter((r) => r.type.startsWith("myoci:") && r.type !== "myoci:base:ServiceContainer")
+        .map((r) => r.type)
+        .sort();
+    const common = [
+      "myoci:edge:Caddy",
+      "myoci:identity:Postgres",
+      "myoci:identity:Zitadel",
+      "myoci:monitoring:Grafana",
+      "myoci:monitoring:Loki",
+      "myoci:monitoring:Netdata",
+      "myoci:monitoring:Ntfy",
+      "myoci:monitoring:TelegramForwarder",
+      "myoci:vpn:NetBird",
+    ];
     expect(services(stacks["prod"]!)).to.deep.equal([...common, "myoci:monitoring:Promtail"].sort());
     expect(services(stacks["staging"]!)).to.deep.equal([...common, "myoci:monitoring:Alloy"].sort());
     for (const result of Object.values(stacks)) {
@@ -48,7 +63,9 @@ describe("the platform under Pulumi mocks", function () {
         expect(Object.values(pins).map((p) => p.digest)).to.include(digest);
       }
       const forwarder = result.resources.find((r) => r.type === "docker:index/image:Image")!;
-      expect((forwarder.inputs["build"] as { args: Record<string, string> }).args["BASE_IMAGE"]).to.equal(`docker.io/library/python:3.12-alpine@${pins["forwarderBase"]!.digest}`);
+      expect((forwarder.inputs["build"] as { args: Record<string, string> }).args["BASE_IMAGE"]).to.equal(
+        `docker.io/library/python:3.12-alpine@${pins["forwarderBase"]!.digest}`,
+      );
       for (const container of result.resources.filter((r) => r.type === CONTAINER)) {
         expect(labels(container)["myoci.digest"]).to.match(/^sha256:[0-9a-f]{64}$/);
       }
@@ -63,8 +80,22 @@ describe("the platform under Pulumi mocks", function () {
     const { inputs } = container;
     expect(inputs["name"]).to.equal("myoci-prod-grafana");
     expect(inputs["image"]).to.equal(`sha256-of:${reference}`);
-    expect(inputs["healthcheck"]).to.deep.equal({ tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/api/health"], interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s", startInterval: "2s" });
-    expect([inputs["wait"], inputs["waitTimeout"], inputs["restart"], inputs["memory"], inputs["privileged"], inputs["user"]]).to.deep.equal([true, 180, "unless-stopped", 512, false, "472"]);
+    expect(inputs["healthcheck"]).to.deep.equal({
+      tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/api/health"],
+      interval: "30s",
+      timeout: "5s",
+      retries: 3,
+      startPeriod: "30s",
+      startInterval: "2s",
+    });
+    expect([inputs["wait"], inputs["waitTimeout"], inputs["restart"], inputs["memory"], inputs["privileged"], inputs["user"]]).to.deep.equal([
+      true,
+      180,
+      "unless-stopped",
+      512,
+      false,
+      "472",
+    ]);
     expect([inputs["logDriver"], inputs["logOpts"]]).to.deep.equal(["json-file", { "max-size": "10m", "max-file": "3" }]);
     expect(inputs["ports"]).to.deep.equal([{ internal: 3000, external: 3000, protocol: "tcp", ip: "127.0.0.1" }]);
     expect(inputs["volumes"]).to.deep.equal([{ volumeName: "myoci-prod-grafana-var-lib-grafana", containerPath: "/var/lib/grafana", readOnly: false }]);
@@ -124,10 +155,16 @@ describe("the platform under Pulumi mocks", function () {
   });
 
   it("publishes only Caddy and coturn on all addresses; everything else on 127.0.0.1", () => {
-    const publicPorts = stacks["prod"]!.resources
-      .filter((r) => r.type === CONTAINER)
-      .flatMap((r) => ((r.inputs["ports"] as { ip: string; internal: number; protocol: string }[] | undefined) ?? []).filter((p) => p.ip !== "127.0.0.1").map((p) => `${String(r.inputs["name"])}:${p.internal}/${p.protocol}`));
-    expect(publicPorts.filter((p) => p.startsWith("myoci-prod-caddy"))).to.deep.equal(["myoci-prod-caddy:80/tcp", "myoci-prod-caddy:443/tcp", "myoci-prod-caddy:443/udp"]);
+    const publicPorts = stacks["prod"]!.resources.filter((r) => r.type === CONTAINER).flatMap((r) =>
+      ((r.inputs["ports"] as { ip: string; internal: number; protocol: string }[] | undefined) ?? [])
+        .filter((p) => p.ip !== "127.0.0.1")
+        .map((p) => `${String(r.inputs["name"])}:${p.internal}/${p.protocol}`),
+    );
+    expect(publicPorts.filter((p) => p.startsWith("myoci-prod-caddy"))).to.deep.equal([
+      "myoci-prod-caddy:80/tcp",
+      "myoci-prod-caddy:443/tcp",
+      "myoci-prod-caddy:443/udp",
+    ]);
     expect(publicPorts.filter((p) => p.startsWith("myoci-prod-coturn"))).to.have.length(2 + 41);
     expect(publicPorts.filter((p) => !p.startsWith("myoci-prod-caddy") && !p.startsWith("myoci-prod-coturn"))).to.deep.equal([]);
     const postgres = byName(stacks["prod"]!, "postgres-server-container");
@@ -140,7 +177,14 @@ describe("the platform under Pulumi mocks", function () {
     expect(labels(netdata)["myoci.capabilities.reason"]).to.equal("apps.plugin reads per-process metrics of the host (Netdata Docker install docs)");
     expect(netdata.inputs["pidMode"]).to.equal("host");
     const hostMounts = (netdata.inputs["volumes"] as { hostPath?: string; readOnly: boolean }[]).filter((v) => v.hostPath);
-    expect(hostMounts.map((v) => `${v.hostPath}:${v.readOnly}`)).to.deep.equal(["/proc:true", "/sys:true", "/etc/os-release:true", "/etc/passwd:true", "/etc/group:true", "/var/run/docker.sock:true"]);
+    expect(hostMounts.map((v) => `${v.hostPath}:${v.readOnly}`)).to.deep.equal([
+      "/proc:true",
+      "/sys:true",
+      "/etc/os-release:true",
+      "/etc/passwd:true",
+      "/etc/group:true",
+      "/var/run/docker.sock:true",
+    ]);
   });
 
   it("keeps every credential a secret and out of the stack outputs", () => {
@@ -178,7 +222,9 @@ describe("the platform under Pulumi mocks", function () {
         ],
         "ops@example.org",
       ),
-    ).to.equal("{\n\temail ops@example.org\n}\n\na.example.org {\n\treverse_proxy /api/* h2c://api:80\n\treverse_proxy a:80\n}\n\nb.example.org {\n\treverse_proxy b:80\n}\n");
+    ).to.equal(
+      "{\n\temail ops@example.org\n}\n\na.example.org {\n\treverse_proxy /api/* h2c://api:80\n\treverse_proxy a:80\n}\n\nb.example.org {\n\treverse_proxy b:80\n}\n",
+    );
   });
 
   it("labels a declared Postgres migration, mounts a fresh volume for the new major and keeps the old one protected", async () => {
@@ -192,7 +238,9 @@ describe("the platform under Pulumi mocks", function () {
     const postgres = byName(result, "postgres-server-container");
     expect(labels(postgres)["myoci.postgres.data-major"]).to.equal("16");
     expect(labels(postgres)["myoci.postgres.migration"]).to.equal("16->17");
-    expect(postgres.inputs["volumes"]).to.deep.equal([{ volumeName: "myoci-staging-postgres-var-lib-postgresql-data-pg17", containerPath: "/var/lib/postgresql/data", readOnly: false }]);
+    expect(postgres.inputs["volumes"]).to.deep.equal([
+      { volumeName: "myoci-staging-postgres-var-lib-postgresql-data-pg17", containerPath: "/var/lib/postgresql/data", readOnly: false },
+    ]);
     const previous = byName(result, "postgres-previous-data");
     expect([previous.inputs["name"], previous.opts.protect]).to.deep.equal(["myoci-staging-postgres-var-lib-postgresql-data-pg16", true]);
   });
@@ -200,7 +248,10 @@ describe("the platform under Pulumi mocks", function () {
   it("fails before declaring any resource when the config is invalid, listing every problem", async () => {
     let error: unknown;
     try {
-      await evaluateProgram({ stack: "staging", configOverrides: { dockerHost: "ftp://x", images: { ...pinsOf("staging"), loki: { tag: "latest", digest: "sha256:abc" } } } });
+      await evaluateProgram({
+        stack: "staging",
+        configOverrides: { dockerHost: "ftp://x", images: { ...pinsOf("staging"), loki: { tag: "latest", digest: "sha256:abc" } } },
+      });
     } catch (e) {
       error = e;
     }

@@ -34,28 +34,162 @@ describe("stack config validation", () => {
   });
 
   const cases: { name: string; change: Parameters<typeof issuesFor>[0]; key: string; value: string; expected: string }[] = [
-    { name: "missing digest", change: (r) => delete images(r)["loki"]!["digest"], key: "myoci:images.loki.digest", value: "(missing)", expected: "expected a string sha256:<64 lower-case hex digits>" },
-    { name: "short digest", change: (r) => (images(r)["loki"]!["digest"] = "sha256:191d4fdf"), key: "myoci:images.loki.digest", value: '"sha256:191d4fdf"', expected: "expected sha256: followed by 64 lower-case hex digits" },
-    { name: "upper-case digest", change: (r) => (images(r)["loki"]!["digest"] = DIGEST.toUpperCase().replace("SHA256", "sha256")), key: "myoci:images.loki.digest", value: JSON.stringify(DIGEST.toUpperCase().replace("SHA256", "sha256")), expected: "expected sha256: followed by 64 lower-case hex digits" },
-    { name: "latest tag", change: (r) => (images(r)["loki"]!["tag"] = "latest"), key: "myoci:images.loki.tag", value: '"latest"', expected: '"latest" is a floating tag that moves with every release' },
-    { name: "tag off the scheme", change: (r) => (images(r)["ntfy"]!["tag"] = "2.28.0"), key: "myoci:images.ntfy.tag", value: '"2.28.0"', expected: '"2.28.0" lacks the leading "v" (expected a leading v and 3 numeric parts (e.g. v1.2.3))' },
-    { name: "unknown component", change: (r) => (images(r)["traefik"] = { tag: "3.0.0", digest: DIGEST }), key: "myoci:images.traefik", value: JSON.stringify({ tag: "3.0.0", digest: DIGEST }), expected: "expected a known component, not an unknown one (known: netdata, ntfy, forwarderBase, loki, promtail, alloy, grafana, caddy, netbirdManagement, netbirdSignal, netbirdRelay, netbirdDashboard, coturn, zitadel, postgres)" },
-    { name: "extra field in a pin", change: (r) => (images(r)["loki"]!["registry"] = "quay.io"), key: "myoci:images.loki", value: JSON.stringify({ tag: "3.7.2", digest: DIGEST, registry: "quay.io" }), expected: "expected only tag and digest, not registry" },
-    { name: "bad host URL", change: (r) => (r.values["dockerHost"] = "http://oci.example.org"), key: "myoci:dockerHost", value: '"http://oci.example.org"', expected: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port" },
-    { name: "ssh host without user", change: (r) => (r.values["dockerHost"] = "ssh://oci.example.org"), key: "myoci:dockerHost", value: '"ssh://oci.example.org"', expected: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port" },
-    { name: "negative memory", change: (r) => (r.values["limits"] = { grafana: { memoryMb: -512 } }), key: "myoci:limits.grafana.memoryMb", value: "-512", expected: "expected at least 16 MiB" },
-    { name: "memory limit for an unknown component", change: (r) => (r.values["limits"] = { redis: { memoryMb: 64 } }), key: "myoci:limits.redis", value: '{"memoryMb":64}', expected: "expected a known component (known: netdata, ntfy, forwarderBase, loki, promtail, alloy, grafana, caddy, netbirdManagement, netbirdSignal, netbirdRelay, netbirdDashboard, coturn, zitadel, postgres)" },
-    { name: "secret given in plain text", change: (r) => r.secretKeys.delete("grafanaAdminPassword"), key: "myoci:grafanaAdminPassword", value: "(plain text)", expected: "expected a Pulumi secret, never plain text: pulumi config set --secret myoci:grafanaAdminPassword --stack staging" },
-    { name: "missing secret", change: (r) => delete r.values["turnSecret"], key: "myoci:turnSecret", value: "(missing)", expected: "expected a secret: pulumi config set --secret myoci:turnSecret --stack staging" },
-    { name: "masterkey of the wrong length", change: (r) => (r.values["zitadelMasterkey"] = "too-short"), key: "myoci:zitadelMasterkey", value: "[secret]", expected: "expected exactly 32 characters (Zitadel's masterkey)" },
-    { name: "unknown log shipper", change: (r) => (r.values["logShipper"] = "fluentbit"), key: "myoci:logShipper", value: '"fluentbit"', expected: 'expected "promtail" or "alloy"' },
-    { name: "domain with upper case", change: (r) => (r.values["domain"] = "Example.ORG"), key: "myoci:domain", value: '"Example.ORG"', expected: "expected a lower-case DNS name such as example.org" },
-    { name: "bad e-mail", change: (r) => (r.values["acmeEmail"] = "ops-at-example"), key: "myoci:acmeEmail", value: '"ops-at-example"', expected: "expected an e-mail address for ACME registration" },
-    { name: "unknown config key", change: (r) => (r.values["grafanaVersion"] = "11.0.0"), key: "myoci:grafanaVersion", value: '"11.0.0"', expected: "expected a known config key (see Pulumi.yaml)" },
-    { name: "missing pin for a running component", change: (r) => delete images(r)["caddy"], key: "myoci:images.caddy", value: "(missing)", expected: "expected a { tag, digest } pin for Caddy" },
-    { name: "pin for the log shipper not in use", change: (r) => (images(r)["promtail"] = { tag: "3.0.0", digest: DIGEST }), key: "myoci:images.promtail", value: JSON.stringify({ tag: "3.0.0", digest: DIGEST }), expected: 'expected no promtail pin while logShipper is "alloy"' },
-    { name: "migration not from the data major", change: (r) => (r.values["postgresMigration"] = { from: 15, to: 17 }), key: "myoci:postgresMigration.from", value: "15", expected: "expected the major the data volume holds (postgresDataMajor = 16)" },
-    { name: "registry mirror that is not a URL", change: (r) => (r.values["registryMirrors"] = { "docker.io": "mirror" }), key: "myoci:registryMirrors.docker.io", value: '"mirror"', expected: "expected a URL such as http://127.0.0.1:5000" },
+    {
+      name: "missing digest",
+      change: (r) => delete images(r)["loki"]!["digest"],
+      key: "myoci:images.loki.digest",
+      value: "(missing)",
+      expected: "expected a string sha256:<64 lower-case hex digits>",
+    },
+    {
+      name: "short digest",
+      change: (r) => (images(r)["loki"]!["digest"] = "sha256:191d4fdf"),
+      key: "myoci:images.loki.digest",
+      value: '"sha256:191d4fdf"',
+      expected: "expected sha256: followed by 64 lower-case hex digits",
+    },
+    {
+      name: "upper-case digest",
+      change: (r) => (images(r)["loki"]!["digest"] = DIGEST.toUpperCase().replace("SHA256", "sha256")),
+      key: "myoci:images.loki.digest",
+      value: JSON.stringify(DIGEST.toUpperCase().replace("SHA256", "sha256")),
+      expected: "expected sha256: followed by 64 lower-case hex digits",
+    },
+    {
+      name: "latest tag",
+      change: (r) => (images(r)["loki"]!["tag"] = "latest"),
+      key: "myoci:images.loki.tag",
+      value: '"latest"',
+      expected: '"latest" is a floating tag that moves with every release',
+    },
+    {
+      name: "tag off the scheme",
+      change: (r) => (images(r)["ntfy"]!["tag"] = "2.28.0"),
+      key: "myoci:images.ntfy.tag",
+      value: '"2.28.0"',
+      expected: '"2.28.0" lacks the leading "v" (expected a leading v and 3 numeric parts (e.g. v1.2.3))',
+    },
+    {
+      name: "unknown component",
+      change: (r) => (images(r)["traefik"] = { tag: "3.0.0", digest: DIGEST }),
+      key: "myoci:images.traefik",
+      value: JSON.stringify({ tag: "3.0.0", digest: DIGEST }),
+      expected:
+        "expected a known component, not an unknown one (known: netdata, ntfy, forwarderBase, loki, promtail, alloy, grafana, caddy, netbirdManagement, netbirdSignal, netbirdRelay, netbirdDashboard, coturn, zitadel, postgres)",
+    },
+    {
+      name: "extra field in a pin",
+      change: (r) => (images(r)["loki"]!["registry"] = "quay.io"),
+      key: "myoci:images.loki",
+      value: JSON.stringify({ tag: "3.7.2", digest: DIGEST, registry: "quay.io" }),
+      expected: "expected only tag and digest, not registry",
+    },
+    {
+      name: "bad host URL",
+      change: (r) => (r.values["dockerHost"] = "http://oci.example.org"),
+      key: "myoci:dockerHost",
+      value: '"http://oci.example.org"',
+      expected: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+    },
+    {
+      name: "ssh host without user",
+      change: (r) => (r.values["dockerHost"] = "ssh://oci.example.org"),
+      key: "myoci:dockerHost",
+      value: '"ssh://oci.example.org"',
+      expected: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
+    },
+    {
+      name: "negative memory",
+      change: (r) => (r.values["limits"] = { grafana: { memoryMb: -512 } }),
+      key: "myoci:limits.grafana.memoryMb",
+      value: "-512",
+      expected: "expected at least 16 MiB",
+    },
+    {
+      name: "memory limit for an unknown component",
+      change: (r) => (r.values["limits"] = { redis: { memoryMb: 64 } }),
+      key: "myoci:limits.redis",
+      value: '{"memoryMb":64}',
+      expected:
+        "expected a known component (known: netdata, ntfy, forwarderBase, loki, promtail, alloy, grafana, caddy, netbirdManagement, netbirdSignal, netbirdRelay, netbirdDashboard, coturn, zitadel, postgres)",
+    },
+    {
+      name: "secret given in plain text",
+      change: (r) => r.secretKeys.delete("grafanaAdminPassword"),
+      key: "myoci:grafanaAdminPassword",
+      value: "(plain text)",
+      expected: "expected a Pulumi secret, never plain text: pulumi config set --secret myoci:grafanaAdminPassword --stack staging",
+    },
+    {
+      name: "missing secret",
+      change: (r) => delete r.values["turnSecret"],
+      key: "myoci:turnSecret",
+      value: "(missing)",
+      expected: "expected a secret: pulumi config set --secret myoci:turnSecret --stack staging",
+    },
+    {
+      name: "masterkey of the wrong length",
+      change: (r) => (r.values["zitadelMasterkey"] = "too-short"),
+      key: "myoci:zitadelMasterkey",
+      value: "[secret]",
+      expected: "expected exactly 32 characters (Zitadel's masterkey)",
+    },
+    {
+      name: "unknown log shipper",
+      change: (r) => (r.values["logShipper"] = "fluentbit"),
+      key: "myoci:logShipper",
+      value: '"fluentbit"',
+      expected: 'expected "promtail" or "alloy"',
+    },
+    {
+      name: "domain with upper case",
+      change: (r) => (r.values["domain"] = "Example.ORG"),
+      key: "myoci:domain",
+      value: '"Example.ORG"',
+      expected: "expected a lower-case DNS name such as example.org",
+    },
+    {
+      name: "bad e-mail",
+      change: (r) => (r.values["acmeEmail"] = "ops-at-example"),
+      key: "myoci:acmeEmail",
+      value: '"ops-at-example"',
+      expected: "expected an e-mail address for ACME registration",
+    },
+    {
+      name: "unknown config key",
+      change: (r) => (r.values["grafanaVersion"] = "11.0.0"),
+      key: "myoci:grafanaVersion",
+      value: '"11.0.0"',
+      expected: "expected a known config key (see Pulumi.yaml)",
+    },
+    {
+      name: "missing pin for a running component",
+      change: (r) => delete images(r)["caddy"],
+      key: "myoci:images.caddy",
+      value: "(missing)",
+      expected: "expected a { tag, digest } pin for Caddy",
+    },
+    {
+      name: "pin for the log shipper not in use",
+      change: (r) => (images(r)["promtail"] = { tag: "3.0.0", digest: DIGEST }),
+      key: "myoci:images.promtail",
+      value: JSON.stringify({ tag: "3.0.0", digest: DIGEST }),
+      expected: 'expected no promtail pin while logShipper is "alloy"',
+    },
+    {
+      name: "migration not from the data major",
+      change: (r) => (r.values["postgresMigration"] = { from: 15, to: 17 }),
+      key: "myoci:postgresMigration.from",
+      value: "15",
+      expected: "expected the major the data volume holds (postgresDataMajor = 16)",
+    },
+    {
+      name: "registry mirror that is not a URL",
+      change: (r) => (r.values["registryMirrors"] = { "docker.io": "mirror" }),
+      key: "myoci:registryMirrors.docker.io",
+      value: '"mirror"',
+      expected: "expected a URL such as http://127.0.0.1:5000",
+    },
   ];
 
   for (const c of cases) {
@@ -86,7 +220,10 @@ describe("stack config validation", () => {
 
   it("reads a stack file's secure values as secrets and names the file on broken YAML", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "myoci-config-"));
-    writeFileSync(path.join(dir, "Pulumi.x.yaml"), "config:\n  myoci:grafanaAdminPassword:\n    secure: v1:abc:def\n  docker:host: unix:///var/run/docker.sock\n");
+    writeFileSync(
+      path.join(dir, "Pulumi.x.yaml"),
+      "config:\n  myoci:grafanaAdminPassword:\n    secure: v1:abc:def\n  docker:host: unix:///var/run/docker.sock\n",
+    );
     const raw = readRawStackFile(path.join(dir, "Pulumi.x.yaml"));
     expect([...raw.secretKeys]).to.deep.equal(["grafanaAdminPassword"]);
     writeFileSync(path.join(dir, "Pulumi.y.yaml"), "config:\n  myoci:domain: [unclosed\n");

@@ -40,7 +40,11 @@ describe("dashboard: rows", () => {
     expect(rows).to.have.length(EXPECTED_ROWS);
     const grafana = rows.find((r) => r.stack === "staging" && r.component === "grafana")!;
     expect(grafana.declared.tag).to.equal("13.0.2");
-    expect(grafana.running).to.deep.equal({ tags: ["13.0.1"], status: "tag", problems: ["myoci-staging-grafana is labelled myoci.version=13.0.1, declared 13.0.2"] });
+    expect(grafana.running).to.deep.equal({
+      tags: ["13.0.1"],
+      status: "tag",
+      problems: ["myoci-staging-grafana is labelled myoci.version=13.0.1, declared 13.0.2"],
+    });
     expect(grafana.updates).to.deep.equal({ status: "minor", patch: "13.0.3", minor: "13.1.0", major: undefined, error: undefined });
     expect(grafana.advisories.map((a) => `${a.id} ${a.state}`)).to.deep.equal(["CVE-2025-22871 overdue", "GHSA-xxxx-unrated-example open"]);
     expect(grafana.nextDeadline).to.equal("2026-11-26T20:00:00.000Z");
@@ -57,7 +61,14 @@ describe("dashboard: rows", () => {
 
   it("refuses a check file of another shape, naming file, key and value, and writes nothing", () => {
     const bad = path.join(dir, "check.json");
-    writeFileSync(bad, JSON.stringify({ schemaVersion: 1, checkedAt: "x", stacks: [{ stack: "prod", components: [{ component: "grafana", declared: { tag: "1", digest: "d" }, status: "newer", newest: {} }] }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        schemaVersion: 1,
+        checkedAt: "x",
+        stacks: [{ stack: "prod", components: [{ component: "grafana", declared: { tag: "1", digest: "d" }, status: "newer", newest: {} }] }],
+      }),
+    );
     expect(() => buildDashboard({ projectDir: ROOT, checkJson: bad, now: NOW }))
       .to.throw(ConfigError)
       .with.property("message")
@@ -78,7 +89,16 @@ describe("dashboard: in headless Chromium", function () {
     chromium.launchPersistentContext(path.join(dir, profile), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       viewport: { width: 1280, height: 800 },
       javaScriptEnabled,
     });
@@ -101,10 +121,17 @@ describe("dashboard: in headless Chromium", function () {
     return { page, errors };
   }
 
-  const column = (page: import("playwright-core").Page, index: number) => page.$$eval(`#components tbody tr td:nth-child(${index})`, (tds) => tds.map((td) => (td as HTMLElement).innerText.trim()));
+  const column = (page: import("playwright-core").Page, index: number) =>
+    page.$$eval(`#components tbody tr td:nth-child(${index})`, (tds) => tds.map((td) => (td as HTMLElement).innerText.trim()));
 
   it("loads without console errors, holds one row per pinned component, and sorts on header clicks", async () => {
-    const { html } = buildDashboard({ projectDir: ROOT, checkJson: path.join(FIXTURES, "check.json"), driftJson: [path.join(FIXTURES, "drift-staging.json")], vulnsJson: vulnsJson(dir), now: NOW });
+    const { html } = buildDashboard({
+      projectDir: ROOT,
+      checkJson: path.join(FIXTURES, "check.json"),
+      driftJson: [path.join(FIXTURES, "drift-staging.json")],
+      vulnsJson: vulnsJson(dir),
+      now: NOW,
+    });
     const file = writeDashboard(path.join(dir, "site"), html);
     const { page, errors } = await open(file);
     expect(await page.locator("#components tbody tr").count()).to.equal(EXPECTED_ROWS);
@@ -136,7 +163,17 @@ describe("dashboard: in headless Chromium", function () {
     await page.goto(`file://${file}`);
     expect(await page.locator("#components th button").count()).to.equal(0); // the script did not run
     expect(await page.locator("#components tbody tr").count()).to.equal(EXPECTED_ROWS);
-    expect(await page.locator("#components th").allTextContents()).to.deep.equal(["Stack", "Component", "Declared", "Running", "Updates", "End of life", "Advisories", "Next deadline", "Last rollout"]);
+    expect(await page.locator("#components th").allTextContents()).to.deep.equal([
+      "Stack",
+      "Component",
+      "Declared",
+      "Running",
+      "Updates",
+      "End of life",
+      "Advisories",
+      "Next deadline",
+      "Last rollout",
+    ]);
     expect(await page.locator("#components tbody tr").first().locator("td").nth(3).textContent()).to.equal("unknown");
     expect(await page.locator("#components tbody tr").first().locator("td").nth(4).textContent()).to.equal("not checked");
     await plain.close();

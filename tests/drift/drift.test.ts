@@ -25,7 +25,17 @@ describe("drift: docker host parsing", () => {
     expect(parseDockerHost("unix:///var/run/docker.sock")).to.deep.equal({ kind: "unix", socketPath: "/var/run/docker.sock" });
     const ssh = parseDockerHost("ssh://deploy@oci.example.org:2222");
     expect(ssh).to.deep.equal({ kind: "ssh", user: "deploy", host: "oci.example.org", port: 2222 });
-    expect(sshDialArgs(ssh as Extract<typeof ssh, { kind: "ssh" }>)).to.deep.equal(["-o", "BatchMode=yes", "-p", "2222", "--", "deploy@oci.example.org", "docker", "system", "dial-stdio"]);
+    expect(sshDialArgs(ssh as Extract<typeof ssh, { kind: "ssh" }>)).to.deep.equal([
+      "-o",
+      "BatchMode=yes",
+      "-p",
+      "2222",
+      "--",
+      "deploy@oci.example.org",
+      "docker",
+      "system",
+      "dial-stdio",
+    ]);
     expect(parseDockerHost("tcp://127.0.0.1:2375")).to.deep.equal({ kind: "tcp", host: "127.0.0.1", port: 2375 });
     expect(() => parseDockerHost("http://example.org")).to.throw(DockerApiError, /expected unix:/);
   });
@@ -37,7 +47,9 @@ describe("drift: docker host parsing", () => {
     expect(result.status).to.equal("digest");
     expect(result.problems).to.have.length(3);
     expect(classifyComponent("loki", declared, [{ ...c, digests: [declared.digest] }]).status).to.equal("tag");
-    expect(classifyComponent("loki", declared, [{ ...c, digests: [declared.digest], tag: "3.0.0", state: "exited", health: undefined }]).status).to.equal("unhealthy");
+    expect(classifyComponent("loki", declared, [{ ...c, digests: [declared.digest], tag: "3.0.0", state: "exited", health: undefined }]).status).to.equal(
+      "unhealthy",
+    );
     expect(classifyComponent("loki", declared, []).status).to.equal("missing");
   });
 });
@@ -91,12 +103,53 @@ describe("drift: real containers through podman's Docker API", function () {
     // caddy: declared, no container → missing
     await runContainer("promtail", "3.0.0", digestA); // not declared (the stack runs alloy)
     // A stack in sync, and (for the stack above) a container of another stack that must be ignored.
-    await engine.podman(["run", "-d", "--name", "in-sync-loki", "--label", `myoci.stack=${stack}ok`, "--label", "myoci.component=loki", "--label", "myoci.version=3.0.0", `${registry.host}/test/bb@${digestA}`, "/bin/sleep", "600"]);
-    await engine.podman(["run", "-d", "--name", "other-stack", "--label", "myoci.stack=elsewhere", "--label", "myoci.component=caddy", `${registry.host}/test/bb@${digestA}`, "/bin/sleep", "600"]);
+    await engine.podman([
+      "run",
+      "-d",
+      "--name",
+      "in-sync-loki",
+      "--label",
+      `myoci.stack=${stack}ok`,
+      "--label",
+      "myoci.component=loki",
+      "--label",
+      "myoci.version=3.0.0",
+      `${registry.host}/test/bb@${digestA}`,
+      "/bin/sleep",
+      "600",
+    ]);
+    await engine.podman([
+      "run",
+      "-d",
+      "--name",
+      "other-stack",
+      "--label",
+      "myoci.stack=elsewhere",
+      "--label",
+      "myoci.component=caddy",
+      `${registry.host}/test/bb@${digestA}`,
+      "/bin/sleep",
+      "600",
+    ]);
 
     // A full, valid stack file for the CLI: tested pins as above, the rest pinned to digests nothing runs.
     projectDir = mkdtempSync(path.join(os.tmpdir(), "myoci-drift-"));
-    const tags: Record<string, string> = { netdata: "v2.10.4", ntfy: "v2.27.0", forwarderBase: "3.12-alpine", loki: "3.0.0", alloy: "v1.19.2", grafana: "12.0.2", caddy: "2.10.2", netbirdManagement: "0.76.1", netbirdSignal: "0.76.1", netbirdRelay: "0.76.1", netbirdDashboard: "v2.90.9", coturn: "4.6.3", zitadel: "v4.9.2", postgres: "16.11-alpine" };
+    const tags: Record<string, string> = {
+      netdata: "v2.10.4",
+      ntfy: "v2.27.0",
+      forwarderBase: "3.12-alpine",
+      loki: "3.0.0",
+      alloy: "v1.19.2",
+      grafana: "12.0.2",
+      caddy: "2.10.2",
+      netbirdManagement: "0.76.1",
+      netbirdSignal: "0.76.1",
+      netbirdRelay: "0.76.1",
+      netbirdDashboard: "v2.90.9",
+      coturn: "4.6.3",
+      zitadel: "v4.9.2",
+      postgres: "16.11-alpine",
+    };
     const digests: Record<string, string> = { loki: digestA, grafana: digestA, netdata: digestA, ntfy: digestA };
     const lines = requiredComponents("alloy").map((c) => `    ${c}:\n      tag: ${JSON.stringify(tags[c])}\n      digest: ${digests[c] ?? fakeDigest(c)}`);
     writeFileSync(
@@ -139,7 +192,9 @@ describe("drift: real containers through podman's Docker API", function () {
       expect(byComponent.loki!.containers[0]!.digests).to.include(digestA);
       expect(byComponent.grafana!.containers[0]!.digests).to.include(digestB);
       expect(byComponent.grafana!.containers[0]!.digests).to.not.include(digestA);
-      expect(byComponent.grafana!.problems[0]).to.equal(`myoci-${stack}-grafana runs ${byComponent.grafana!.containers[0]!.digests.map((d) => d.slice(0, 19)).join(", ")}, declared ${digestA.slice(0, 19)}`);
+      expect(byComponent.grafana!.problems[0]).to.equal(
+        `myoci-${stack}-grafana runs ${byComponent.grafana!.containers[0]!.digests.map((d) => d.slice(0, 19)).join(", ")}, declared ${digestA.slice(0, 19)}`,
+      );
       expect(byComponent.netdata!.problems).to.deep.equal([`myoci-${stack}-netdata is labelled myoci.version=v2.10.3, declared v2.10.4`]);
       expect(byComponent.ntfy!.problems).to.deep.equal([`myoci-${stack}-ntfy healthcheck reports unhealthy`]);
       expect(report.undeclared.map((u) => [u.component, u.name])).to.deep.equal([["promtail", `myoci-${stack}-promtail`]]);

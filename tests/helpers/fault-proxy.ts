@@ -71,7 +71,9 @@ export async function startFaultProxy(upstream: string, options: { rules?: Fault
     const url = new URL(req.url ?? "/", "http://proxy");
     const method = req.method ?? "GET";
     const record = (status: number | "hang") => requests.push({ method, path: url.pathname, query: url.search, status, at: Date.now() });
-    const rule = state.rules.find((r) => (r.method === undefined || r.method === method) && r.path.test(url.pathname) && (r.times === undefined || r.times > 0));
+    const rule = state.rules.find(
+      (r) => (r.method === undefined || r.method === method) && r.path.test(url.pathname) && (r.times === undefined || r.times > 0),
+    );
     if (rule && rule.times !== undefined) {
       rule.times--;
     }

@@ -56,7 +56,10 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-registry-"));
   const port = await freePort();
   const config = path.join(dir, "config.yml");
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
   const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
@@ -79,7 +82,11 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     return digest;
   };
   const pushManifest = async (repository: string, reference: string, manifest: object, mediaType: string): Promise<string> => {
-    const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { method: "PUT", body: JSON.stringify(manifest), headers: { "Content-Type": mediaType } });
+    const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, {
+      method: "PUT",
+      body: JSON.stringify(manifest),
+      headers: { "Content-Type": mediaType },
+    });
     if (response.status !== 201) {
       throw new Error(`manifest upload: HTTP ${response.status} ${await response.text()}`);
     }

@@ -53,7 +53,10 @@ export async function startPodman(): Promise<Podman> {
     }
   };
   const socket = path.join(dir, "api.sock");
-  const service: ChildProcess = spawn("podman", [...base, "system", "service", "--time", "0", `unix://${socket}`], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const service: ChildProcess = spawn("podman", [...base, "system", "service", "--time", "0", `unix://${socket}`], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let log = "";
   service.stderr!.on("data", (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
   const deadline = Date.now() + 15_000;

@@ -17,7 +17,9 @@ export function postgresBinDir(): string | undefined {
   if (!existsSync(base)) {
     return undefined;
   }
-  const majors = readdirSync(base).filter((d) => /^\d+$/.test(d) && existsSync(path.join(base, d, "bin", "postgres"))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(base)
+    .filter((d) => /^\d+$/.test(d) && existsSync(path.join(base, d, "bin", "postgres")))
+    .sort((a, b) => Number(b) - Number(a));
   return majors[0] !== undefined ? path.join(base, majors[0], "bin") : undefined;
 }
 
@@ -54,11 +56,32 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = path.join(dir, "data");
   await run(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"], { ...user, cwd: dir });
   const port = await freePort();
-  const server: ChildProcess = spawn(path.join(bin, "postgres"), ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], { ...user, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const server: ChildProcess = spawn(
+    path.join(bin, "postgres"),
+    ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+    { ...user, cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let log = "";
   server.stderr!.on("data", (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
   const psql = async (sql: string, database = "postgres"): Promise<string> => {
-    const { stdout } = await run(path.join(bin, "psql"), ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql]);
+    const { stdout } = await run(path.join(bin, "psql"), [
+      "-X",
+      "-q",
+      "-A",
+      "-t",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      database,
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+    ]);
     return stdout.trim();
   };
   const deadline = Date.now() + 20_000;

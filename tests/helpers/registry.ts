@@ -60,7 +60,14 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       "http:",
       `  addr: 127.0.0.1:${port}`,
       ...(auth
-        ? ["auth:", "  token:", `    realm: ${auth.realm}`, `    service: ${auth.service}`, `    issuer: ${auth.issuer}`, `    rootcertbundle: ${auth.rootCertBundle}`]
+        ? [
+            "auth:",
+            "  token:",
+            `    realm: ${auth.realm}`,
+            `    service: ${auth.service}`,
+            `    issuer: ${auth.issuer}`,
+            `    rootcertbundle: ${auth.rootCertBundle}`,
+          ]
         : []),
     ].join("\n");
     const configFile = path.join(workDir, "config.yml");
@@ -152,7 +159,11 @@ export async function pushBlob(registryUrl: string, repository: string, bytes: B
 /** PUTs a manifest under a tag; returns the digest (checked: the registry's header equals sha256 of our bytes). */
 export async function pushManifest(registryUrl: string, repository: string, reference: string, manifest: object, mediaType: string): Promise<string> {
   const body = Buffer.from(JSON.stringify(manifest));
-  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { method: "PUT", body: new Uint8Array(body), headers: { "Content-Type": mediaType } });
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    method: "PUT",
+    body: new Uint8Array(body),
+    headers: { "Content-Type": mediaType },
+  });
   const text = await response.text();
   if (response.status !== 201) {
     throw new Error(`manifest PUT ${repository}:${reference}: HTTP ${response.status} ${text}`);
@@ -179,7 +190,11 @@ export async function pushImage(
 ): Promise<PushedImage> {
   const architecture = options.architecture ?? "amd64";
   const marker = options.marker ?? `${repository}:${tag}`;
-  const config = await pushBlob(registryUrl, repository, JSON.stringify({ architecture, os: "linux", rootfs: { type: "layers", diff_ids: [] }, config: { Labels: { marker } } }));
+  const config = await pushBlob(
+    registryUrl,
+    repository,
+    JSON.stringify({ architecture, os: "linux", rootfs: { type: "layers", diff_ids: [] }, config: { Labels: { marker } } }),
+  );
   const layer = await pushBlob(registryUrl, repository, `layer of ${marker} ${architecture}`);
   const mediaType = options.docker ? MEDIA.dockerManifest : MEDIA.ociManifest;
   const manifest = {
@@ -193,7 +208,12 @@ export async function pushImage(
 }
 
 /** A multi-arch OCI image index (amd64 + arm64) under `tag`; returns the index digest and the platform digests. */
-export async function pushIndex(registryUrl: string, repository: string, tag: string, options: { marker?: string } = {}): Promise<{ digest: string; platforms: PushedImage[] }> {
+export async function pushIndex(
+  registryUrl: string,
+  repository: string,
+  tag: string,
+  options: { marker?: string } = {},
+): Promise<{ digest: string; platforms: PushedImage[] }> {
   const marker = options.marker ?? `${repository}:${tag}`;
   const platforms: PushedImage[] = [];
   for (const architecture of ["amd64", "arm64"]) {
@@ -202,7 +222,12 @@ export async function pushIndex(registryUrl: string, repository: string, tag: st
   const index = {
     schemaVersion: 2,
     mediaType: MEDIA.ociIndex,
-    manifests: platforms.map((p, i) => ({ mediaType: p.mediaType, digest: p.digest, size: p.size, platform: { architecture: i === 0 ? "amd64" : "arm64", os: "linux" } })),
+    manifests: platforms.map((p, i) => ({
+      mediaType: p.mediaType,
+      digest: p.digest,
+      size: p.size,
+      platform: { architecture: i === 0 ? "amd64" : "arm64", os: "linux" },
+    })),
   };
   return { digest: await pushManifest(registryUrl, repository, tag, index, MEDIA.ociIndex), platforms };
 }

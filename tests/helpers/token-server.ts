@@ -47,9 +47,15 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
   const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-token-"));
   const keyFile = path.join(dir, "key.pem");
   const certFile = path.join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=myoci-test-token-server"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=myoci-test-token-server"],
+    { stdio: "ignore" },
+  );
   const key = createPrivateKey(readFileSync(keyFile));
-  const certDer = readFileSync(certFile, "utf8").replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  const certDer = readFileSync(certFile, "utf8")
+    .replace(/-----[^-]+-----/g, "")
+    .replace(/\s+/g, "");
   const service = options.service ?? "myoci-test-registry";
   const issuer = options.issuer ?? "myoci-test-token-issuer";
   const requests: TokenRequest[] = [];
@@ -86,10 +92,14 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = options.expiresIn ?? 300;
     const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", x5c: [certDer] }));
-    const claims = b64url(JSON.stringify({ iss: issuer, sub: user ?? "", aud: service, exp: now + expiresIn, nbf: now - 10, iat: now, jti: randomUUID(), access }));
+    const claims = b64url(
+      JSON.stringify({ iss: issuer, sub: user ?? "", aud: service, exp: now + expiresIn, nbf: now - 10, iat: now, jti: randomUUID(), access }),
+    );
     const token = `${header}.${claims}.${b64url(sign("sha256", Buffer.from(`${header}.${claims}`), key))}`;
     issued.push(token);
-    const body = settings.accessTokenField ? { access_token: token, expires_in: expiresIn } : { token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() };
+    const body = settings.accessTokenField
+      ? { access_token: token, expires_in: expiresIn }
+      : { token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() };
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

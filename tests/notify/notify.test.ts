@@ -6,7 +6,16 @@ import * as path from "node:path";
 import { toVersionSet } from "../../catalog";
 import { classifyComponent } from "../../cli/lib/check/classify";
 import { buildReport } from "../../cli/lib/check/run";
-import { deliver, headerValue, notifyCheckResults, notifyFindings, notifyRolloutResult, readSentState, targetFromConfig, type NtfyTarget } from "../../cli/lib/notify";
+import {
+  deliver,
+  headerValue,
+  notifyCheckResults,
+  notifyFindings,
+  notifyRolloutResult,
+  readSentState,
+  targetFromConfig,
+  type NtfyTarget,
+} from "../../cli/lib/notify";
 import { computeFindings } from "../../cli/lib/vulns";
 import { startHttpRecorder, type HttpRecorder } from "../helpers/http-recorder";
 
@@ -15,7 +24,11 @@ const PASSWORD = "n7fy-test-pässword-do-not-print";
 const fast = { retries: 2, backoffMs: 20, timeoutMs: 2000 };
 
 function grafanaFindings(now: string) {
-  return computeFindings({ stacks: [{ stack: "prod", images: { grafana: { tag: "11.0.0", digest: OWN_DIGEST } } }], state: { firstSeen: {} }, now: new Date(now) }).findings;
+  return computeFindings({
+    stacks: [{ stack: "prod", images: { grafana: { tag: "11.0.0", digest: OWN_DIGEST } } }],
+    state: { firstSeen: {} },
+    now: new Date(now),
+  }).findings;
 }
 
 describe("notify: ntfy delivery", () => {
@@ -67,7 +80,10 @@ describe("notify: ntfy delivery", () => {
   it("retries 5xx and dropped connections with backoff, then succeeds", async () => {
     server.failNext(1, 503);
     server.failNext(1, "drop");
-    const outcome = await notifyRolloutResult({ stack: "staging", outcome: "succeeded", finishedAt: "2026-11-25T10:00:00Z", components: [{ component: "grafana", from: "13.0.1", to: "13.0.2" }] }, options());
+    const outcome = await notifyRolloutResult(
+      { stack: "staging", outcome: "succeeded", finishedAt: "2026-11-25T10:00:00Z", components: [{ component: "grafana", from: "13.0.1", to: "13.0.2" }] },
+      options(),
+    );
     expect(outcome.errors).to.deep.equal([]);
     expect(server.requests.map((r) => r.status)).to.deep.equal([503, "dropped", 200]);
     expect(server.requests[2]!.headers.title).to.equal("[staging] rollout succeeded: grafana 13.0.2");
@@ -84,7 +100,9 @@ describe("notify: ntfy delivery", () => {
     const outcome = await notifyFindings(findings, options());
     expect(outcome.sent).to.deep.equal([]);
     expect(outcome.skipped).to.deep.equal(["vuln:prod:grafana:CVE-2024-9264"]);
-    expect(outcome.errors).to.deep.equal([`ntfy ${server.url}/myoci-ops failed for "[prod] grafana 11.0.0: CVE-2025-4123 high" after 3 attempts: HTTP 500: {"error":"upstream said [secret]"}`]);
+    expect(outcome.errors).to.deep.equal([
+      `ntfy ${server.url}/myoci-ops failed for "[prod] grafana 11.0.0: CVE-2025-4123 high" after 3 attempts: HTTP 500: {"error":"upstream said [secret]"}`,
+    ]);
     expect(server.requests).to.have.length(4);
     expect(Object.keys(readSentState(stateFile))).to.deep.equal(["vuln:prod:grafana:CVE-2024-9264"]);
     expect(readFileSync(stateFile, "utf8")).not.to.contain(PASSWORD);
@@ -94,7 +112,9 @@ describe("notify: ntfy delivery", () => {
     server.failNext(1, 401, '{"code":40101,"http":401,"error":"unauthorized"}');
     const outcome = await deliver(new Map([["prod", [{ key: "k", fingerprint: "f", title: "t", body: "b", priority: 3 as const, tags: [] }]]]), options());
     expect(server.requests).to.have.length(1);
-    expect(outcome.errors[0]).to.equal(`ntfy ${server.url}/myoci-ops refused "t": HTTP 401: {"code":40101,"http":401,"error":"unauthorized"} (check myoci:notify.ntfyUser and MYOCI_NTFY_PASSWORD)`);
+    expect(outcome.errors[0]).to.equal(
+      `ntfy ${server.url}/myoci-ops refused "t": HTTP 401: {"code":40101,"http":401,"error":"unauthorized"} (check myoci:notify.ntfyUser and MYOCI_NTFY_PASSWORD)`,
+    );
     expect(existsSync(path.join(dir, ".myoci", "notified.json"))).to.equal(false);
   });
 
@@ -107,8 +127,21 @@ describe("notify: ntfy delivery", () => {
   it("notifies check results per component with an update, priority from advisories, click to the changelog", async () => {
     const tags = ["11.0.0", "11.0.1", "11.0.2", "11.1.0", "12.0.0"];
     const declared = { tag: "11.0.0", digest: OWN_DIGEST };
-    const grafana = classifyComponent({ component: "grafana", declared, tags, currentDigest: OWN_DIGEST, versions: toVersionSet({ grafana: "11.0.0" }).versions, now: new Date("2026-11-25T12:00:00Z") });
-    const upToDate = classifyComponent({ component: "caddy", declared: { tag: "2.11.3", digest: OWN_DIGEST }, tags: ["2.11.3"], currentDigest: OWN_DIGEST, versions: toVersionSet({ caddy: "2.11.3" }).versions });
+    const grafana = classifyComponent({
+      component: "grafana",
+      declared,
+      tags,
+      currentDigest: OWN_DIGEST,
+      versions: toVersionSet({ grafana: "11.0.0" }).versions,
+      now: new Date("2026-11-25T12:00:00Z"),
+    });
+    const upToDate = classifyComponent({
+      component: "caddy",
+      declared: { tag: "2.11.3", digest: OWN_DIGEST },
+      tags: ["2.11.3"],
+      currentDigest: OWN_DIGEST,
+      versions: toVersionSet({ caddy: "2.11.3" }).versions,
+    });
     const report = buildReport([{ stack: "prod", file: "Pulumi.prod.yaml", components: [grafana, upToDate], summary: { upToDate: 1, updates: 1, errors: 0 } }]);
     const outcome = await notifyCheckResults(report, options());
     expect(outcome.sent).to.deep.equal(["check:prod:grafana"]);
@@ -130,7 +163,9 @@ describe("notify: target from stack config", () => {
     expect(() => targetFromConfig({ ...base, notify: { ntfyUrl: "https://ntfy.example.org", topic: "ops", ntfyUser: "ops" } }, {})).to.throw(
       'Pulumi.prod.yaml: myoci:notify.ntfyUser is "ops" but MYOCI_NTFY_PASSWORD is not set in the environment',
     );
-    expect(targetFromConfig({ ...base, notify: { ntfyUrl: "https://ntfy.example.org", topic: "ops", ntfyUser: "ops" } }, { MYOCI_NTFY_PASSWORD: "pw" })).to.deep.equal({
+    expect(
+      targetFromConfig({ ...base, notify: { ntfyUrl: "https://ntfy.example.org", topic: "ops", ntfyUser: "ops" } }, { MYOCI_NTFY_PASSWORD: "pw" }),
+    ).to.deep.equal({
       url: "https://ntfy.example.org",
       topic: "ops",
       user: "ops",
@@ -143,9 +178,18 @@ describe("notify: target from stack config", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "myoci-notify-cfg-"));
     try {
       const staging = readFileSync(path.join(__dirname, "..", "..", "Pulumi.staging.yaml"), "utf8");
-      writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `${staging.trimEnd()}\n  myoci:notify:\n    ntfyUrl: ${server.url}\n    topic: myoci-staging\n    ntfyUser: ops\n`);
+      writeFileSync(
+        path.join(dir, "Pulumi.staging.yaml"),
+        `${staging.trimEnd()}\n  myoci:notify:\n    ntfyUrl: ${server.url}\n    topic: myoci-staging\n    ntfyUser: ops\n`,
+      );
       const outcome = await notifyRolloutResult(
-        { stack: "staging", outcome: "rolled-back", finishedAt: "2026-11-25T11:00:00Z", components: [{ component: "loki", from: "3.7.1", to: "3.7.2" }], detail: "loki health probe failed 3 times" },
+        {
+          stack: "staging",
+          outcome: "rolled-back",
+          finishedAt: "2026-11-25T11:00:00Z",
+          components: [{ component: "loki", from: "3.7.1", to: "3.7.2" }],
+          detail: "loki health probe failed 3 times",
+        },
         { projectDir: dir, env: { MYOCI_NTFY_PASSWORD: PASSWORD }, send: fast },
       );
       expect(outcome.errors).to.deep.equal([]);

@@ -54,7 +54,10 @@ describe("myoci pin", function () {
     expect(resolver.calls).to.deep.equal(["docker.io/grafana/loki:3.0.1"]);
     const after = readFileSync(file, "utf8");
     const changed = original.split("\n").filter((line, i) => after.split("\n")[i] !== line);
-    expect(changed).to.deep.equal([`      tag: 3.0.0 # keeps the 3.0 line with promtail`, `      digest: ${testDigest("loki:3.0.0")} # keeps the 3.0 line with promtail`]);
+    expect(changed).to.deep.equal([
+      `      tag: 3.0.0 # keeps the 3.0 line with promtail`,
+      `      digest: ${testDigest("loki:3.0.0")} # keeps the 3.0 line with promtail`,
+    ]);
     expect(after).to.contain(`      digest: ${digest} # keeps the 3.0 line with promtail\n`);
     expect(outcome.output).to.contain(`+      tag: 3.0.1 # keeps the 3.0 line with promtail`);
     expect(outcome.written).to.equal(true);
@@ -63,7 +66,9 @@ describe("myoci pin", function () {
   it("fails with exit 2 when the registry does not know the tag, writing nothing", async () => {
     const outcome = await pinComponent({ projectDir: dir, stack: "t", component: "loki", tag: "3.0.9" }, new HeadResolver(registry));
     expect(outcome.exitCode).to.equal(2);
-    expect(outcome.messages[0]).to.equal('Pulumi.t.yaml: myoci:images.loki.tag = "3.0.9": could not resolve the digest of docker.io/grafana/loki:3.0.9: HTTP 404');
+    expect(outcome.messages[0]).to.equal(
+      'Pulumi.t.yaml: myoci:images.loki.tag = "3.0.9": could not resolve the digest of docker.io/grafana/loki:3.0.9: HTTP 404',
+    );
     expect(readFileSync(file, "utf8")).to.equal(original);
   });
 
@@ -75,7 +80,9 @@ describe("myoci pin", function () {
     const request = { projectDir: dir, stack: "t", component: "grafana", tag: "12.0.1", digest: testDigest("g 12.0.1") };
     const refused = await pinComponent(request, noResolver);
     expect(refused.exitCode).to.equal(1);
-    expect(refused.messages).to.deep.equal(["refused: Pulumi.t.yaml: myoci:images.grafana.tag 12.0.2 → 12.0.1 is a downgrade; pass --allow-downgrade if that is intended"]);
+    expect(refused.messages).to.deep.equal([
+      "refused: Pulumi.t.yaml: myoci:images.grafana.tag 12.0.2 → 12.0.1 is a downgrade; pass --allow-downgrade if that is intended",
+    ]);
     expect(readFileSync(file, "utf8")).to.equal(original);
     const allowed = await pinComponent({ ...request, allowDowngrade: true }, noResolver);
     expect(allowed.exitCode).to.equal(0);
@@ -86,7 +93,9 @@ describe("myoci pin", function () {
     const outcome = await pinComponent({ projectDir: dir, stack: "t", component: "loki", tag: "3.7.2", digest: testDigest("l372") }, noResolver);
     expect(outcome.exitCode).to.equal(1);
     expect(outcome.messages).to.have.length(2);
-    expect(outcome.messages[0]).to.equal(`refused: Pulumi.t.yaml: myoci:images.loki = 3.7.2@${testDigest("l372")}: loki-promtail-same-minor: Promtail 3.0.0 and Loki 3.7.2 must share major.minor (3.0 ≠ 3.7).`);
+    expect(outcome.messages[0]).to.equal(
+      `refused: Pulumi.t.yaml: myoci:images.loki = 3.7.2@${testDigest("l372")}: loki-promtail-same-minor: Promtail 3.0.0 and Loki 3.7.2 must share major.minor (3.0 ≠ 3.7).`,
+    );
     expect(outcome.messages[1]).to.contain("promtail-last-release-line: Loki 3.7.2 cannot be paired with Promtail");
     expect(readFileSync(file, "utf8")).to.equal(original);
   });

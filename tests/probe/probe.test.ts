@@ -1,5 +1,16 @@
 import { expect } from "chai";
-import { judgeAttempts, parseSshCurl, probeTarget, probeTargets, sshCurlArgs, httpAttempt, HttpProber, attemptForDockerHost, type ProbeOptions, type ProbeTarget } from "../../cli/lib/probe";
+import {
+  judgeAttempts,
+  parseSshCurl,
+  probeTarget,
+  probeTargets,
+  sshCurlArgs,
+  httpAttempt,
+  HttpProber,
+  attemptForDockerHost,
+  type ProbeOptions,
+  type ProbeTarget,
+} from "../../cli/lib/probe";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
 import { freePort, HEALTH_PATH, importHealthImage, runHealthContainer } from "../helpers/podman-probe";
 
@@ -11,9 +22,15 @@ describe("probe verdicts (pure)", () => {
     const e = (error: string) => ({ at: 0, error });
     expect(judgeAttempts([e("ECONNREFUSED"), a(200), a(204), a(200)], 3, false).verdict).to.equal("pass");
     expect(judgeAttempts([a(200), a(503), a(200)], 3, false).verdict).to.equal("pending");
-    expect(judgeAttempts([a(200), a(200), a(503)], 3, true)).to.deep.equal({ verdict: "fail", reason: "last answer HTTP 503 (1 of 3 attempts answered non-2xx)" });
+    expect(judgeAttempts([a(200), a(200), a(503)], 3, true)).to.deep.equal({
+      verdict: "fail",
+      reason: "last answer HTTP 503 (1 of 3 attempts answered non-2xx)",
+    });
     expect(judgeAttempts([a(500), e("ECONNRESET")], 3, true).verdict).to.equal("fail");
-    expect(judgeAttempts([e("ECONNREFUSED"), e("ECONNREFUSED")], 3, true)).to.deep.equal({ verdict: "inconclusive", reason: "no answer in 2 attempts (last error: ECONNREFUSED)" });
+    expect(judgeAttempts([e("ECONNREFUSED"), e("ECONNREFUSED")], 3, true)).to.deep.equal({
+      verdict: "inconclusive",
+      reason: "no answer in 2 attempts (last error: ECONNREFUSED)",
+    });
     expect(judgeAttempts([a(200), e("ETIMEDOUT"), a(200)], 3, true).verdict).to.equal("inconclusive");
   });
 
@@ -28,13 +45,31 @@ describe("probe verdicts (pure)", () => {
   it("builds the ssh curl command and reads its answers (prod probes; not run here)", () => {
     const target: ProbeTarget = { component: "grafana", hostPort: 3000, path: "/api/health" };
     expect(sshCurlArgs("deploy@oci.example.org", target, 5000, 2222)).to.deep.equal([
-      "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-p", "2222", "deploy@oci.example.org",
-      "curl", "-sS", "-o", "/dev/null", "-w", "'%{http_code}'", "--max-time", "5", "'http://127.0.0.1:3000/api/health'",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=5",
+      "-p",
+      "2222",
+      "deploy@oci.example.org",
+      "curl",
+      "-sS",
+      "-o",
+      "/dev/null",
+      "-w",
+      "'%{http_code}'",
+      "--max-time",
+      "5",
+      "'http://127.0.0.1:3000/api/health'",
     ]);
     expect(parseSshCurl({ code: 0, stdout: "200", stderr: "" })).to.deep.equal({ status: 200 });
     expect(parseSshCurl({ code: 0, stdout: "500", stderr: "" })).to.deep.equal({ status: 500 });
-    expect(parseSshCurl({ code: 7, stdout: "000", stderr: "curl: (7) Failed to connect" })).to.deep.equal({ error: "curl exit 7: curl: (7) Failed to connect" });
-    expect(parseSshCurl({ code: 255, stdout: "", stderr: "ssh: connect to host x port 22: Connection refused" })).to.deep.equal({ error: "ssh: ssh: connect to host x port 22: Connection refused" });
+    expect(parseSshCurl({ code: 7, stdout: "000", stderr: "curl: (7) Failed to connect" })).to.deep.equal({
+      error: "curl exit 7: curl: (7) Failed to connect",
+    });
+    expect(parseSshCurl({ code: 255, stdout: "", stderr: "ssh: connect to host x port 22: Connection refused" })).to.deep.equal({
+      error: "ssh: ssh: connect to host x port 22: Connection refused",
+    });
     expect(attemptForDockerHost("tcp://10.0.0.1:2375")).to.have.property("error").that.contains("use ssh://user@host");
   });
 
@@ -57,7 +92,7 @@ describe("HTTP probes against real containers (podman)", function () {
     for (const tag of ["good", "bad"] as const) {
       const reference = await importHealthImage(podman, tag);
       ports[tag] = await freePort();
-      await runHealthContainer(podman, `myoci-probe-${tag}`, reference, ports[tag]!);
+      await runHealthContainer(podman, `myoci-probe-${tag}`, reference, ports[tag]);
     }
   });
 

@@ -30,7 +30,13 @@ describe("myoci promote", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const request = (components: string[], extra: { dryRun?: boolean; switchLogShipper?: boolean } = {}) => ({ projectDir: dir, from: "staging", to: "prod", components, ...extra });
+  const request = (components: string[], extra: { dryRun?: boolean; switchLogShipper?: boolean } = {}) => ({
+    projectDir: dir,
+    from: "staging",
+    to: "prod",
+    components,
+    ...extra,
+  });
 
   it("copies a verified pin that staging runs; only its two scalars change", () => {
     const outcome = promote(request(["ntfy"]));
@@ -38,7 +44,10 @@ describe("myoci promote", () => {
     expect(outcome.exitCode).to.equal(0);
     expect(outcome.promoted).to.deep.equal(["ntfy"]);
     const after = readFileSync(prodFile, "utf8").split("\n");
-    const changed = prodText.split("\n").map((line, i) => (line === after[i] ? null : [line, after[i]])).filter((x) => x !== null);
+    const changed = prodText
+      .split("\n")
+      .map((line, i) => (line === after[i] ? null : [line, after[i]]))
+      .filter((x) => x !== null);
     expect(changed).to.deep.equal([
       ["      tag: v2.27.0", "      tag: v2.28.0"],
       [`      digest: ${testDigest("ntfy:v2.27.0")}`, `      digest: ${testDigest("ntfy:v2.28.0")}`],
@@ -66,7 +75,9 @@ describe("myoci promote", () => {
     for (const components of [["alloy"], []]) {
       const outcome = promote(request(components));
       expect(outcome.exitCode).to.equal(1);
-      expect(outcome.messages[0]).to.contain('refused: Pulumi.prod.yaml: myoci:logShipper = "promtail": promoting alloy v1.19.2 means switching the log shipper');
+      expect(outcome.messages[0]).to.contain(
+        'refused: Pulumi.prod.yaml: myoci:logShipper = "promtail": promoting alloy v1.19.2 means switching the log shipper',
+      );
     }
     expect(readFileSync(prodFile, "utf8")).to.equal(prodText);
   });
@@ -74,7 +85,9 @@ describe("myoci promote", () => {
   it("refuses a verified Loki 3.7 while prod still ships with Promtail (compatibility rule)", () => {
     const outcome = promote(request(["loki"]));
     expect(outcome.exitCode).to.equal(1);
-    expect(outcome.messages).to.include("refused: Pulumi.prod.yaml: loki-promtail-same-minor: Promtail 3.0.0 and Loki 3.7.2 must share major.minor (3.0 ≠ 3.7).");
+    expect(outcome.messages).to.include(
+      "refused: Pulumi.prod.yaml: loki-promtail-same-minor: Promtail 3.0.0 and Loki 3.7.2 must share major.minor (3.0 ≠ 3.7).",
+    );
   });
 
   it("--switch-log-shipper: sets logShipper, replaces the promtail pin by staging's verified alloy pin, keeps the rest", () => {
@@ -101,8 +114,8 @@ describe("myoci promote", () => {
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
     let captured = "";
-    process.stdout.write = ((chunk: string) => ((captured += chunk), true));
-    process.stderr.write = ((chunk: string) => ((captured += chunk), true));
+    process.stdout.write = (chunk: string) => ((captured += chunk), true);
+    process.stderr.write = (chunk: string) => ((captured += chunk), true);
     try {
       expect(await runPromote(argv("nope"))).to.equal(2);
       expect(await runPromote(argv("grafana"))).to.equal(1);

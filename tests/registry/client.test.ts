@@ -44,7 +44,14 @@ describe("registry client (real docker-registry)", function () {
   beforeEach(() => proxy.reset());
 
   const client = (extra: Partial<ConstructorParameters<typeof RegistryClient>[0]> = {}, events?: RegistryRequestEvent[]) =>
-    new RegistryClient({ mirrors: { "docker.io": proxy.url }, backoffMs: 10, env: {}, dockerConfigPath: "/nonexistent", onRequest: (e) => events?.push(e), ...extra });
+    new RegistryClient({
+      mirrors: { "docker.io": proxy.url },
+      backoffMs: 10,
+      env: {},
+      dockerConfigPath: "/nonexistent",
+      onRequest: (e) => events?.push(e),
+      ...extra,
+    });
 
   it("lists every tag and resolves the multi-arch index digest by HEAD (not a platform digest)", async () => {
     const c = client();
@@ -155,7 +162,10 @@ describe("registry client (real docker-registry)", function () {
     before(async () => {
       tokens = await startTokenServer();
       // Same storage as the open registry: filled there, read here through token auth.
-      secured = await startRegistry({ rootDir: registry.rootDir, tokenAuth: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile } });
+      secured = await startRegistry({
+        rootDir: registry.rootDir,
+        tokenAuth: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile },
+      });
       front = await startFaultProxy(secured.url);
     });
     after(async () => {
@@ -204,10 +214,14 @@ describe("registry client (real docker-registry)", function () {
     it("sends credentials from MYOCI_REGISTRY_AUTH_<HOST> to the token service, never into errors", async () => {
       tokens.settings.requireLogin = { username: "robot", password: "s3cret-pass" };
       const host = new URL(front.url).host;
-      expect(await securedClient({ [credentialEnvName(host)]: "robot:s3cret-pass" }).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(indexDigest);
+      expect(await securedClient({ [credentialEnvName(host)]: "robot:s3cret-pass" }).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(
+        indexDigest,
+      );
       expect(tokens.requests.map((r) => r.user)).to.deep.equal(["robot"]);
       const bad = await failure(securedClient({ [credentialEnvName(host)]: "robot:wrong-pass" }).resolveDigest("docker.io", "library/caddy", "2.10.2"));
-      expect(bad.message).to.equal(`docker.io/library/caddy: token service ${new URL(tokens.realm).origin} refused repository:library/caddy:pull (HTTP 401) with the configured credentials`);
+      expect(bad.message).to.equal(
+        `docker.io/library/caddy: token service ${new URL(tokens.realm).origin} refused repository:library/caddy:pull (HTTP 401) with the configured credentials`,
+      );
       expect(bad.message).to.not.include("wrong-pass");
       const none = await failure(securedClient().resolveDigest("docker.io", "library/caddy", "2.10.2"));
       expect(none.message).to.include("set credentials if the repository is private");
@@ -249,15 +263,23 @@ describe("registry auth helpers", () => {
       writeFileSync(file, JSON.stringify({ auths: { "https://index.docker.io/v1/": { auth: Buffer.from("hub:pw").toString("base64") } } }));
       expect(findCredentials("docker.io", { env: {}, dockerConfigPath: file })).to.deep.equal({ username: "hub", password: "pw" });
       expect(findCredentials("ghcr.io", { env: {}, dockerConfigPath: file })).to.equal(undefined);
-      expect(findCredentials("docker.io", { env: { MYOCI_REGISTRY_AUTH_DOCKER_IO: "envuser:a:b" }, dockerConfigPath: file })).to.deep.equal({ username: "envuser", password: "a:b" });
-      expect(() => findCredentials("docker.io", { env: { MYOCI_REGISTRY_AUTH_DOCKER_IO: "nocolon" }, dockerConfigPath: file })).to.throw("MYOCI_REGISTRY_AUTH_DOCKER_IO is set but is not in the form user:password");
+      expect(findCredentials("docker.io", { env: { MYOCI_REGISTRY_AUTH_DOCKER_IO: "envuser:a:b" }, dockerConfigPath: file })).to.deep.equal({
+        username: "envuser",
+        password: "a:b",
+      });
+      expect(() => findCredentials("docker.io", { env: { MYOCI_REGISTRY_AUTH_DOCKER_IO: "nocolon" }, dockerConfigPath: file })).to.throw(
+        "MYOCI_REGISTRY_AUTH_DOCKER_IO is set but is not in the form user:password",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("parses --registry-mirror values and refuses bad ones", () => {
-    expect(parseMirrorArgs(["docker.io=http://127.0.0.1:5000/", "ghcr.io=https://mirror.example.org"])).to.deep.equal({ "docker.io": "http://127.0.0.1:5000", "ghcr.io": "https://mirror.example.org" });
+    expect(parseMirrorArgs(["docker.io=http://127.0.0.1:5000/", "ghcr.io=https://mirror.example.org"])).to.deep.equal({
+      "docker.io": "http://127.0.0.1:5000",
+      "ghcr.io": "https://mirror.example.org",
+    });
     expect(() => parseMirrorArgs(["docker.io"])).to.throw('--registry-mirror "docker.io": expected HOST=URL');
     expect(() => parseMirrorArgs(["docker.io=ftp://x"])).to.throw("expected HOST=URL");
   });

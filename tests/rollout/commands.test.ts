@@ -46,7 +46,17 @@ describe("myoci rollout / rollback commands", function () {
 
   it("refuses before anything changes when the digest cannot be resolved (JSON report)", async () => {
     const port = await freePort(); // nothing listens: the registry mirror is unreachable
-    const result = await myoci(["rollout", "grafana=13.0.3", "--stacks", "staging", "--json", "--registry-mirror", `docker.io=http://127.0.0.1:${port}`, "--project-dir", dir]);
+    const result = await myoci([
+      "rollout",
+      "grafana=13.0.3",
+      "--stacks",
+      "staging",
+      "--json",
+      "--registry-mirror",
+      `docker.io=http://127.0.0.1:${port}`,
+      "--project-dir",
+      dir,
+    ]);
     expect(result.code).to.equal(2);
     const report = JSON.parse(result.stdout) as { exitCode: number; summary: string; refusals: string[]; steps: unknown[] };
     expect(report.exitCode).to.equal(2);

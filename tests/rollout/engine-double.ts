@@ -36,7 +36,11 @@ export class EngineDouble implements PulumiEngine {
   private stack?: string;
   private readonly attempts: Record<string, number> = {};
 
-  constructor(projectDir: string, stacks: readonly string[], private readonly now: () => number) {
+  constructor(
+    projectDir: string,
+    stacks: readonly string[],
+    private readonly now: () => number,
+  ) {
     this.pins = new StackFilePins(projectDir);
     for (const stack of stacks) {
       this.deployed[stack] = this.pins.read(stack);
@@ -60,7 +64,11 @@ export class EngineDouble implements PulumiEngine {
   }
   async setPins(changes: PinChanges): Promise<void> {
     const stack = this.selected();
-    this.calls.push(`setPins ${stack} ${Object.entries(changes).map(([c, p]) => `${c}=${p?.tag ?? "(none)"}`).join(",")}`);
+    this.calls.push(
+      `setPins ${stack} ${Object.entries(changes)
+        .map(([c, p]) => `${c}=${p?.tag ?? "(none)"}`)
+        .join(",")}`,
+    );
     this.onSetPins?.(stack);
     this.pins.write(stack, changes);
   }
@@ -78,7 +86,14 @@ export class EngineDouble implements PulumiEngine {
     const images = this.pins.read(stack);
     const failed = this.failUps.has(`${stack}#${attempt}`);
     const end = this.now();
-    this.histories[stack]!.unshift({ version: this.histories[stack]!.length + 1, kind: "update", result: failed ? "failed" : "succeeded", startTime: new Date(start).toISOString(), endTime: new Date(end).toISOString(), images });
+    this.histories[stack]!.unshift({
+      version: this.histories[stack]!.length + 1,
+      kind: "update",
+      result: failed ? "failed" : "succeeded",
+      startTime: new Date(start).toISOString(),
+      endTime: new Date(end).toISOString(),
+      images,
+    });
     if (failed) {
       return { ok: false, error: `double: up of ${stack} attempt ${attempt} told to fail`, durationMs: end - start };
     }
@@ -99,16 +114,32 @@ export class ProberDouble implements Prober {
   readonly bad = new Map<string, Verdict>();
   onVerify?: (stack: string) => void;
 
-  constructor(private readonly engine: EngineDouble, private readonly now: () => number) {}
+  constructor(
+    private readonly engine: EngineDouble,
+    private readonly now: () => number,
+  ) {}
 
-  async verify(stack: string, _dockerHost: string, components: readonly ComponentId[], signal?: AbortSignal): Promise<{ verdict: Verdict; results: ProbeResult[] }> {
+  async verify(
+    stack: string,
+    _dockerHost: string,
+    components: readonly ComponentId[],
+    signal?: AbortSignal,
+  ): Promise<{ verdict: Verdict; results: ProbeResult[] }> {
     this.calls.push(`verify ${stack} ${components.join(",")}`);
     this.onVerify?.(stack);
     const results = components.map((component): ProbeResult => {
       const digest = this.engine.deployed[stack]?.[component]?.digest ?? "";
       const verdict: Verdict = signal?.aborted ? "inconclusive" : (this.bad.get(digest) ?? "pass");
       const t = this.now();
-      return { component, url: `double://${stack}/${component}`, verdict, attempts: 3, reason: signal?.aborted ? "interrupted" : `double: ${verdict}`, startedAt: new Date(t).toISOString(), durationMs: 1000 };
+      return {
+        component,
+        url: `double://${stack}/${component}`,
+        verdict,
+        attempts: 3,
+        reason: signal?.aborted ? "interrupted" : `double: ${verdict}`,
+        startedAt: new Date(t).toISOString(),
+        durationMs: 1000,
+      };
     });
     const verdicts = results.map((r) => r.verdict);
     return { verdict: verdicts.includes("fail") ? "fail" : verdicts.includes("inconclusive") ? "inconclusive" : "pass", results };

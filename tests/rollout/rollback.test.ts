@@ -28,7 +28,8 @@ async function deployedTwice() {
     backups: new BackupDouble(),
     resolver: { resolveDigest: async (_r, repository, tag) => testDigest(`${repository}:${tag}`) },
     loadConfig: (stack) => loadStackFile(dir, stack, { placeholderSecrets: true }),
-    recordVerified: (stack, images, recordedAt, note) => appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images }),
+    recordVerified: (stack, images, recordedAt, note) =>
+      appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images }),
     now,
     signal: controller.signal,
   };
@@ -49,7 +50,9 @@ describe("myoci rollback (engine double)", () => {
     const history = [u(5, c), u(4, b, "failed"), u(3, b), u(2, b), u(1, a)];
     expect(selectRollbackTarget(history, c, 1)).to.deep.equal({ pins: b, version: 3 });
     expect(selectRollbackTarget(history, c, 2)).to.deep.equal({ pins: a, version: 1 });
-    expect(selectRollbackTarget(history, c, 3)).to.deep.equal({ error: "--to 3: the stack's history holds 2 earlier successful deployment(s) with pins different from the current ones" });
+    expect(selectRollbackTarget(history, c, 3)).to.deep.equal({
+      error: "--to 3: the stack's history holds 2 earlier successful deployment(s) with pins different from the current ones",
+    });
   });
 
   it("restores the previous deployment's pins, deploys, verifies and records it", async () => {
@@ -61,7 +64,10 @@ describe("myoci rollback (engine double)", () => {
     expect(readFileSync(path.join(w.dir, "Pulumi.staging.yaml"), "utf8")).to.equal(w.original);
     expect(w.engine.deployed.staging!.grafana!.tag).to.equal("13.0.2");
     expect(w.prober.calls[w.prober.calls.length - 1]).to.equal("verify staging ntfy,grafana");
-    expect(report.stacks[0]!.from).to.deep.equal({ ntfy: { tag: "v2.28.1", digest: testDigest("binwiederhier/ntfy:v2.28.1") }, grafana: { tag: "13.0.3", digest: testDigest("grafana/grafana:13.0.3") } });
+    expect(report.stacks[0]!.from).to.deep.equal({
+      ntfy: { tag: "v2.28.1", digest: testDigest("binwiederhier/ntfy:v2.28.1") },
+      grafana: { tag: "13.0.3", digest: testDigest("grafana/grafana:13.0.3") },
+    });
     const last = readPromotionRecord(path.join(w.dir, "promotions.yaml")).entries.at(-1)!;
     expect([last.kind, last.stack, last.note, last.images.grafana?.tag]).to.deep.equal(["verified", "staging", "myoci rollback --to 1 (update #1)", "13.0.2"]);
   });

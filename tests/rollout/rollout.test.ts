@@ -42,7 +42,8 @@ function world(): World {
     backups,
     resolver: { resolveDigest: async (_registry, repository, tag) => testDigest(`${repository}:${tag}`) },
     loadConfig: (stack) => loadStackFile(dir, stack, { placeholderSecrets: true }),
-    recordVerified: (stack, images, recordedAt, note) => appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images }),
+    recordVerified: (stack, images, recordedAt, note) =>
+      appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images }),
     now,
     signal: controller.signal,
   };
@@ -72,7 +73,10 @@ describe("rollout orchestration (engine double)", () => {
     const w = world();
     const report = await runRollout(request, w.deps);
     expect(report.exitCode).to.equal(0);
-    expect(report.stacks.map((s) => [s.stack, s.outcome])).to.deep.equal([["staging", "rolled-out"], ["prod", "rolled-out"]]);
+    expect(report.stacks.map((s) => [s.stack, s.outcome])).to.deep.equal([
+      ["staging", "rolled-out"],
+      ["prod", "rolled-out"],
+    ]);
     expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "verify", "record-verified"]);
     expect(phases(report, "prod")).to.deep.equal(["record", "backup", "write-pins", "up", "verify", "record-verified"]);
     for (const stack of STACKS) {
@@ -80,10 +84,25 @@ describe("rollout orchestration (engine double)", () => {
       expect(w.engine.deployed[stack]!.grafana).to.deep.equal({ tag: "13.0.3", digest: GRAFANA_NEW });
       expect(stackText(w, stack).split("\n")[0]).to.equal(w.original[stack]!.split("\n")[0]); // comments survive
     }
-    expect(report.stacks[1]!.from).to.deep.equal({ grafana: { tag: "12.0.2", digest: "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa" } });
-    expect(w.backups.requests.map((r) => [r.stack, r.component, r.dir, r.keep])).to.deep.equal([["staging", "grafana", "/var/backups/myoci", 5], ["prod", "grafana", "/var/backups/myoci", 5]]);
-    expect(verifiedEntries(w).map((e) => [e.stack, e.images.grafana?.digest])).to.deep.equal([["staging", GRAFANA_NEW], ["prod", GRAFANA_NEW]]);
-    expect(w.engine.calls).to.deep.equal(["select staging", "setPins staging grafana=13.0.3", "up staging #1", "select prod", "setPins prod grafana=13.0.3", "up prod #1"]);
+    expect(report.stacks[1]!.from).to.deep.equal({
+      grafana: { tag: "12.0.2", digest: "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa" },
+    });
+    expect(w.backups.requests.map((r) => [r.stack, r.component, r.dir, r.keep])).to.deep.equal([
+      ["staging", "grafana", "/var/backups/myoci", 5],
+      ["prod", "grafana", "/var/backups/myoci", 5],
+    ]);
+    expect(verifiedEntries(w).map((e) => [e.stack, e.images.grafana?.digest])).to.deep.equal([
+      ["staging", GRAFANA_NEW],
+      ["prod", GRAFANA_NEW],
+    ]);
+    expect(w.engine.calls).to.deep.equal([
+      "select staging",
+      "setPins staging grafana=13.0.3",
+      "up staging #1",
+      "select prod",
+      "setPins prod grafana=13.0.3",
+      "up prod #1",
+    ]);
     // stepping clock: every step's duration is exact
     expect(report.steps.every((s) => s.durationMs === Date.parse(s.endedAt) - Date.parse(s.startedAt) && s.durationMs > 0)).to.equal(true);
     expect(formatReport(report)).to.contain("myoci rollout: rolled out and verified on staging, prod (exit 0");
@@ -129,7 +148,10 @@ describe("rollout orchestration (engine double)", () => {
     expect(report.summary).to.equal("staging: up failed; rollback failed");
     expect(report.nextSteps[0]).to.equal("ROLLBACK OF STAGING FAILED (up failed; then the rollback up failed). The stack is in an unknown state.");
     expect(report.nextSteps).to.include("3. Deploy the previous pins by hand and read the error: pulumi up --stack staging --policy-pack policy");
-    expect(report.nextSteps.join("\n")).to.contain("myoci-staging-grafana").and.contain("/var/backups/myoci/staging-grafana-20261125T120000Z.tar.gz").and.contain("myoci rollback --stack staging");
+    expect(report.nextSteps.join("\n"))
+      .to.contain("myoci-staging-grafana")
+      .and.contain("/var/backups/myoci/staging-grafana-20261125T120000Z.tar.gz")
+      .and.contain("myoci rollback --stack staging");
     expect(report.nextSteps[report.nextSteps.length - 1]).to.equal("Not touched: prod.");
     expect(stackText(w, "staging")).to.equal(w.original.staging); // pins restored even though up failed
     expect(stackText(w, "prod")).to.equal(w.original.prod);
@@ -190,9 +212,24 @@ describe("rollout orchestration (engine double)", () => {
     const cases: [string, (w: World) => void, string[], string][] = [
       ["before start", (w) => w.controller.abort(), ["record"], "interrupted before staging changed"],
       ["during backup", (w) => (w.backups.onBackup = () => w.controller.abort()), ["record", "backup"], "interrupted before staging changed"],
-      ["during write-pins", (w) => (w.engine.onSetPins = () => w.controller.abort()), ["record", "backup", "write-pins", "restore-pins"], "interrupted before staging was deployed"],
-      ["during up", (w) => (w.engine.onUp = () => w.controller.abort()), ["record", "backup", "write-pins", "up"], "interrupted: staging deployed but not verified"],
-      ["during verify", (w) => (w.prober.onVerify = () => w.controller.abort()), ["record", "backup", "write-pins", "up", "verify"], "interrupted: staging deployed but not verified"],
+      [
+        "during write-pins",
+        (w) => (w.engine.onSetPins = () => w.controller.abort()),
+        ["record", "backup", "write-pins", "restore-pins"],
+        "interrupted before staging was deployed",
+      ],
+      [
+        "during up",
+        (w) => (w.engine.onUp = () => w.controller.abort()),
+        ["record", "backup", "write-pins", "up"],
+        "interrupted: staging deployed but not verified",
+      ],
+      [
+        "during verify",
+        (w) => (w.prober.onVerify = () => w.controller.abort()),
+        ["record", "backup", "write-pins", "up", "verify"],
+        "interrupted: staging deployed but not verified",
+      ],
     ];
     for (const [name, arm, expectedPhases, summary] of cases) {
       it(name, async () => {

@@ -36,11 +36,29 @@ describe("stack-edit: surgical pin edits", () => {
   });
 
   it("replaces one shipper's pin by another in place and switches the scalar", () => {
-    const after = editStackText(before, { images: { promtail: null, alloy: { tag: "v1.19.2", digest: testDigest("alloy") } }, scalars: { logShipper: "alloy" } });
+    const after = editStackText(before, {
+      images: { promtail: null, alloy: { tag: "v1.19.2", digest: testDigest("alloy") } },
+      scalars: { logShipper: "alloy" },
+    });
     const config = (parse(after) as { config: Record<string, unknown> }).config;
     expect(config["myoci:logShipper"]).to.equal("alloy");
     const images = config["myoci:images"] as Record<string, unknown>;
-    expect(Object.keys(images)).to.deep.equal(["netdata", "ntfy", "forwarderBase", "loki", "alloy", "grafana", "caddy", "netbirdManagement", "netbirdSignal", "netbirdRelay", "netbirdDashboard", "coturn", "zitadel", "postgres"]);
+    expect(Object.keys(images)).to.deep.equal([
+      "netdata",
+      "ntfy",
+      "forwarderBase",
+      "loki",
+      "alloy",
+      "grafana",
+      "caddy",
+      "netbirdManagement",
+      "netbirdSignal",
+      "netbirdRelay",
+      "netbirdDashboard",
+      "coturn",
+      "zitadel",
+      "postgres",
+    ]);
     const diff = unifiedDiff(before, after, "a/P.yaml", "b/P.yaml");
     expect(diff.split("\n").filter((l) => /^[-+][^-+]/.test(l))).to.deep.equal([
       "-  myoci:logShipper: promtail",
@@ -62,7 +80,9 @@ describe("stack-edit: surgical pin edits", () => {
   });
 
   it("prints the same hunks as diff -u", () => {
-    const after = editStackText(before, { images: { coturn: { tag: "4.7.0", digest: testDigest("coturn") }, netdata: { tag: "v2.10.5", digest: testDigest("nd") } } });
+    const after = editStackText(before, {
+      images: { coturn: { tag: "4.7.0", digest: testDigest("coturn") }, netdata: { tag: "v2.10.5", digest: testDigest("nd") } },
+    });
     const diff = unifiedDiff(before, after, "a/f", "b/f");
     const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-diff-"));
     writeFileSync(path.join(dir, "a"), before);
@@ -105,7 +125,10 @@ describe("stack-edit: atomic write", () => {
       const { editStackFile } = require(${JSON.stringify(path.resolve(__dirname, "../../cli/lib/stack-edit"))});
       editStackFile(${JSON.stringify(file)}, { images: { loki: { tag: "3.0.1", digest: ${JSON.stringify(testDigest("killed"))} } } });
       process.stdout.write("rename survived");`;
-    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" });
+    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+      cwd: path.resolve(__dirname, "../.."),
+      encoding: "utf8",
+    });
     expect(child.signal).to.equal("SIGKILL");
     expect(child.stdout).to.equal("");
     expect(readFileSync(file, "utf8")).to.equal(original);

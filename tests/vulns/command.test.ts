@@ -13,8 +13,8 @@ async function capture(argv: string[]): Promise<{ code: number; stdout: string; 
   const err = process.stderr.write;
   let stdout = "";
   let stderr = "";
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true));
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true));
+  process.stdout.write = (chunk: string) => ((stdout += chunk), true);
+  process.stderr.write = (chunk: string) => ((stderr += chunk), true);
   try {
     return { code: await run(argv), stdout, stderr };
   } finally {
@@ -44,7 +44,10 @@ describe("myoci vulns (command)", () => {
     expect(result.newKeys).to.have.length(5);
 
     // Risk acceptance covering the critical one, read from the committed file.
-    writeFileSync(path.join(dir, "risk-acceptances.yaml"), "acceptances:\n  - id: CVE-2025-22871\n    reason: Grafana sits behind Caddy, which rejects bare-LF chunked bodies\n    expires: 2099-01-01\n");
+    writeFileSync(
+      path.join(dir, "risk-acceptances.yaml"),
+      "acceptances:\n  - id: CVE-2025-22871\n    reason: Grafana sits behind Caddy, which rejects bare-LF chunked bodies\n    expires: 2099-01-01\n",
+    );
     const text = await capture(["--project-dir", dir, "--stack", "staging", ...reports]);
     expect(text.stdout).to.contain("accepted  staging/grafana 13.0.2  CVE-2025-22871 (critical)");
     expect(text.stdout).to.contain("accepted until 2099-01-01: Grafana sits behind Caddy");
@@ -64,10 +67,20 @@ describe("myoci vulns (command)", () => {
       const staging = readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8");
       writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `${staging.trimEnd()}\n  myoci:notify:\n    ntfyUrl: ${server.url}\n    topic: myoci-staging\n`);
       server.failNext(10, 502);
-      const { code, stdout, stderr } = await capture(["--project-dir", dir, "--stack", "staging", "--notify", "--trivy", path.join(FIXTURES, "trivy-grafana-13.0.2.json")]);
+      const { code, stdout, stderr } = await capture([
+        "--project-dir",
+        dir,
+        "--stack",
+        "staging",
+        "--notify",
+        "--trivy",
+        path.join(FIXTURES, "trivy-grafana-13.0.2.json"),
+      ]);
       expect(code).to.equal(2);
       expect(stdout).to.contain("CVE-2025-22871 (critical)");
-      expect(stderr).to.contain(`notify error: ntfy ${server.url}/myoci-staging failed for "[staging] grafana 13.0.2: CVE-2025-22871 critical" after 4 attempts: HTTP 502`);
+      expect(stderr).to.contain(
+        `notify error: ntfy ${server.url}/myoci-staging failed for "[staging] grafana 13.0.2: CVE-2025-22871 critical" after 4 attempts: HTTP 502`,
+      );
       expect(server.requests).to.have.length(4);
     } finally {
       await server.close();

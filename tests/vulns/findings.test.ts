@@ -59,7 +59,10 @@ describe("vulns: catalog advisories", () => {
 });
 
 describe("vulns: Trivy reports", () => {
-  const staging: StackPins = { stack: "staging", images: { postgres: { tag: "16.11-alpine", digest: POSTGRES_DIGEST }, grafana: { tag: "13.0.2", digest: GRAFANA_DIGEST } } };
+  const staging: StackPins = {
+    stack: "staging",
+    images: { postgres: { tag: "16.11-alpine", digest: POSTGRES_DIGEST }, grafana: { tag: "13.0.2", digest: GRAFANA_DIGEST } },
+  };
   const prod: StackPins = { stack: "prod", images: { postgres: { tag: "16.11-alpine", digest: POSTGRES_DIGEST } } };
   const postgres = parseTrivyReport(fixture("trivy-postgres-16.11-alpine.json"), "trivy-postgres-16.11-alpine.json");
   const grafana = parseTrivyReport(fixture("trivy-grafana-13.0.2.json"), "trivy-grafana-13.0.2.json");
@@ -89,7 +92,13 @@ describe("vulns: Trivy reports", () => {
     expect(openssl.packages.map((p) => p.name)).to.deep.equal(["libcrypto3", "libssl3"]);
     expect(openssl.fixedIn).to.equal("libcrypto3 3.5.4-r0, libssl3 3.5.4-r0");
     expect(result.findings.find((f) => f.id === "CVE-2025-26519")!.fixedIn).to.equal(undefined);
-    expect(result.newKeys).to.deep.equal(["grafana:CVE-2025-22871", "grafana:GHSA-xxxx-unrated-example", "postgres:CVE-2025-26519", "postgres:CVE-2025-47907", "postgres:CVE-2025-9230"]);
+    expect(result.newKeys).to.deep.equal([
+      "grafana:CVE-2025-22871",
+      "grafana:GHSA-xxxx-unrated-example",
+      "postgres:CVE-2025-26519",
+      "postgres:CVE-2025-47907",
+      "postgres:CVE-2025-9230",
+    ]);
     expect(result.summary).to.deep.equal({ overdue: 0, open: 6, accepted: 0, withoutDeadline: 2 });
     expect(result.exitCode).to.equal(1);
   });
@@ -124,14 +133,25 @@ describe("vulns: Trivy reports", () => {
 
 describe("vulns: acceptance and state files", () => {
   it("parses acceptances and rejects a bad expiry with file, key and value", () => {
-    const ok = parseAcceptances("acceptances:\n  - id: CVE-2025-64717\n    reason: Auto-linking is disabled everywhere\n    expires: 2026-12-31\n", "risk-acceptances.yaml");
+    const ok = parseAcceptances(
+      "acceptances:\n  - id: CVE-2025-64717\n    reason: Auto-linking is disabled everywhere\n    expires: 2026-12-31\n",
+      "risk-acceptances.yaml",
+    );
     expect(ok).to.deep.equal([{ id: "CVE-2025-64717", reason: "Auto-linking is disabled everywhere", expires: "2026-12-31" }]);
-    expect(() => parseAcceptances("acceptances:\n  - id: CVE-2025-64717\n    reason: Auto-linking is disabled everywhere\n    expires: next year\n", "/x/risk-acceptances.yaml"))
+    expect(() =>
+      parseAcceptances(
+        "acceptances:\n  - id: CVE-2025-64717\n    reason: Auto-linking is disabled everywhere\n    expires: next year\n",
+        "/x/risk-acceptances.yaml",
+      ),
+    )
       .to.throw(ConfigError)
       .with.property("message")
       .that.contains('risk-acceptances.yaml: acceptances.0.expires = "next year": expected an ISO date (YYYY-MM-DD)');
     expect(() =>
-      parseAcceptances("acceptances:\n  - {id: CVE-1, reason: a long enough reason, expires: 2027-01-01}\n  - {id: CVE-1, reason: a long enough reason, expires: 2027-01-01}\n", "r.yaml"),
+      parseAcceptances(
+        "acceptances:\n  - {id: CVE-1, reason: a long enough reason, expires: 2027-01-01}\n  - {id: CVE-1, reason: a long enough reason, expires: 2027-01-01}\n",
+        "r.yaml",
+      ),
     ).to.throw(ConfigError, 'r.yaml: acceptances.1.id = "CVE-1": expected each advisory id once');
   });
 

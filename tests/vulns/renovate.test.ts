@@ -5,7 +5,13 @@ import { CATALOG, COMPONENT_IDS } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
 
 const ROOT = path.join(__dirname, "..", "..");
-interface Manager { customType: string; managerFilePatterns: string[]; matchStrings: string[]; depNameTemplate: string; datasourceTemplate: string }
+interface Manager {
+  customType: string;
+  managerFilePatterns: string[];
+  matchStrings: string[];
+  depNameTemplate: string;
+  datasourceTemplate: string;
+}
 const config = JSON.parse(readFileSync(path.join(ROOT, "renovate.json"), "utf8")) as { customManagers: Manager[]; enabledManagers: string[] };
 
 /** Renovate's `/regex/` file pattern as a JS RegExp. */
@@ -15,7 +21,9 @@ describe("renovate.json: staging image pins", () => {
   it("has one docker regex manager per catalog component, named after the catalog's registry/repository", () => {
     expect(config.enabledManagers).to.include.members(["npm", "custom.regex"]);
     expect(config.customManagers.map((m) => m.depNameTemplate)).to.deep.equal(
-      COMPONENT_IDS.map((id) => (CATALOG[id].registry === "docker.io" ? CATALOG[id].repository.replace(/^library\//, "") : `${CATALOG[id].registry}/${CATALOG[id].repository}`)),
+      COMPONENT_IDS.map((id) =>
+        CATALOG[id].registry === "docker.io" ? CATALOG[id].repository.replace(/^library\//, "") : `${CATALOG[id].registry}/${CATALOG[id].repository}`,
+      ),
     );
     expect(new Set(config.customManagers.map((m) => m.datasourceTemplate))).to.deep.equal(new Set(["docker"]));
   });

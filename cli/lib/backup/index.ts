@@ -40,7 +40,10 @@ export function shellQuote(word: string): string {
 
 /** `20261125T203000Z` — sorts as time, safe in file names. */
 export function backupTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/[-:]/g, "");
 }
 
 export interface BackupStep {
@@ -105,7 +108,10 @@ export function selectForDeletion(fileNames: readonly string[], stack: string, c
     byStamp.set(match[2]!, [...(byStamp.get(match[2]!) ?? []), name]);
   }
   const stamps = [...byStamp.keys()].sort().reverse();
-  return stamps.slice(Math.max(keep, 0)).reverse().flatMap((stamp) => byStamp.get(stamp)!.sort()); // oldest first
+  return stamps
+    .slice(Math.max(keep, 0))
+    .reverse()
+    .flatMap((stamp) => byStamp.get(stamp)!.sort()); // oldest first
 }
 
 export interface ShellResult {
@@ -131,10 +137,15 @@ export function localShell(env: NodeJS.ProcessEnv = process.env): HostShell {
 export function sshShell(destination: string, port?: number): HostShell {
   return (script) =>
     new Promise((resolve) => {
-      execFile("ssh", ["-o", "BatchMode=yes", ...(port !== undefined ? ["-p", String(port)] : []), destination, script], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
+      execFile(
+        "ssh",
+        ["-o", "BatchMode=yes", ...(port !== undefined ? ["-p", String(port)] : []), destination, script],
+        { maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
     });
 }
 
@@ -161,7 +172,12 @@ export interface BackupOutcome {
 export async function runBackup(shell: HostShell, step: BackupStep, stack: string, dir: string, keep: number): Promise<BackupOutcome> {
   const result = await shell(step.script);
   if (result.code !== 0) {
-    return { ok: false, files: [], deleted: [], error: `backup of ${step.component} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}` };
+    return {
+      ok: false,
+      files: [],
+      deleted: [],
+      error: `backup of ${step.component} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}`,
+    };
   }
   const listing = await shell(`ls -1 ${shellQuote(dir)}`);
   const doomed = listing.code === 0 ? selectForDeletion(listing.stdout.split("\n").filter(Boolean), stack, step.component, keep) : [];
@@ -189,7 +205,10 @@ export interface BackupRunner {
 }
 
 export class HostBackupRunner implements BackupRunner {
-  constructor(private readonly now: () => Date = () => new Date(), private readonly shellFor: (dockerHost: string) => HostShell = shellForDockerHost) {}
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly shellFor: (dockerHost: string) => HostShell = shellForDockerHost,
+  ) {}
 
   async backup(request: BackupRequest): Promise<BackupOutcome | undefined> {
     const step = planBackup(request.stack, request.component, request.dir, this.now(), request.postgresMajor);
@@ -198,6 +217,8 @@ export class HostBackupRunner implements BackupRunner {
 
   async restorePostgres(stack: string, dockerHost: string, dumpFile: string): Promise<{ ok: boolean; error?: string }> {
     const result = await this.shellFor(dockerHost)(planPostgresRestore(stack, dumpFile));
-    return result.code === 0 ? { ok: true } : { ok: false, error: `restore of ${dumpFile} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}` };
+    return result.code === 0
+      ? { ok: true }
+      : { ok: false, error: `restore of ${dumpFile} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}` };
   }
 }

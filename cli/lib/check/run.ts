@@ -130,7 +130,12 @@ function flagsOf(check: ComponentCheck): string[] {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 const short = (digest: string | undefined) => (digest === undefined ? "" : digest.slice(0, 19));
@@ -146,7 +151,15 @@ export function formatReport(report: CheckReport): string {
     }
     const rows = [["component", "declared", "status", "patch", "minor", "major", "flags"]];
     for (const c of stack.components) {
-      rows.push([c.component, c.declared.tag, STATUS_TEXT[c.status], c.newest.patch?.tag ?? "-", c.newest.minor?.tag ?? "-", c.newest.major?.tag ?? "-", flagsOf(c).join("; ")]);
+      rows.push([
+        c.component,
+        c.declared.tag,
+        STATUS_TEXT[c.status],
+        c.newest.patch?.tag ?? "-",
+        c.newest.minor?.tag ?? "-",
+        c.newest.major?.tag ?? "-",
+        flagsOf(c).join("; "),
+      ]);
     }
     lines.push(...table(rows).map((line) => `  ${line}`));
     const details: string[] = [];
@@ -157,7 +170,12 @@ export function formatReport(report: CheckReport): string {
         details.push(`  ${c.component}: ${c.declared.tag} now points to ${short(c.currentDigest)}… (pinned ${short(c.declared.digest)}…): rebuilt image`);
       } else if (c.status !== "up-to-date") {
         const target = c.newest.patch ?? c.newest.minor ?? c.newest.major;
-        details.push(`  ${c.component}: ${c.declared.tag} → ${[c.newest.patch, c.newest.minor, c.newest.major].filter((x) => x !== undefined).map((x) => x.tag).join(" / ")}; changelog ${target?.changelog ?? c.changelog}`);
+        details.push(
+          `  ${c.component}: ${c.declared.tag} → ${[c.newest.patch, c.newest.minor, c.newest.major]
+            .filter((x) => x !== undefined)
+            .map((x) => x.tag)
+            .join(" / ")}; changelog ${target?.changelog ?? c.changelog}`,
+        );
       }
       for (const candidate of [c.newest.patch, c.newest.minor, c.newest.major]) {
         for (const violation of candidate?.breaks ?? []) {
@@ -174,7 +192,12 @@ export function formatReport(report: CheckReport): string {
     const s = stack.summary;
     lines.push("", `  ${s.upToDate} up to date, ${s.updates} with updates, ${s.errors} not checked`, "");
   }
-  const verdict = report.exitCode === 0 ? "Everything is up to date." : report.exitCode === 1 ? "Updates are available." : "Some components could not be checked (see ERROR above).";
+  const verdict =
+    report.exitCode === 0
+      ? "Everything is up to date."
+      : report.exitCode === 1
+        ? "Updates are available."
+        : "Some components could not be checked (see ERROR above).";
   lines.push(verdict);
   return `${lines.join("\n")}\n`;
 }

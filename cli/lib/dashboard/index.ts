@@ -40,14 +40,24 @@ export function buildDashboard(options: DashboardOptions): { rows: DashboardRow[
     vulnsSource = `myoci vulns of ${vulns.checkedAt.slice(0, 16).replace("T", " ")} UTC`;
   } else {
     // Read-only: the dashboard never records first sightings (myoci vulns does).
-    const result = computeFindings({ stacks, state: readVulnState(path.join(dir, DEFAULT_STATE_FILE)), acceptances: readAcceptances(path.join(dir, DEFAULT_ACCEPTANCE_FILE)), now });
+    const result = computeFindings({
+      stacks,
+      state: readVulnState(path.join(dir, DEFAULT_STATE_FILE)),
+      acceptances: readAcceptances(path.join(dir, DEFAULT_ACCEPTANCE_FILE)),
+      now,
+    });
     findings = [...result.findings];
     vulnsSource = "the catalog";
   }
   // The promotion record named by the stacks (default promotions.yaml).
   const recordFile = path.resolve(dir, configs[0]?.promotion.record ?? "promotions.yaml");
   const rows = buildRows({ stacks, check, drift, findings, promotions: readPromotionRecord(recordFile), now });
-  const html = renderDashboard(rows, { generatedAt: now.toISOString(), checkedAt: check?.checkedAt, driftStacks: [...new Set(drift.map((d) => d.stack))], vulnsSource });
+  const html = renderDashboard(rows, {
+    generatedAt: now.toISOString(),
+    checkedAt: check?.checkedAt,
+    driftStacks: [...new Set(drift.map((d) => d.stack))],
+    vulnsSource,
+  });
   return { rows, html };
 }
 

@@ -33,7 +33,13 @@ const checkSchema = z.looseObject({
 });
 export type CheckInput = z.infer<typeof checkSchema>;
 
-const container = z.looseObject({ name: z.string(), tag: z.string().optional(), digests: z.array(z.string()), state: z.string(), health: z.string().optional() });
+const container = z.looseObject({
+  name: z.string(),
+  tag: z.string().optional(),
+  digests: z.array(z.string()),
+  state: z.string(),
+  health: z.string().optional(),
+});
 const driftSchema = z.looseObject({
   stack: z.string(),
   components: z.array(
@@ -67,14 +73,29 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([{ file: name, key: "(root)", value: code !== undefined ? "(unreadable)" : "(invalid JSON)", expected: `a JSON report (${code ?? (error as Error).message})` }]);
+    throw new ConfigError([
+      {
+        file: name,
+        key: "(root)",
+        value: code !== undefined ? "(unreadable)" : "(invalid JSON)",
+        expected: `a JSON report (${code ?? (error as Error).message})`,
+      },
+    ]);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        const value = issue.path.reduce<unknown>((node, k) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[k] : undefined), raw);
-        return { file: name, key: issue.path.map(String).join(".") || "(root)", value: value === undefined ? "(missing)" : JSON.stringify(value).slice(0, 80), expected: issue.message };
+        const value = issue.path.reduce<unknown>(
+          (node, k) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[k] : undefined),
+          raw,
+        );
+        return {
+          file: name,
+          key: issue.path.map(String).join(".") || "(root)",
+          value: value === undefined ? "(missing)" : JSON.stringify(value).slice(0, 80),
+          expected: issue.message,
+        };
       }),
     );
   }

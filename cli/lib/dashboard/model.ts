@@ -61,7 +61,10 @@ export function buildRows(input: DashboardInput): DashboardRow[] {
       const c = checked?.components.find((x) => x.component === component);
       const d = drift?.components.find((x) => x.component === component);
       const advisories = input.findings.filter((f) => f.stack === stack && f.component === component);
-      const deadlines = advisories.filter((f) => f.state !== "accepted" && f.deadline !== null).map((f) => f.deadline as string).sort();
+      const deadlines = advisories
+        .filter((f) => f.state !== "accepted" && f.deadline !== null)
+        .map((f) => f.deadline as string)
+        .sort();
       const v = verified[component];
       const a = adopted?.images[component];
       rows.push({
@@ -69,13 +72,17 @@ export function buildRows(input: DashboardInput): DashboardRow[] {
         component,
         title: entry.title,
         declared,
-        running: drift ? { tags: [...new Set((d?.containers ?? []).map((x) => x.tag ?? "(no label)"))], status: d?.status ?? "missing", problems: d?.problems ?? [] } : null,
+        running: drift
+          ? { tags: [...new Set((d?.containers ?? []).map((x) => x.tag ?? "(no label)"))], status: d?.status ?? "missing", problems: d?.problems ?? [] }
+          : null,
         updates: checked
           ? c
             ? { status: c.status, patch: c.newest.patch?.tag, minor: c.newest.minor?.tag, major: c.newest.major?.tag, error: c.error }
             : { status: checked.error !== undefined ? "error" : "not checked", error: checked.error }
           : null,
-        endOfLife: entry.endOfLife ? { date: entry.endOfLife.date, reached: Date.parse(entry.endOfLife.date) <= input.now.getTime(), successor: entry.endOfLife.successor } : undefined,
+        endOfLife: entry.endOfLife
+          ? { date: entry.endOfLife.date, reached: Date.parse(entry.endOfLife.date) <= input.now.getTime(), successor: entry.endOfLife.successor }
+          : undefined,
         advisories,
         nextDeadline: deadlines[0] ?? null,
         lastRollout: v

@@ -12,7 +12,8 @@ export interface PageMeta {
   readonly vulnsSource: string;
 }
 
-const escape = (value: string): string => value.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string);
+const escape = (value: string): string =>
+  value.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string);
 
 const SEVERITY_RANK: Record<string, number> = { critical: 5, high: 4, unrated: 3, medium: 2, low: 1 };
 const UPDATE_RANK: Record<string, number> = { major: 4, minor: 3, patch: 2, digest: 1, "up-to-date": 0, error: -1, "not checked": -2 };
@@ -65,11 +66,21 @@ function rowHtml(row: DashboardRow, now: number): string {
     cell(`<code title="${escape(row.declared.digest)}">${escape(row.declared.tag)}</code>`, row.declared.tag),
     runningCell(row),
     updatesCell(row),
-    eol ? cell(`<span class="${eol.reached ? "bad" : "warn"}">${eol.reached ? "reached" : "ends"} ${escape(eol.date)}</span>${eol.successor ? `<br><span class="muted">successor: ${escape(eol.successor)}</span>` : ""}`, eol.date) : cell('<span class="muted">—</span>', "9999"),
+    eol
+      ? cell(
+          `<span class="${eol.reached ? "bad" : "warn"}">${eol.reached ? "reached" : "ends"} ${escape(eol.date)}</span>${eol.successor ? `<br><span class="muted">successor: ${escape(eol.successor)}</span>` : ""}`,
+          eol.date,
+        )
+      : cell('<span class="muted">—</span>', "9999"),
     advisoriesCell(row),
-    row.nextDeadline !== null ? cell(`<span class="${overdue ? "bad" : "warn"}">${overdue ? "overdue since " : ""}${escape(minute(row.nextDeadline))}</span>`, row.nextDeadline) : cell('<span class="muted">none</span>', "9999"),
+    row.nextDeadline !== null
+      ? cell(`<span class="${overdue ? "bad" : "warn"}">${overdue ? "overdue since " : ""}${escape(minute(row.nextDeadline))}</span>`, row.nextDeadline)
+      : cell('<span class="muted">none</span>', "9999"),
     rollout
-      ? cell(`${escape(rollout.kind)} ${escape(day(rollout.recordedAt))}<br><code>${escape(rollout.tag)}</code>${rollout.current ? "" : ' <span class="warn">(not the pin)</span>'}`, rollout.recordedAt)
+      ? cell(
+          `${escape(rollout.kind)} ${escape(day(rollout.recordedAt))}<br><code>${escape(rollout.tag)}</code>${rollout.current ? "" : ' <span class="warn">(not the pin)</span>'}`,
+          rollout.recordedAt,
+        )
       : cell('<span class="muted">never</span>', ""),
     "</tr>",
   ].join("");
@@ -120,7 +131,9 @@ export function renderDashboard(rows: readonly DashboardRow[], meta: PageMeta): 
   const stacks = [...new Set(rows.map((r) => r.stack))];
   const sources = [
     meta.checkedAt ? `updates checked ${escape(minute(meta.checkedAt))}` : "updates not checked (pass <code>--check-json</code>)",
-    meta.driftStacks.length > 0 ? `running versions from drift of ${meta.driftStacks.map(escape).join(", ")}` : "running versions unknown (pass <code>--drift-json</code>)",
+    meta.driftStacks.length > 0
+      ? `running versions from drift of ${meta.driftStacks.map(escape).join(", ")}`
+      : "running versions unknown (pass <code>--drift-json</code>)",
     `advisories from ${escape(meta.vulnsSource)}`,
   ];
   return `<!doctype html>

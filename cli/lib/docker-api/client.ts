@@ -27,7 +27,8 @@ export interface DockerClientOptions {
 }
 
 /** Parsed docker host; the ssh form keeps user, host and port apart for the ssh argv. */
-export type DockerHost = { kind: "unix"; socketPath: string } | { kind: "ssh"; user: string; host: string; port?: number } | { kind: "tcp"; host: string; port: number };
+export type DockerHost =
+  { kind: "unix"; socketPath: string } | { kind: "ssh"; user: string; host: string; port?: number } | { kind: "tcp"; host: string; port: number };
 
 export function parseDockerHost(url: string): DockerHost {
   let match = /^unix:\/\/(\/\S+)$/.exec(url);
@@ -47,7 +48,16 @@ export function parseDockerHost(url: string): DockerHost {
 
 /** The ssh argv that opens a raw connection to the remote engine (BatchMode: never prompt). */
 export function sshDialArgs(host: Extract<DockerHost, { kind: "ssh" }>): string[] {
-  return ["-o", "BatchMode=yes", ...(host.port === undefined ? [] : ["-p", String(host.port)]), "--", `${host.user}@${host.host}`, "docker", "system", "dial-stdio"];
+  return [
+    "-o",
+    "BatchMode=yes",
+    ...(host.port === undefined ? [] : ["-p", String(host.port)]),
+    "--",
+    `${host.user}@${host.host}`,
+    "docker",
+    "system",
+    "dial-stdio",
+  ];
 }
 
 /** An agent whose one connection is the stdio of an ssh process (kept alive for every request of the client). */
@@ -72,7 +82,9 @@ class SshAgent extends http.Agent {
     child.on("error", (error) => stream.destroy(new DockerApiError(`ssh: ${error.message}`)));
     child.on("exit", (code) => {
       if (code !== 0 && code !== null) {
-        stream.destroy(new DockerApiError(`ssh ${this.args.filter((a) => a.includes("@")).join(" ")} exited with ${code}: ${this.stderr.trim().split("\n").pop() ?? ""}`));
+        stream.destroy(
+          new DockerApiError(`ssh ${this.args.filter((a) => a.includes("@")).join(" ")} exited with ${code}: ${this.stderr.trim().split("\n").pop() ?? ""}`),
+        );
       }
     });
     // http expects these socket methods; a pipe has no Nagle or keep-alive probes to tune.
@@ -112,30 +124,33 @@ export class DockerClient {
           ? { host: this.host.host, port: this.host.port }
           : { agent: this.agent, host: "docker" };
     return new Promise<T>((resolve, reject) => {
-      const request = http.request({ ...base, method: "GET", path: `/${API_VERSION}${path}`, headers: { Host: "docker", Accept: "application/json" } }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", reject);
-        response.on("end", () => {
-          const body = Buffer.concat(chunks).toString("utf8");
-          const status = response.statusCode ?? 0;
-          if (status < 200 || status >= 300) {
-            let detail = body.trim();
-            try {
-              detail = (JSON.parse(body) as { message?: string }).message ?? detail;
-            } catch {
-              // not JSON: keep the text
+      const request = http.request(
+        { ...base, method: "GET", path: `/${API_VERSION}${path}`, headers: { Host: "docker", Accept: "application/json" } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("error", reject);
+          response.on("end", () => {
+            const body = Buffer.concat(chunks).toString("utf8");
+            const status = response.statusCode ?? 0;
+            if (status < 200 || status >= 300) {
+              let detail = body.trim();
+              try {
+                detail = (JSON.parse(body) as { message?: string }).message ?? detail;
+              } catch {
+                // not JSON: keep the text
+              }
+              reject(new DockerApiError(`${this.url}: GET ${path}: HTTP ${status}: ${detail.slice(0, 300)}`, status));
+              return;
             }
-            reject(new DockerApiError(`${this.url}: GET ${path}: HTTP ${status}: ${detail.slice(0, 300)}`, status));
-            return;
-          }
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch {
-            reject(new DockerApiError(`${this.url}: GET ${path}: malformed JSON`));
-          }
-        });
-      });
+            try {
+              resolve(JSON.parse(body) as T);
+            } catch {
+              reject(new DockerApiError(`${this.url}: GET ${path}: malformed JSON`));
+            }
+          });
+        },
+      );
       request.setTimeout(this.timeoutMs, () => request.destroy(new DockerApiError(`${this.url}: GET ${path}: no answer within ${this.timeoutMs} ms`)));
       request.on("error", (error) => reject(error instanceof DockerApiError ? error : new DockerApiError(`${this.url}: GET ${path}: ${error.message}`)));
       request.end();

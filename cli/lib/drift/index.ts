@@ -57,7 +57,9 @@ export function classifyComponent(component: ComponentId, declared: ImagePin, co
   for (const c of containers) {
     if (!c.digests.includes(declared.digest)) {
       raise("digest");
-      problems.push(`${c.name} runs ${c.digests.length > 0 ? c.digests.map(short).join(", ") : "an image without a registry digest"}, declared ${short(declared.digest)}`);
+      problems.push(
+        `${c.name} runs ${c.digests.length > 0 ? c.digests.map(short).join(", ") : "an image without a registry digest"}, declared ${short(declared.digest)}`,
+      );
     }
     if (c.tag !== declared.tag) {
       raise("tag");
@@ -74,9 +76,18 @@ export function classifyComponent(component: ComponentId, declared: ImagePin, co
   return { component, status, declared, containers, problems };
 }
 
-export function buildReport(stack: string, dockerHost: string, declared: Readonly<Partial<Record<ComponentId, ImagePin>>>, running: readonly (RunningContainer & { component: string })[]): DriftReport {
+export function buildReport(
+  stack: string,
+  dockerHost: string,
+  declared: Readonly<Partial<Record<ComponentId, ImagePin>>>,
+  running: readonly (RunningContainer & { component: string })[],
+): DriftReport {
   const components = inCatalogOrder(Object.keys(declared) as ComponentId[]).map((component) =>
-    classifyComponent(component, declared[component]!, running.filter((c) => c.component === component)),
+    classifyComponent(
+      component,
+      declared[component]!,
+      running.filter((c) => c.component === component),
+    ),
   );
   const undeclared = running.filter((c) => !isComponentId(c.component) || declared[c.component] === undefined);
   return { stack, dockerHost, inSync: undeclared.length === 0 && components.every((c) => c.status === "in-sync"), components, undeclared };
@@ -113,7 +124,9 @@ export async function readRunning(client: DockerClient, stack: string): Promise<
       health: inspect.State.Health?.Status ?? undefined,
     });
   }
-  return result.sort((a, b) => COMPONENT_IDS.indexOf(a.component as ComponentId) - COMPONENT_IDS.indexOf(b.component as ComponentId) || a.name.localeCompare(b.name));
+  return result.sort(
+    (a, b) => COMPONENT_IDS.indexOf(a.component as ComponentId) - COMPONENT_IDS.indexOf(b.component as ComponentId) || a.name.localeCompare(b.name),
+  );
 }
 
 export async function detectDrift(client: DockerClient, stack: string, declared: Readonly<Partial<Record<ComponentId, ImagePin>>>): Promise<DriftReport> {
@@ -135,6 +148,9 @@ export function formatReport(report: DriftReport): string {
     lines.push(`  ${u.component.padEnd(width)}  ${"UNDECLARED".padEnd(12)}  ${u.name} runs but the stack does not declare ${u.component}`);
   }
   const drifted = report.components.filter((c) => c.status !== "in-sync").length + report.undeclared.length;
-  lines.push("", report.inSync ? `in sync: ${report.components.length} components` : `drift: ${drifted} of ${report.components.length + report.undeclared.length}`);
+  lines.push(
+    "",
+    report.inSync ? `in sync: ${report.components.length} components` : `drift: ${drifted} of ${report.components.length + report.undeclared.length}`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -22,7 +22,9 @@ export const PASSWORD_ENV = "MYOCI_NTFY_PASSWORD";
 export function targetFromConfig(config: Pick<StackConfig, "stack" | "file" | "notify">, env: NodeJS.ProcessEnv = process.env): NtfyTarget {
   const notify = config.notify;
   if (!notify) {
-    throw new NotifyError(`${config.file}: myoci:notify is not set (expected { ntfyUrl, topic, ntfyUser? }: pulumi config set --path myoci:notify.ntfyUrl https://ntfy.example.org --stack ${config.stack})`);
+    throw new NotifyError(
+      `${config.file}: myoci:notify is not set (expected { ntfyUrl, topic, ntfyUser? }: pulumi config set --path myoci:notify.ntfyUrl https://ntfy.example.org --stack ${config.stack})`,
+    );
   }
   const password = env[PASSWORD_ENV];
   if (notify.ntfyUser !== undefined && (password === undefined || password === "")) {
@@ -100,7 +102,10 @@ function groupByStack<T>(items: readonly T[], stackOf: (item: T) => string, toMe
 
 /** `myoci vulns --notify`: findings with a deadline that are new or changed (e.g. open → overdue). */
 export function notifyFindings(findings: readonly Finding[], options: NotifyOptions = {}): Promise<NotifyOutcome> {
-  return deliver(groupByStack(findings, (f) => f.stack, findingMessages), options);
+  return deliver(
+    groupByStack(findings, (f) => f.stack, findingMessages),
+    options,
+  );
 }
 
 /** `myoci check --notify`: call with the CheckReport after the check ran; exit 2 when `errors` is not empty. */

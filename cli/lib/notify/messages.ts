@@ -8,7 +8,11 @@ import type { NtfyMessage, NtfyPriority } from "./ntfy";
 
 export const SEVERITY_PRIORITY: Readonly<Record<Severity, NtfyPriority>> = { critical: 5, high: 4, unrated: 4, medium: 3, low: 2 };
 
-const utc = (iso: string): string => iso.replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1 UTC").replace(/:00 UTC$/, " UTC");
+const utc = (iso: string): string =>
+  iso
+    .replace("T", " ")
+    .replace(/(:\d\d)(\.\d+)?Z$/, "$1 UTC")
+    .replace(/:00 UTC$/, " UTC");
 
 /** One message per finding that has a deadline and is not accepted (low findings are listed by `myoci vulns` only). */
 export function findingMessages(findings: readonly Finding[]): NtfyMessage[] {
@@ -86,7 +90,13 @@ export function checkMessages(report: CheckReportLike): NtfyMessage[] {
       const offer = classes.map((k) => `${k} ${(c.newest[k] as CheckCandidateLike).tag}`).join(", ");
       messages.push({
         key: `check:${stack.stack}:${c.component}`,
-        fingerprint: [c.declared.tag, c.declared.digest, c.currentDigest ?? "", ...classes.map((k) => (c.newest[k] as CheckCandidateLike).tag), ...c.advisories.map((a) => a.id)].join("|"),
+        fingerprint: [
+          c.declared.tag,
+          c.declared.digest,
+          c.currentDigest ?? "",
+          ...classes.map((k) => (c.newest[k] as CheckCandidateLike).tag),
+          ...c.advisories.map((a) => a.id),
+        ].join("|"),
         title: `[${stack.stack}] ${c.component} ${c.declared.tag}: ${offer !== "" ? offer : "new digest"}`,
         body: lines.join("\n"),
         priority,
@@ -121,7 +131,9 @@ export function rolloutMessage(notice: RolloutNotice): NtfyMessage {
   for (const c of notice.components) lines.push(`- ${c.component}: ${c.from !== undefined ? `\`${c.from}\` → ` : ""}\`${c.to}\``);
   if (notice.detail) lines.push("", notice.detail);
   const single = notice.components.length === 1 ? notice.components[0] : undefined;
-  const click = single ? CATALOG[single.component].changelog.replaceAll("{tag}", single.to).replaceAll("{version}", single.to.replace(/^v/, "").split("-")[0] ?? single.to) : undefined;
+  const click = single
+    ? CATALOG[single.component].changelog.replaceAll("{tag}", single.to).replaceAll("{version}", single.to.replace(/^v/, "").split("-")[0] ?? single.to)
+    : undefined;
   return {
     key: `rollout:${notice.stack}:${notice.finishedAt}`,
     fingerprint: notice.outcome,

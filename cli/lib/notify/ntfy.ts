@@ -56,7 +56,7 @@ export function topicUrl(target: NtfyTarget): string {
 /** HTTP header values must be ISO-8859-1: anything beyond ASCII is sent RFC 2047-encoded, which ntfy decodes. */
 export function headerValue(value: string): string {
   const flat = value.replace(/[\r\n]+/g, " ");
-   
+
   return /^[\x20-\x7e]*$/.test(flat) ? flat : `=?UTF-8?B?${Buffer.from(flat, "utf8").toString("base64")}?=`;
 }
 

@@ -30,11 +30,15 @@ export function readSentState(file: string): SentState {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new ConfigError([{ file: name, key: "(root)", value: "(invalid JSON)", expected: `JSON { schemaVersion: 1, sent: {...} } (${(error as Error).message})` }]);
+    throw new ConfigError([
+      { file: name, key: "(root)", value: "(invalid JSON)", expected: `JSON { schemaVersion: 1, sent: {...} } (${(error as Error).message})` },
+    ]);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ file: name, key: i.path.map(String).join(".") || "(root)", value: "(see file)", expected: i.message })));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ file: name, key: i.path.map(String).join(".") || "(root)", value: "(see file)", expected: i.message })),
+    );
   }
   return { ...parsed.data.sent };
 }

@@ -66,7 +66,12 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
     }
     const config = loadStackFile(request.projectDir, request.stack, { placeholderSecrets: true });
     if (!requiredComponents(config.logShipper).includes(component)) {
-      badInput(name, key, request.component, `expected a component this stack runs: ${PROJECT}:logShipper is "${config.logShipper}" (switch shippers with myoci promote --switch-log-shipper)`);
+      badInput(
+        name,
+        key,
+        request.component,
+        `expected a component this stack runs: ${PROJECT}:logShipper is "${config.logShipper}" (switch shippers with myoci promote --switch-log-shipper)`,
+      );
     }
 
     let digest = request.digest;
@@ -75,7 +80,9 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
       try {
         digest = await source.resolveDigest(entry.registry, entry.repository, request.tag);
       } catch (error) {
-        throw new PinInputError(`${name}: ${key}.tag = ${JSON.stringify(request.tag)}: could not resolve the digest of ${entry.registry}/${entry.repository}:${request.tag}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new PinInputError(
+          `${name}: ${key}.tag = ${JSON.stringify(request.tag)}: could not resolve the digest of ${entry.registry}/${entry.repository}:${request.tag}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       if (!DIGEST_PATTERN.test(digest)) {
         badInput(name, `${key}.digest`, digest, `the registry answered a malformed digest for ${entry.registry}/${entry.repository}:${request.tag}`);

@@ -90,16 +90,28 @@ export function judgeAttempts(attempts: readonly Attempt[], successes: number, c
   const errors = attempts.filter((a): a is { at: number; error: string } => "error" in a);
   const last = answers[answers.length - 1];
   if (last && !ok(last.status)) {
-    return { verdict: "fail", reason: `last answer HTTP ${last.status} (${answers.filter((a) => !ok(a.status)).length} of ${attempts.length} attempts answered non-2xx)` };
+    return {
+      verdict: "fail",
+      reason: `last answer HTTP ${last.status} (${answers.filter((a) => !ok(a.status)).length} of ${attempts.length} attempts answered non-2xx)`,
+    };
   }
   if (!last) {
     return { verdict: "inconclusive", reason: `no answer in ${attempts.length} attempts (last error: ${errors[errors.length - 1]?.error ?? "none"})` };
   }
-  return { verdict: "inconclusive", reason: `only ${streak} consecutive 2xx of ${successes} required; ${errors.length} attempts got no answer (last error: ${errors[errors.length - 1]?.error ?? "none"})` };
+  return {
+    verdict: "inconclusive",
+    reason: `only ${streak} consecutive 2xx of ${successes} required; ${errors.length} attempts got no answer (last error: ${errors[errors.length - 1]?.error ?? "none"})`,
+  };
 }
 
 /** Probes one target until pass or the deadline. */
-export async function probeTarget(target: ProbeTarget, attempt: AttemptFn, options: ProbeOptions, clock: Clock = REAL_CLOCK, describeUrl = localUrl): Promise<ProbeResult> {
+export async function probeTarget(
+  target: ProbeTarget,
+  attempt: AttemptFn,
+  options: ProbeOptions,
+  clock: Clock = REAL_CLOCK,
+  describeUrl = localUrl,
+): Promise<ProbeResult> {
   const started = clock.now();
   const attempts: Attempt[] = [];
   const finish = (verdict: Verdict, reason: string): ProbeResult => ({
@@ -149,7 +161,7 @@ export type Exec = (file: string, args: readonly string[], timeoutMs: number) =>
 export const realExec: Exec = (file, args, timeoutMs) =>
   new Promise((resolve) => {
     execFile(file, [...args], { timeout: timeoutMs, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : -1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -158,10 +170,21 @@ export const realExec: Exec = (file, args, timeoutMs) =>
 export function sshCurlArgs(destination: string, target: ProbeTarget, timeoutMs: number, port?: number): string[] {
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
   return [
-    "-o", "BatchMode=yes", "-o", `ConnectTimeout=${seconds}`,
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${seconds}`,
     ...(port !== undefined ? ["-p", String(port)] : []),
     destination,
-    "curl", "-sS", "-o", "/dev/null", "-w", "'%{http_code}'", "--max-time", String(seconds), `'${localUrl(target)}'`,
+    "curl",
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "'%{http_code}'",
+    "--max-time",
+    String(seconds),
+    `'${localUrl(target)}'`,
   ];
 }
 
@@ -228,11 +251,24 @@ export class HttpProber implements Prober {
     private readonly exec: Exec = realExec,
   ) {}
 
-  async verify(_stack: string, dockerHost: string, components: readonly ComponentId[], signal?: AbortSignal): Promise<{ verdict: Verdict; results: ProbeResult[] }> {
+  async verify(
+    _stack: string,
+    dockerHost: string,
+    components: readonly ComponentId[],
+    signal?: AbortSignal,
+  ): Promise<{ verdict: Verdict; results: ProbeResult[] }> {
     const attempt = attemptForDockerHost(dockerHost, this.exec);
     const targets = probeTargets(components);
     if ("error" in attempt) {
-      const results = targets.map((t): ProbeResult => ({ component: t.component, url: localUrl(t), verdict: "inconclusive", attempts: 0, reason: attempt.error, startedAt: new Date(this.clock.now()).toISOString(), durationMs: 0 }));
+      const results = targets.map((t): ProbeResult => ({
+        component: t.component,
+        url: localUrl(t),
+        verdict: "inconclusive",
+        attempts: 0,
+        reason: attempt.error,
+        startedAt: new Date(this.clock.now()).toISOString(),
+        durationMs: 0,
+      }));
       return { verdict: results.length > 0 ? "inconclusive" : "pass", results };
     }
     const describe = dockerHost.startsWith("ssh://") ? (t: ProbeTarget) => `${dockerHost} → ${localUrl(t)}` : localUrl;

@@ -132,7 +132,10 @@ export function promote(request: PromoteRequest): PromoteOutcome {
   const verdict = judgePinSet(target, target.images, after);
   const warnings = verdict.warnings.map((w) => `warning (already the case before this promotion): ${w}`);
   if (verdict.refusals.length > 0) {
-    return { ...refused(verdict.refusals.map((r) => `${targetName}: ${r}`)), messages: [...verdict.refusals.map((r) => `refused: ${targetName}: ${r}`), ...warnings] };
+    return {
+      ...refused(verdict.refusals.map((r) => `${targetName}: ${r}`)),
+      messages: [...verdict.refusals.map((r) => `refused: ${targetName}: ${r}`), ...warnings],
+    };
   }
 
   const promoted = candidates.filter((c) => !samePin(target.images[c], source.images[c]));

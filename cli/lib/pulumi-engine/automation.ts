@@ -14,7 +14,10 @@ export class AutomationEngine implements PulumiEngine {
   private readonly pins: StackFilePins;
 
   /** @param projectDir the repository root (Pulumi.yaml, Pulumi.<stack>.yaml, policy/). */
-  constructor(private readonly projectDir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly projectDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.pins = new StackFilePins(projectDir);
   }
 
@@ -57,7 +60,15 @@ export class AutomationEngine implements PulumiEngine {
     } catch (error) {
       // The Automation API throws CommandError with the CLI's stderr; Pulumi masks secrets in it.
       const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, error: message.split("\n").filter((l) => l.trim() !== "").slice(-20).join("\n"), durationMs: this.now() - started };
+      return {
+        ok: false,
+        error: message
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .slice(-20)
+          .join("\n"),
+        durationMs: this.now() - started,
+      };
     }
   }
 

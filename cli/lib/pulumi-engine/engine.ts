@@ -25,7 +25,8 @@ export interface UpOutcome {
 export interface DeploymentSummary {
   readonly version: number;
   readonly kind: string;
-  readonly result: "succeeded" | "failed" | "in-progress" | string;
+  /** "succeeded", "failed" or "in-progress" (as the Automation API reports it). */
+  readonly result: string;
   readonly startTime: string;
   readonly endTime?: string;
   /** `myoci:images` the update ran with (absent when the history entry carries no config). */
@@ -55,7 +56,7 @@ export function imagesFromConfig(config: Record<string, { value: string; secret?
   }
   try {
     const parsed = JSON.parse(entry.value) as unknown;
-    return parsed !== null && typeof parsed === "object" ? (parsed as PinSet) : undefined;
+    return parsed !== null && typeof parsed === "object" ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -162,7 +162,7 @@ export class RegistryClient implements DigestResolver, TagLister {
       if (page !== null && page !== undefined && !(Array.isArray(page) && page.every((t) => typeof t === "string"))) {
         throw new RegistryError(registry, repository, `malformed tag list (expected {"tags": [strings]}) from ${safeUrl(base)}`);
       }
-      tags.push(...((page) ?? []));
+      tags.push(...(page ?? []));
       url = this.nextLink(registry, repository, response.headers.get("link"), url);
     }
     return tags;
@@ -260,7 +260,12 @@ export class RegistryClient implements DigestResolver, TagLister {
       const seconds = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - Date.now();
       if (Number.isFinite(seconds)) {
         if (seconds > this.maxRetryAfterMs) {
-          throw new RegistryError(registry, repository, `rate limited (HTTP ${response.status}); Retry-After ${header} exceeds the ${this.maxRetryAfterMs / 1000} s limit`, response.status);
+          throw new RegistryError(
+            registry,
+            repository,
+            `rate limited (HTTP ${response.status}); Retry-After ${header} exceeds the ${this.maxRetryAfterMs / 1000} s limit`,
+            response.status,
+          );
         }
         return Math.max(0, seconds);
       }
@@ -269,7 +274,14 @@ export class RegistryClient implements DigestResolver, TagLister {
   }
 
   /** Sends once; "retry" after a timeout or network error while retries remain. */
-  private async send(registry: string, repository: string, method: string, url: string, headers: Record<string, string>, attempt: number): Promise<Response | "retry"> {
+  private async send(
+    registry: string,
+    repository: string,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    attempt: number,
+  ): Promise<Response | "retry"> {
     return this.limiter(registry).run(async () => {
       try {
         const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs), redirect: "follow" });
@@ -282,7 +294,11 @@ export class RegistryClient implements DigestResolver, TagLister {
           return "retry";
         }
         const cause = timedOut ? `no answer within ${this.timeoutMs} ms` : `connection failed (${connectionCause(error)})`;
-        throw new RegistryError(registry, repository, `${method} ${safeUrl(new URL(url).origin)}: ${cause} after ${attempt + 1} attempt${attempt === 0 ? "" : "s"}`);
+        throw new RegistryError(
+          registry,
+          repository,
+          `${method} ${safeUrl(new URL(url).origin)}: ${cause} after ${attempt + 1} attempt${attempt === 0 ? "" : "s"}`,
+        );
       }
     });
   }
@@ -296,7 +312,12 @@ export class RegistryClient implements DigestResolver, TagLister {
     if (challenge.scheme === "basic") {
       const credentials = this.credentials(registry);
       if (!credentials) {
-        throw new RegistryError(registry, repository, `the registry asks for a login: set ${credentialEnvName(this.credentialHost(registry))}=user:password or log in with docker login`, 401);
+        throw new RegistryError(
+          registry,
+          repository,
+          `the registry asks for a login: set ${credentialEnvName(this.credentialHost(registry))}=user:password or log in with docker login`,
+          401,
+        );
       }
       return basicHeader(credentials);
     }

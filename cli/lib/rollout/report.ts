@@ -17,7 +17,9 @@ export function formatReport(report: RolloutReport): string {
   }
   for (const stack of report.stacks) {
     const changes = Object.entries(stack.to).map(([c, pin]) => `${c} ${stack.from[c as keyof typeof stack.from]?.tag ?? "(none)"} → ${pin?.tag}`);
-    lines.push(`  ${stack.stack}: ${stack.outcome}${changes.length > 0 ? ` [${changes.join(", ")}]` : ""}${stack.rollbackDurationMs !== undefined ? ` — rollback took ${formatDuration(stack.rollbackDurationMs)}${stack.rollbackDurationMs > 300_000 ? " (OVER the 5 min goal)" : ""}` : ""}`);
+    lines.push(
+      `  ${stack.stack}: ${stack.outcome}${changes.length > 0 ? ` [${changes.join(", ")}]` : ""}${stack.rollbackDurationMs !== undefined ? ` — rollback took ${formatDuration(stack.rollbackDurationMs)}${stack.rollbackDurationMs > 300_000 ? " (OVER the 5 min goal)" : ""}` : ""}`,
+    );
     for (const file of stack.backups) {
       lines.push(`    backup: ${file}`);
     }
@@ -25,7 +27,9 @@ export function formatReport(report: RolloutReport): string {
   if (report.steps.length > 0) {
     lines.push("  steps:");
     for (const step of report.steps) {
-      lines.push(`    ${step.startedAt}  ${step.stack.padEnd(8)} ${step.phase.padEnd(15)} ${(step.ok ? "ok" : "FAILED").padEnd(6)} ${formatDuration(step.durationMs).padStart(9)}  ${step.detail}`);
+      lines.push(
+        `    ${step.startedAt}  ${step.stack.padEnd(8)} ${step.phase.padEnd(15)} ${(step.ok ? "ok" : "FAILED").padEnd(6)} ${formatDuration(step.durationMs).padStart(9)}  ${step.detail}`,
+      );
     }
   }
   if (report.nextSteps.length > 0) {

@@ -27,7 +27,9 @@ export function selectRollbackTarget(history: readonly DeploymentSummary[], curr
     candidates.push({ pins: update.images, version: update.version });
   }
   const target = candidates[to - 1];
-  return target ?? { error: `--to ${to}: the stack's history holds ${candidates.length} earlier successful deployment(s) with pins different from the current ones` };
+  return (
+    target ?? { error: `--to ${to}: the stack's history holds ${candidates.length} earlier successful deployment(s) with pins different from the current ones` }
+  );
 }
 
 export type RollbackDeps = Omit<RolloutDeps, "resolver" | "backups">;
@@ -94,12 +96,16 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
   const { current, target, version } = recorded.value;
   const keys = (p: PinSet): string => Object.keys(p).sort().join(",");
   if (keys(current) !== keys(target)) {
-    report.refusals.push(`update #${version} ran a different set of components (${keys(target)}) than Pulumi.${stack}.yaml pins now (${keys(current)}); a log-shipper switch cannot be rolled back by pins alone`);
-    report.nextSteps.push(`Nothing was changed. Roll back by hand: restore Pulumi.${stack}.yaml from git and run pulumi up --stack ${stack} --policy-pack policy`);
+    report.refusals.push(
+      `update #${version} ran a different set of components (${keys(target)}) than Pulumi.${stack}.yaml pins now (${keys(current)}); a log-shipper switch cannot be rolled back by pins alone`,
+    );
+    report.nextSteps.push(
+      `Nothing was changed. Roll back by hand: restore Pulumi.${stack}.yaml from git and run pulumi up --stack ${stack} --policy-pack policy`,
+    );
     return finish(2, "refused before anything changed");
   }
   const changed = (Object.keys(current) as ComponentId[]).filter((c) => current[c]?.digest !== target[c]?.digest || current[c]?.tag !== target[c]?.tag);
-  const pick = (p: PinSet): PinSet => Object.fromEntries(changed.map((c) => [c, p[c]!])) as PinSet;
+  const pick = (p: PinSet): PinSet => Object.fromEntries(changed.map((c) => [c, p[c]!]));
   const stackReport: StackReport = { stack, outcome: "untouched", from: pick(current), to: pick(target), backups: [], probes: [], rollbackProbes: [] };
   report.stacks.push(stackReport);
   if (deps.signal?.aborted) {
@@ -126,7 +132,10 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
     ? await step("rollback-verify", async () => {
         const result = await deps.prober.verify(stack, config.dockerHost, changed);
         stackReport.rollbackProbes = result.results;
-        return { ok: result.verdict === "pass", detail: result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ") || "container health only" };
+        return {
+          ok: result.verdict === "pass",
+          detail: result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ") || "container health only",
+        };
       })
     : { ok: false };
   stackReport.rollbackDurationMs = deps.now() - rollbackStart;

@@ -20,7 +20,8 @@ import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
 import type { ProbeResult, Prober } from "../probe";
 import { formatDuration } from "./report";
 
-export type Phase = "record" | "backup" | "write-pins" | "up" | "restore-data" | "verify" | "record-verified" | "restore-pins" | "rollback-up" | "rollback-verify";
+export type Phase =
+  "record" | "backup" | "write-pins" | "up" | "restore-data" | "verify" | "record-verified" | "restore-pins" | "rollback-up" | "rollback-verify";
 
 export interface StepReport {
   readonly stack: string;
@@ -170,7 +171,9 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
       const changed: ComponentId[] = [];
       for (const [component, pin] of Object.entries(pins) as [ComponentId, ImagePin][]) {
         if (!runs.includes(component)) {
-          report.refusals.push(`Pulumi.${stack}.yaml: myoci:images.${component}: this stack does not run ${component} (myoci:logShipper is "${config.logShipper}")`);
+          report.refusals.push(
+            `Pulumi.${stack}.yaml: myoci:images.${component}: this stack does not run ${component} (myoci:logShipper is "${config.logShipper}")`,
+          );
           continue;
         }
         if (before[component]?.tag !== pin.tag || before[component]?.digest !== pin.digest) {
@@ -196,7 +199,15 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
   }
 
   for (const plan of plans) {
-    report.stacks.push({ stack: plan.stack, outcome: "untouched", from: pick(plan.before, plan.changed), to: pick(plan.after, plan.changed), backups: [], probes: [], rollbackProbes: [] });
+    report.stacks.push({
+      stack: plan.stack,
+      outcome: "untouched",
+      from: pick(plan.before, plan.changed),
+      to: pick(plan.after, plan.changed),
+      backups: [],
+      probes: [],
+      rollbackProbes: [],
+    });
   }
 
   for (const [index, plan] of plans.entries()) {
@@ -217,18 +228,27 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
       return { ok: result.ok, value: result.value };
     };
     const later = plans.slice(index + 1).map((p) => p.stack);
-    const remainingArgs = (stacks: string[]): string => `myoci rollout ${Object.entries(request.changes).map(([c, t]) => `${c}=${t}`).join(" ")} --stacks ${stacks.join(",")}${request.migrate ? " --migrate" : ""}`;
+    const remainingArgs = (stacks: string[]): string =>
+      `myoci rollout ${Object.entries(request.changes)
+        .map(([c, t]) => `${c}=${t}`)
+        .join(" ")} --stacks ${stacks.join(",")}${request.migrate ? " --migrate" : ""}`;
     const aborted = (): boolean => deps.signal?.aborted === true;
 
     const recorded = await step<PinSet>("record", async () => {
       await deps.engine.selectStack(stack);
       const current = await deps.engine.getPins();
-      return { ok: samePins(current, plan.before), detail: samePins(current, plan.before) ? `${Object.keys(current).length} pins recorded` : "the stack file changed since the rollout was planned", value: current };
+      return {
+        ok: samePins(current, plan.before),
+        detail: samePins(current, plan.before) ? `${Object.keys(current).length} pins recorded` : "the stack file changed since the rollout was planned",
+        value: current,
+      };
     });
     if (!recorded.ok) {
       stackReport.outcome = "interrupted";
       if (recorded.value === undefined) {
-        report.nextSteps.push(`Could not select ${stack} (${report.steps[report.steps.length - 1]!.detail}); nothing was changed on ${stack}. Check \`pulumi whoami\` and \`pulumi stack ls\`, then re-run: ${remainingArgs([stack, ...later])}`);
+        report.nextSteps.push(
+          `Could not select ${stack} (${report.steps[report.steps.length - 1]!.detail}); nothing was changed on ${stack}. Check \`pulumi whoami\` and \`pulumi stack ls\`, then re-run: ${remainingArgs([stack, ...later])}`,
+        );
         return finish(2, `${stack}: the engine could not select the stack`);
       }
       report.nextSteps.push(`Pulumi.${stack}.yaml changed while the rollout ran; nothing was changed by this run. Re-run: ${remainingArgs([stack, ...later])}`);
@@ -240,7 +260,9 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
     }
     if (aborted()) {
       stackReport.outcome = "interrupted";
-      report.nextSteps.push(`Interrupted before ${stack} changed; Pulumi.${stack}.yaml still holds the deployed pins. Re-run: ${remainingArgs([stack, ...later])}`);
+      report.nextSteps.push(
+        `Interrupted before ${stack} changed; Pulumi.${stack}.yaml still holds the deployed pins. Re-run: ${remainingArgs([stack, ...later])}`,
+      );
       return finish(2, `interrupted before ${stack} changed`);
     }
 
@@ -248,7 +270,14 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
     let dumpFile: string | undefined;
     for (const component of plan.changed.filter((c) => CATALOG[c].backup !== "none")) {
       const backup = await step("backup", async () => {
-        const outcome = await deps.backups.backup({ stack, dockerHost: config.dockerHost, component, dir: config.backups.dir, keep: config.backups.keep, postgresMajor: config.postgres.dataMajor });
+        const outcome = await deps.backups.backup({
+          stack,
+          dockerHost: config.dockerHost,
+          component,
+          dir: config.backups.dir,
+          keep: config.backups.keep,
+          postgresMajor: config.postgres.dataMajor,
+        });
         if (!outcome) {
           return { ok: true, detail: `${component}: nothing to back up` };
         }
@@ -259,17 +288,24 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
         if (component === "postgres") {
           dumpFile = outcome.files[0];
         }
-        return { ok: true, detail: `${component}: ${outcome.files.join(", ")}${outcome.deleted.length > 0 ? ` (pruned ${outcome.deleted.length} older)` : ""}` };
+        return {
+          ok: true,
+          detail: `${component}: ${outcome.files.join(", ")}${outcome.deleted.length > 0 ? ` (pruned ${outcome.deleted.length} older)` : ""}`,
+        };
       });
       if (!backup.ok) {
         stackReport.outcome = "backup-failed";
-        report.nextSteps.push(`The backup of ${component} on ${stack} failed; nothing was deployed and Pulumi.${stack}.yaml is unchanged. Check free space and ${config.backups.dir} on ${config.dockerHost}, then re-run: ${remainingArgs([stack, ...later])}`);
+        report.nextSteps.push(
+          `The backup of ${component} on ${stack} failed; nothing was deployed and Pulumi.${stack}.yaml is unchanged. Check free space and ${config.backups.dir} on ${config.dockerHost}, then re-run: ${remainingArgs([stack, ...later])}`,
+        );
         return finish(2, `${stack}: backup failed, nothing changed`);
       }
     }
     if (aborted()) {
       stackReport.outcome = "interrupted";
-      report.nextSteps.push(`Interrupted before ${stack}'s pins were written; Pulumi.${stack}.yaml still holds the deployed pins. Backups taken: ${stackReport.backups.join(", ") || "none"}. Re-run: ${remainingArgs([stack, ...later])}`);
+      report.nextSteps.push(
+        `Interrupted before ${stack}'s pins were written; Pulumi.${stack}.yaml still holds the deployed pins. Backups taken: ${stackReport.backups.join(", ") || "none"}. Re-run: ${remainingArgs([stack, ...later])}`,
+      );
       return finish(2, `interrupted before ${stack} changed`);
     }
 
@@ -289,7 +325,9 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
     if (!written.ok) {
       await restorePins().catch(() => undefined);
       stackReport.outcome = "interrupted";
-      report.nextSteps.push(`Writing Pulumi.${stack}.yaml failed (the write is atomic: the file holds the old or the new pins, never a mix). Check it with \`git diff Pulumi.${stack}.yaml\`, restore it if needed, then re-run: ${remainingArgs([stack, ...later])}`);
+      report.nextSteps.push(
+        `Writing Pulumi.${stack}.yaml failed (the write is atomic: the file holds the old or the new pins, never a mix). Check it with \`git diff Pulumi.${stack}.yaml\`, restore it if needed, then re-run: ${remainingArgs([stack, ...later])}`,
+      );
       return finish(2, `${stack}: writing the pins failed`);
     }
     if (aborted()) {
@@ -298,7 +336,9 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
         return { ok: true, detail: "interrupted before up: deployed pins restored" };
       });
       stackReport.outcome = "interrupted";
-      report.nextSteps.push(`Interrupted before \`up\` of ${stack}; its recorded pins were written back, so Pulumi.${stack}.yaml equals what is deployed. Re-run: ${remainingArgs([stack, ...later])}`);
+      report.nextSteps.push(
+        `Interrupted before \`up\` of ${stack}; its recorded pins were written back, so Pulumi.${stack}.yaml equals what is deployed. Re-run: ${remainingArgs([stack, ...later])}`,
+      );
       return finish(2, `interrupted before ${stack} was deployed`);
     }
 
@@ -315,7 +355,12 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
     if (failure === undefined && plan.migration && dumpFile !== undefined) {
       const restored = await step("restore-data", async () => {
         const outcome = await deps.backups.restorePostgres(stack, config.dockerHost, dumpFile!);
-        return { ok: outcome.ok, detail: outcome.ok ? `restored ${dumpFile} into PostgreSQL ${plan.migration!.to} (old volume -pg${plan.migration!.from} kept)` : (outcome.error ?? "restore failed") };
+        return {
+          ok: outcome.ok,
+          detail: outcome.ok
+            ? `restored ${dumpFile} into PostgreSQL ${plan.migration!.to} (old volume -pg${plan.migration!.from} kept)`
+            : (outcome.error ?? "restore failed"),
+        };
       });
       if (!restored.ok) {
         failure = "restore of the PostgreSQL dump failed";
@@ -323,24 +368,34 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
     }
     if (failure === undefined && aborted()) {
       stackReport.outcome = "interrupted";
-      report.nextSteps.push(`Interrupted after ${stack} was deployed, before verification: Pulumi.${stack}.yaml holds the new (deployed, unverified) pins. Either verify by re-running \`${remainingArgs([stack, ...later])}\` (up is then a no-op) or roll back: myoci rollback --stack ${stack}`);
+      report.nextSteps.push(
+        `Interrupted after ${stack} was deployed, before verification: Pulumi.${stack}.yaml holds the new (deployed, unverified) pins. Either verify by re-running \`${remainingArgs([stack, ...later])}\` (up is then a no-op) or roll back: myoci rollback --stack ${stack}`,
+      );
       return finish(2, `interrupted: ${stack} deployed but not verified`);
     }
     if (failure === undefined) {
       const verified = await step("verify", async () => {
         const result = await deps.prober.verify(stack, config.dockerHost, plan.changed, deps.signal);
         stackReport.probes = result.results;
-        const detail = result.results.length === 0 ? "no HTTP probe for the changed services (container health only)" : result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ");
+        const detail =
+          result.results.length === 0
+            ? "no HTTP probe for the changed services (container health only)"
+            : result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ");
         return { ok: result.verdict === "pass", detail, value: result.verdict };
       });
       if (verified.value === "fail") {
         failure = "verification failed";
       } else if (verified.value === "inconclusive" && aborted()) {
         stackReport.outcome = "interrupted";
-        report.nextSteps.push(`Interrupted during verification of ${stack}: Pulumi.${stack}.yaml holds the new (deployed, unverified) pins. Re-run \`${remainingArgs([stack, ...later])}\` to verify, or roll back: myoci rollback --stack ${stack}`);
+        report.nextSteps.push(
+          `Interrupted during verification of ${stack}: Pulumi.${stack}.yaml holds the new (deployed, unverified) pins. Re-run \`${remainingArgs([stack, ...later])}\` to verify, or roll back: myoci rollback --stack ${stack}`,
+        );
         return finish(2, `interrupted: ${stack} deployed but not verified`);
       } else if (verified.value === "inconclusive") {
-        inconclusive = stackReport.probes.filter((p) => p.verdict !== "pass").map((p) => `${p.component} (${p.url}): ${p.reason}`).join("; ");
+        inconclusive = stackReport.probes
+          .filter((p) => p.verdict !== "pass")
+          .map((p) => `${p.component} (${p.url}): ${p.reason}`)
+          .join("; ");
       }
     }
     if (inconclusive !== undefined) {
@@ -378,7 +433,10 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
       ? await step("rollback-verify", async () => {
           const result = await deps.prober.verify(stack, config.dockerHost, plan.changed);
           stackReport.rollbackProbes = result.results;
-          return { ok: result.verdict === "pass", detail: result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ") || "container health only" };
+          return {
+            ok: result.verdict === "pass",
+            detail: result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ") || "container health only",
+          };
         })
       : { ok: false };
     stackReport.rollbackDurationMs = deps.now() - rollbackStart;
@@ -408,5 +466,5 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
 }
 
 function pick(pins: PinSet, components: readonly ComponentId[]): PinSet {
-  return Object.fromEntries(components.filter((c) => pins[c]).map((c) => [c, pins[c]!])) as PinSet;
+  return Object.fromEntries(components.filter((c) => pins[c]).map((c) => [c, pins[c]!]));
 }

@@ -30,7 +30,11 @@ export function realDeps(options: WiringOptions): RolloutDeps {
   }
   return {
     engine: new AutomationEngine(options.projectDir),
-    prober: new HttpProber({ ...DEFAULT_PROBE_OPTIONS, successes: options.probe?.successes ?? DEFAULT_PROBE_OPTIONS.successes, deadlineMs: options.probe?.deadlineMs ?? DEFAULT_PROBE_OPTIONS.deadlineMs }),
+    prober: new HttpProber({
+      ...DEFAULT_PROBE_OPTIONS,
+      successes: options.probe?.successes ?? DEFAULT_PROBE_OPTIONS.successes,
+      deadlineMs: options.probe?.deadlineMs ?? DEFAULT_PROBE_OPTIONS.deadlineMs,
+    }),
     backups: new HostBackupRunner(),
     resolver: new RegistryClient({ mirrors: { ...mirrors, ...options.mirrors } }),
     loadConfig,
@@ -54,7 +58,9 @@ export function interruptible(): { signal: AbortSignal; dispose(): void } {
       process.stderr.write("myoci: second interrupt, exiting now; check `pulumi stack` and the stack file before the next run\n");
       process.exit(130);
     }
-    process.stderr.write("myoci: interrupt received; finishing the current phase, then leaving the stack file equal to what is deployed (Ctrl-C again to exit at once)\n");
+    process.stderr.write(
+      "myoci: interrupt received; finishing the current phase, then leaving the stack file equal to what is deployed (Ctrl-C again to exit at once)\n",
+    );
     controller.abort();
   };
   process.on("SIGINT", onSigint);

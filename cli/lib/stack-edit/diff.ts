@@ -37,7 +37,7 @@ function operations(a: string[], b: string[]): Op[] {
   }
   // Within each run of changes, print removals before additions (as diff -u does).
   const ordered: Op[] = [];
-  for (let k = 0; k < ops.length; ) {
+  for (let k = 0; k < ops.length;) {
     if (ops[k]!.kind === " ") {
       ordered.push(ops[k++]!);
       continue;

@@ -134,7 +134,7 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
   // Indentation of the pins, taken from the file itself (falls back to 4/6, the layout of the shipped files).
   const firstPair = images.items[0];
   const keyIndent = firstPair && isScalar(firstPair.key) && firstPair.key.range ? columnOf(text, firstPair.key.range[0]) : 4;
-  const firstChild = firstPair && isMap(firstPair.value) ? (firstPair.value.items[0]) : undefined;
+  const firstChild = firstPair && isMap(firstPair.value) ? firstPair.value.items[0] : undefined;
   const childIndent = firstChild && isScalar(firstChild.key) && firstChild.key.range ? columnOf(text, firstChild.key.range[0]) : keyIndent + 2;
 
   const removals = new Map<string, Splice>();
@@ -209,7 +209,7 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
     if (pin === null) {
       delete images[component];
     } else if (pin) {
-      images[component] = { ...((images[component]) ?? {}), tag: pin.tag, digest: pin.digest };
+      images[component] = { ...(images[component] ?? {}), tag: pin.tag, digest: pin.digest };
     }
   }
   config[IMAGES_KEY] = images;
@@ -218,8 +218,15 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
   }
   const actualDocument = parseDocument(after);
   const actual = actualDocument.toJS() as { config?: Plain };
-  const normalise = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Plain).sort(([a], [b]) => a.localeCompare(b))) : v));
-  if (actualDocument.errors.length > 0 || normalise(actual.config) !== normalise(config) || normalise({ ...actual, config: undefined }) !== normalise({ ...expected, config: undefined })) {
+  const normalise = (value: unknown): string =>
+    JSON.stringify(value, (_key, v: unknown) =>
+      v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Plain).sort(([a], [b]) => a.localeCompare(b))) : v,
+    );
+  if (
+    actualDocument.errors.length > 0 ||
+    normalise(actual.config) !== normalise(config) ||
+    normalise({ ...actual, config: undefined }) !== normalise({ ...expected, config: undefined })
+  ) {
     fail(file, IMAGES_KEY, "(edit)", "an edit that reads back as exactly the requested change (refusing to write; the file layout is unusual)");
   }
 }

@@ -16,7 +16,9 @@ import { ConfigError } from "../../../config/schema";
 export const DEFAULT_ACCEPTANCE_FILE = "risk-acceptances.yaml";
 
 const acceptanceSchema = z.strictObject({
-  id: z.string({ error: "expected the advisory id (e.g. CVE-2025-64717)" }).regex(/^[A-Za-z][\w.:-]*$/, { error: "expected an advisory id such as CVE-2025-64717 or GHSA-xxxx-xxxx-xxxx" }),
+  id: z
+    .string({ error: "expected the advisory id (e.g. CVE-2025-64717)" })
+    .regex(/^[A-Za-z][\w.:-]*$/, { error: "expected an advisory id such as CVE-2025-64717 or GHSA-xxxx-xxxx-xxxx" }),
   reason: z.string({ error: "expected why the risk is accepted" }).min(10, { error: "expected a reason of at least 10 characters" }),
   expires: z.iso.date({ error: "expected an ISO date (YYYY-MM-DD) when the acceptance lapses" }),
 });
@@ -31,7 +33,14 @@ export function parseAcceptances(text: string, file: string): RiskAcceptance[] {
   const name = path.basename(file);
   const document = parseDocument(text, { prettyErrors: false });
   if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((e) => ({ file: name, key: `(line ${e.linePos?.[0].line ?? "?"})`, value: "(invalid YAML)", expected: e.message.split("\n")[0] ?? "valid YAML" })));
+    throw new ConfigError(
+      document.errors.map((e) => ({
+        file: name,
+        key: `(line ${e.linePos?.[0].line ?? "?"})`,
+        value: "(invalid YAML)",
+        expected: e.message.split("\n")[0] ?? "valid YAML",
+      })),
+    );
   }
   // Dates stay strings (YAML 1.2 core schema): `expires: 2026-12-31` is validated as text.
   const raw: unknown = document.toJS() ?? { acceptances: [] };
@@ -40,12 +49,21 @@ export function parseAcceptances(text: string, file: string): RiskAcceptance[] {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const value = valueAt(raw, issue.path);
-        return { file: name, key: issue.path.map(String).join(".") || "(root)", value: value === undefined ? "(missing)" : JSON.stringify(value), expected: issue.message };
+        return {
+          file: name,
+          key: issue.path.map(String).join(".") || "(root)",
+          value: value === undefined ? "(missing)" : JSON.stringify(value),
+          expected: issue.message,
+        };
       }),
     );
   }
   const seen = new Set<string>();
-  const duplicates = parsed.data.acceptances.flatMap((a, i) => (seen.has(a.id) ? [{ file: name, key: `acceptances.${i}.id`, value: JSON.stringify(a.id), expected: "expected each advisory id once" }] : (seen.add(a.id), [])));
+  const duplicates = parsed.data.acceptances.flatMap((a, i) =>
+    seen.has(a.id)
+      ? [{ file: name, key: `acceptances.${i}.id`, value: JSON.stringify(a.id), expected: "expected each advisory id once" }]
+      : (seen.add(a.id), []),
+  );
   if (duplicates.length > 0) {
     throw new ConfigError(duplicates);
   }

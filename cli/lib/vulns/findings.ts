@@ -115,7 +115,13 @@ function earliest(a: string | undefined, b: string | undefined): string | undefi
 export function computeFindings(input: FindingsInput): VulnsResult {
   const advisories = input.advisories ?? ADVISORIES;
   const drafts = new Map<string, Draft>();
-  const draftFor = (stack: string, component: ComponentId, pin: ImagePin, id: string, init: () => Omit<Draft, "stack" | "component" | "pin" | "id" | "sources" | "packages">): Draft => {
+  const draftFor = (
+    stack: string,
+    component: ComponentId,
+    pin: ImagePin,
+    id: string,
+    init: () => Omit<Draft, "stack" | "component" | "pin" | "id" | "sources" | "packages">,
+  ): Draft => {
     const mapKey = `${stack}\0${component}\0${id}`;
     let draft = drafts.get(mapKey);
     if (!draft) {
@@ -257,9 +263,14 @@ export function formatFindings(result: VulnsResult): string {
     if (f.url) lines.push(`          ${f.url}`);
   }
   for (const u of result.unmatchedReports) {
-    lines.push(`warning: ${u.file} (${u.artifact}) matches no pinned digest${u.digests.length > 0 ? ` (${u.digests.map(short).join(", ")})` : " (the report has no repo digest)"}: ignored`);
+    lines.push(
+      `warning: ${u.file} (${u.artifact}) matches no pinned digest${u.digests.length > 0 ? ` (${u.digests.map(short).join(", ")})` : " (the report has no repo digest)"}: ignored`,
+    );
   }
   const s = result.summary;
-  lines.push("", `${s.overdue} overdue, ${s.open} open, ${s.accepted} accepted, ${s.withoutDeadline} without deadline${result.newKeys.length > 0 ? `; first seen now: ${result.newKeys.join(", ")}` : ""}`);
+  lines.push(
+    "",
+    `${s.overdue} overdue, ${s.open} open, ${s.accepted} accepted, ${s.withoutDeadline} without deadline${result.newKeys.length > 0 ? `; first seen now: ${result.newKeys.join(", ")}` : ""}`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -22,7 +22,14 @@ export function readTrivyReport(file: string): TrivyReport {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError([{ file: path.basename(file), key: "(file)", value: "(unreadable)", expected: `a readable Trivy JSON report (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+    throw new ConfigError([
+      {
+        file: path.basename(file),
+        key: "(file)",
+        value: "(unreadable)",
+        expected: `a readable Trivy JSON report (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      },
+    ]);
   }
   return parseTrivyReport(text, path.basename(file));
 }

@@ -18,7 +18,10 @@ export interface VulnState {
 
 const stateSchema = z.strictObject({
   schemaVersion: z.literal(1, { error: "expected schemaVersion 1" }),
-  firstSeen: z.record(z.string().regex(/^[A-Za-z]\w*:\S+$/, { error: "expected a key <component>:<advisory id>" }), z.iso.datetime({ error: "expected an ISO 8601 UTC time" })),
+  firstSeen: z.record(
+    z.string().regex(/^[A-Za-z]\w*:\S+$/, { error: "expected a key <component>:<advisory id>" }),
+    z.iso.datetime({ error: "expected an ISO 8601 UTC time" }),
+  ),
 });
 
 export function parseVulnState(text: string, file: string): VulnState {
@@ -27,14 +30,19 @@ export function parseVulnState(text: string, file: string): VulnState {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([{ file: name, key: "(root)", value: "(invalid JSON)", expected: `JSON { schemaVersion: 1, firstSeen: {...} } (${(error as Error).message})` }]);
+    throw new ConfigError([
+      { file: name, key: "(root)", value: "(invalid JSON)", expected: `JSON { schemaVersion: 1, firstSeen: {...} } (${(error as Error).message})` },
+    ]);
   }
   const parsed = stateSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const key = issue.path.map(String).join(".") || "(root)";
-        const value = issue.path.reduce<unknown>((node, k) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[k] : undefined), raw);
+        const value = issue.path.reduce<unknown>(
+          (node, k) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[k] : undefined),
+          raw,
+        );
         return { file: name, key, value: value === undefined ? "(missing)" : JSON.stringify(value), expected: issue.message };
       }),
     );

@@ -20,9 +20,7 @@ const vulnerabilitySchema = z.looseObject({
 const reportSchema = z.looseObject({
   ArtifactName: z.string({ error: "expected the scanned image reference" }),
   Metadata: z.looseObject({ RepoDigests: z.array(z.string()).optional() }).optional(),
-  Results: z
-    .array(z.looseObject({ Target: z.string().optional(), Vulnerabilities: z.array(vulnerabilitySchema).nullish() }))
-    .optional(),
+  Results: z.array(z.looseObject({ Target: z.string().optional(), Vulnerabilities: z.array(vulnerabilitySchema).nullish() })).optional(),
 });
 
 export interface TrivyVulnerability {
@@ -69,7 +67,12 @@ export function parseTrivyReport(text: string, file: string): TrivyReport {
   if (!parsed.success) {
     const issues: ConfigIssue[] = parsed.error.issues.map((issue) => {
       const value = valueAt(raw, issue.path);
-      return { file, key: issue.path.map(String).join(".") || "(root)", value: value === undefined ? "(missing)" : JSON.stringify(value), expected: issue.message };
+      return {
+        file,
+        key: issue.path.map(String).join(".") || "(root)",
+        value: value === undefined ? "(missing)" : JSON.stringify(value),
+        expected: issue.message,
+      };
     });
     throw new ConfigError(issues);
   }
