@@ -4,12 +4,12 @@
  * Exit 0 up to date, 1 updates available (a re-pointed tag counts), 2 any error (the rest is still reported).
  */
 import { readdirSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { formatOutcome, notifyCheckResults } from "../lib/notify";
 import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type StackCheck } from "../lib/check/run";
 import * as path from "node:path";
+import { parseCommandArgs, usageError } from "../lib/command";
 
 const HELP = `usage: myoci check [--stack <name>] [--json] [--notify] [--registry-mirror HOST=URL ...] [--include-prerelease]
 
@@ -31,30 +31,22 @@ export function stacksIn(dir: string): string[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { stack?: string; json?: boolean; notify?: boolean; "registry-mirror"?: string[]; "include-prerelease"?: boolean; help?: boolean };
+  const args = parseCommandArgs("check", HELP, argv, {
+    stack: { type: "string" },
+    json: { type: "boolean" },
+    notify: { type: "boolean" },
+    "registry-mirror": { type: "string", multiple: true },
+    "include-prerelease": { type: "boolean" },
+  });
+  if (!args.ok) {
+    return args.exitCode;
+  }
+  const { values } = args;
   let flagMirrors: Record<string, string>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        json: { type: "boolean" },
-        notify: { type: "boolean" },
-        "registry-mirror": { type: "string", multiple: true },
-        "include-prerelease": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
     flagMirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
   } catch (error) {
-    process.stderr.write(`myoci check: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
+    return usageError("check", HELP, (error as Error).message);
   }
   const dir = process.cwd();
   const stacks = values.stack !== undefined ? [values.stack] : stacksIn(dir);

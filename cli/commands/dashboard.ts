@@ -4,9 +4,9 @@
  * deadlines and the last rollout. Exit 0 written, 2 bad input (nothing written).
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/schema";
 import { buildDashboard, writeDashboard } from "../lib/dashboard";
+import { parseCommandArgs } from "../lib/command";
 
 const HELP = `usage: myoci dashboard [--out <dir>] [--stack <name> ...] [--check-json <file>] [--drift-json <file> ...] [--vulns-json <file>]
 
@@ -21,30 +21,18 @@ exit 0: written · 2: bad input (nothing written)
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: "string", default: "site" },
-        stack: { type: "string", multiple: true },
-        "check-json": { type: "string" },
-        "drift-json": { type: "string", multiple: true },
-        "vulns-json": { type: "string" },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci dashboard: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
+  const args = parseCommandArgs("dashboard", HELP, argv, {
+    out: { type: "string", default: "site" },
+    stack: { type: "string", multiple: true },
+    "check-json": { type: "string" },
+    "drift-json": { type: "string", multiple: true },
+    "vulns-json": { type: "string" },
+    "project-dir": { type: "string" },
+  });
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const { values } = args;
   const dir = path.resolve(values["project-dir"] ?? process.cwd());
   try {
     const { rows, html } = buildDashboard({

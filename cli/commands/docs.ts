@@ -1,8 +1,8 @@
 /** `myoci docs [--check]`: write DEPENDENCIES.md and COMPATIBILITY_MATRIX.md, or (--check) fail when they are stale. */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/schema";
+import { parseCommandArgs } from "../lib/command";
 import { generateDocs, staleDocs } from "../lib/docs";
 
 const USAGE = `usage: myoci docs [--check]
@@ -11,21 +11,11 @@ const USAGE = `usage: myoci docs [--check]
   exit 0 written / up to date, 1 stale (--check), 2 error`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: { check: { type: "boolean", default: false }, "project-dir": { type: "string" }, help: { type: "boolean", short: "h", default: false } },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci docs: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+  const args = parseCommandArgs("docs", USAGE, argv, { check: { type: "boolean", default: false }, "project-dir": { type: "string" } });
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const { values } = args;
   const projectDir = values["project-dir"] ?? process.cwd();
   let files;
   try {

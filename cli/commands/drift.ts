@@ -1,9 +1,9 @@
 /** `myoci drift --stack s [--json] [--docker-host URL]`: declared pins vs the containers on the stack's Docker host. */
-import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/schema";
 import { loadStackFile } from "../../config/stack-file";
 import { DockerApiError, DockerClient } from "../lib/docker-api/client";
 import { detectDrift, formatReport } from "../lib/drift";
+import { parseCommandArgs } from "../lib/command";
 
 const USAGE = `usage: myoci drift --stack <stack> [--json] [--docker-host unix:///…|ssh://user@host|tcp://host:port]
   Reads the containers labelled myoci.stack=<stack> through the Docker Engine API (default: the stack's
@@ -11,27 +11,16 @@ const USAGE = `usage: myoci drift --stack <stack> [--json] [--docker-host unix:/
   exit 0 in sync, 1 drift, 2 error`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        stack: { type: "string" },
-        json: { type: "boolean", default: false },
-        "docker-host": { type: "string" },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci drift: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+  const args = parseCommandArgs("drift", USAGE, argv, {
+    stack: { type: "string" },
+    json: { type: "boolean", default: false },
+    "docker-host": { type: "string" },
+    "project-dir": { type: "string" },
+  });
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const { values } = args;
   if (values.stack === undefined) {
     process.stderr.write(`myoci drift: expected --stack\n${USAGE}\n`);
     return 2;

@@ -1,8 +1,8 @@
 /** `myoci pin <component> <tag> --stack s [--digest sha256:…] [--dry-run] [--allow-downgrade] [--registry-mirror HOST=URL …]` */
-import { parseArgs } from "node:util";
 import { loadStackFile } from "../../config/stack-file";
-import { RegistryClient } from "../lib/registry/client";
-import { EXIT_ERROR, parseMirrors, pinComponent } from "../lib/pin";
+import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
+import { EXIT_ERROR, pinComponent } from "../lib/pin";
+import { parseCommandArgs, usageError } from "../lib/command";
 
 const USAGE = `usage: myoci pin <component> <tag> --stack <stack> [--digest sha256:…] [--dry-run] [--allow-downgrade] [--registry-mirror HOST=URL …]
   Resolves the tag's digest from the component's registry (unless --digest is given), checks the new pin set
@@ -11,31 +11,24 @@ const USAGE = `usage: myoci pin <component> <tag> --stack <stack> [--digest sha2
   exit 0 pinned (or already pinned / dry run), 1 refused by a rule or a downgrade, 2 bad input or error`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stack: { type: "string" },
-        digest: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        "allow-downgrade": { type: "boolean", default: false },
-        "registry-mirror": { type: "string", multiple: true },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci pin: ${(error as Error).message}\n${USAGE}\n`);
-    return EXIT_ERROR;
+  const args = parseCommandArgs(
+    "pin",
+    USAGE,
+    argv,
+    {
+      stack: { type: "string" },
+      digest: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      "allow-downgrade": { type: "boolean", default: false },
+      "registry-mirror": { type: "string", multiple: true },
+      "project-dir": { type: "string" },
+    },
+    true,
+  );
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const { values, positionals } = args;
   const [component, tag, ...extra] = positionals;
   if (component === undefined || tag === undefined || extra.length > 0 || values.stack === undefined) {
     process.stderr.write(`myoci pin: expected <component> <tag> and --stack\n${USAGE}\n`);
@@ -43,14 +36,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const projectDir = values["project-dir"] ?? process.cwd();
   const stack = values.stack;
-  const mirrors = parseMirrors(values["registry-mirror"] ?? []);
-  if (!mirrors.ok) {
-    process.stderr.write(`myoci pin: --registry-mirror ${JSON.stringify(mirrors.bad)}: expected HOST=URL such as docker.io=http://127.0.0.1:5000\n`);
-    return EXIT_ERROR;
+  let mirrors: Record<string, string>;
+  try {
+    mirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
+  } catch (error) {
+    return usageError("pin", USAGE, (error as Error).message);
   }
   // The registry client is built only when a digest has to be resolved (config mirrors first, flags override).
-  const resolver = () =>
-    new RegistryClient({ mirrors: { ...loadStackFile(projectDir, stack, { placeholderSecrets: true }).registryMirrors, ...mirrors.mirrors } });
+  const resolver = () => new RegistryClient({ mirrors: { ...loadStackFile(projectDir, stack, { placeholderSecrets: true }).registryMirrors, ...mirrors } });
   const outcome = await pinComponent(
     { projectDir, stack, component, tag, digest: values.digest, dryRun: values["dry-run"], allowDowngrade: values["allow-downgrade"] },
     resolver,

@@ -1,7 +1,7 @@
 /** `myoci promote --from staging --to prod [component …] [--dry-run] [--switch-log-shipper]` */
-import { parseArgs } from "node:util";
 import { EXIT_ERROR } from "../lib/pin";
 import { promote } from "../lib/promote";
+import { parseCommandArgs } from "../lib/command";
 
 const USAGE = `usage: myoci promote --from <stack> --to <stack> [component …] [--dry-run] [--switch-log-shipper]
   Copies to the target the pins the source stack currently pins AND has verified (promotions.yaml, kind: verified).
@@ -11,30 +11,23 @@ const USAGE = `usage: myoci promote --from <stack> --to <stack> [component …] 
   exit 0 promoted (or nothing to do / dry run), 1 refused, 2 bad input or error`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        from: { type: "string" },
-        to: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        "switch-log-shipper": { type: "boolean", default: false },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci promote: ${(error as Error).message}\n${USAGE}\n`);
-    return EXIT_ERROR;
+  const args = parseCommandArgs(
+    "promote",
+    USAGE,
+    argv,
+    {
+      from: { type: "string" },
+      to: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      "switch-log-shipper": { type: "boolean", default: false },
+      "project-dir": { type: "string" },
+    },
+    true,
+  );
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const { values, positionals } = args;
   if (values.from === undefined || values.to === undefined || values.from === values.to) {
     process.stderr.write(`myoci promote: expected --from and --to naming two different stacks\n${USAGE}\n`);
     return EXIT_ERROR;

@@ -1,8 +1,8 @@
 /** `myoci rollback --stack s [--to N] [--json]` */
-import { parseArgs } from "node:util";
 import { formatReport } from "../lib/rollout/report";
 import { runRollback } from "../lib/rollout/rollback";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseCommandArgs } from "../lib/command";
 
 const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--project-dir DIR]
   Restores the pins of the N-th earlier successful deployment (default 1: the last one whose pins differ from
@@ -11,27 +11,16 @@ const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--projec
   exit 0 rolled back and verified; 2 refused, interrupted or failed (the report says what to do next)`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        stack: { type: "string" },
-        to: { type: "string", default: "1" },
-        json: { type: "boolean", default: false },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci rollback: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+  const args = parseCommandArgs("rollback", USAGE, argv, {
+    stack: { type: "string" },
+    to: { type: "string", default: "1" },
+    json: { type: "boolean", default: false },
+    "project-dir": { type: "string" },
+  });
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const { values } = args;
   const to = Number(values.to);
   if (values.stack === undefined || !/^[\w.-]+$/.test(values.stack) || !Number.isInteger(to) || to < 1 || to > 100) {
     process.stderr.write(

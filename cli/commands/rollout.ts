@@ -1,9 +1,9 @@
 /** `myoci rollout <component>=<tag> … [--stacks staging,prod] [--json] [--migrate]` */
-import { parseArgs } from "node:util";
-import { parseMirrors } from "../lib/pin";
+import { parseMirrorArgs } from "../lib/registry/client";
 import { formatReport } from "../lib/rollout/report";
 import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseCommandArgs } from "../lib/command";
 
 const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [--stacks staging,prod] [--json] [--migrate]
          [--probe-successes N] [--probe-deadline SECONDS] [--registry-mirror HOST=URL …] [--project-dir DIR]
@@ -15,32 +15,25 @@ const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [-
   inconclusive, interrupted, or refused before anything changed) — the report says what to do next`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stacks: { type: "string", default: "staging,prod" },
-        json: { type: "boolean", default: false },
-        migrate: { type: "boolean", default: false },
-        "probe-successes": { type: "string" },
-        "probe-deadline": { type: "string" },
-        "registry-mirror": { type: "string", multiple: true },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci rollout: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+  const args = parseCommandArgs(
+    "rollout",
+    USAGE,
+    argv,
+    {
+      stacks: { type: "string", default: "staging,prod" },
+      json: { type: "boolean", default: false },
+      migrate: { type: "boolean", default: false },
+      "probe-successes": { type: "string" },
+      "probe-deadline": { type: "string" },
+      "registry-mirror": { type: "string", multiple: true },
+      "project-dir": { type: "string" },
+    },
+    true,
+  );
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const { values, positionals } = args;
   const { changes, errors } = parseChangeArgs(positionals);
   const stacks = values.stacks.split(",").map((s) => s.trim());
   if (stacks.some((s) => !/^[\w.-]+$/.test(s)) || new Set(stacks).size !== stacks.length) {
@@ -54,11 +47,13 @@ export async function run(argv: string[]): Promise<number> {
   if (deadline !== undefined && !(Number.isFinite(deadline) && deadline >= 1 && deadline <= 3600)) {
     errors.push(`--probe-deadline ${JSON.stringify(values["probe-deadline"])}: expected seconds from 1 to 3600`);
   }
-  const mirrors = parseMirrors(values["registry-mirror"] ?? []);
-  if (!mirrors.ok) {
-    errors.push(`--registry-mirror ${JSON.stringify(mirrors.bad)}: expected HOST=URL such as docker.io=http://127.0.0.1:5000`);
+  let mirrors: Record<string, string> = {};
+  try {
+    mirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
+  } catch (error) {
+    errors.push((error as Error).message);
   }
-  if (errors.length > 0 || !mirrors.ok) {
+  if (errors.length > 0) {
     process.stderr.write(`${errors.map((e) => `myoci rollout: ${e}`).join("\n")}\n${USAGE}\n`);
     return 2;
   }
@@ -67,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     const json = values.json;
     const deps = realDeps({
       projectDir: values["project-dir"] ?? process.cwd(),
-      mirrors: mirrors.mirrors,
+      mirrors,
       stacks,
       signal: interrupt.signal,
       probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined },

@@ -4,7 +4,6 @@
  * Exit 0 nothing due, 1 findings open, 2 a deadline is past (or an error).
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/schema";
 import { loadStackFile } from "../../config/stack-file";
 import { formatOutcome, notifyFindings } from "../lib/notify";
@@ -20,6 +19,7 @@ import {
   stateChanged,
   writeVulnState,
 } from "../lib/vulns";
+import { parseCommandArgs } from "../lib/command";
 
 const HELP = `usage: myoci vulns [--stack <name>] [--trivy report.json ...] [--json] [--notify] [--accept-file <file>]
 
@@ -36,32 +36,20 @@ exit 0: nothing due · 1: findings open · 2: a deadline is past, or an error
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        trivy: { type: "string", multiple: true },
-        json: { type: "boolean", default: false },
-        notify: { type: "boolean", default: false },
-        "accept-file": { type: "string" },
-        "state-file": { type: "string" },
-        "notify-state": { type: "string" },
-        "project-dir": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`myoci vulns: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
+  const args = parseCommandArgs("vulns", HELP, argv, {
+    stack: { type: "string" },
+    trivy: { type: "string", multiple: true },
+    json: { type: "boolean", default: false },
+    notify: { type: "boolean", default: false },
+    "accept-file": { type: "string" },
+    "state-file": { type: "string" },
+    "notify-state": { type: "string" },
+    "project-dir": { type: "string" },
+  });
+  if (!args.ok) {
+    return args.exitCode;
   }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const { values } = args;
   const dir = path.resolve(values["project-dir"] ?? process.cwd());
   const stateFile = path.resolve(dir, values["state-file"] ?? DEFAULT_STATE_FILE);
   const now = new Date();

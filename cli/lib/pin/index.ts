@@ -128,18 +128,3 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
     throw error;
   }
 }
-
-/** `HOST=URL` flags → mirror map; `bad` names the first malformed one. */
-export function parseMirrors(flags: readonly string[]): { ok: true; mirrors: Record<string, string> } | { ok: false; bad: string } {
-  const mirrors: Record<string, string> = {};
-  for (const flag of flags) {
-    const eq = flag.indexOf("=");
-    const host = flag.slice(0, eq);
-    const url = flag.slice(eq + 1);
-    if (eq <= 0 || !/^https?:\/\/\S+$/.test(url)) {
-      return { ok: false, bad: flag };
-    }
-    mirrors[host] = url;
-  }
-  return { ok: true, mirrors };
-}
