@@ -11,6 +11,7 @@ import { z } from "zod";
 import { COMPONENT_IDS, DIGEST_PATTERN, type ComponentId, type ImagePin } from "../catalog";
 import { writeFileAtomic } from "./atomic-write";
 import { ConfigError } from "./schema";
+import { parseYamlDocument } from "./yaml-file";
 
 export type PromotionKind = "adopted" | "verified";
 
@@ -48,17 +49,8 @@ export function readPromotionRecord(file: string): PromotionRecord {
     return { entries: [] };
   }
   const name = path.basename(file);
-  const document = parseDocument(readFileSync(file, "utf8"));
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((e) => ({
-        file: name,
-        key: `(line ${e.linePos?.[0].line ?? "?"})`,
-        value: "(invalid YAML)",
-        expected: e.message.split("\n")[0] ?? "valid YAML",
-      })),
-    );
-  }
+  const document = parseYamlDocument(readFileSync(file, "utf8"), file);
+
   const parsed = recordSchema.safeParse(document.toJS());
   if (!parsed.success) {
     throw new ConfigError(

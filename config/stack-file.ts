@@ -1,8 +1,9 @@
 /** Reads `Pulumi.<stack>.yaml` without the Pulumi CLI, for the CLI and the offline policy run. */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { isMap, isScalar, parseDocument } from "yaml";
+import { isMap, isScalar } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT, SECRET_KEYS, type RawStackConfig, type StackConfig } from "./schema";
+import { parseYamlDocument } from "./yaml-file";
 
 export function stackFilePath(projectDir: string, stack: string): string {
   return path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -19,17 +20,8 @@ export function readRawStackFile(file: string): RawStackConfig {
       { file: name, key: "(file)", value: "(unreadable)", expected: `a readable stack file (${(error as NodeJS.ErrnoException).code ?? String(error)})` },
     ]);
   }
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((e) => ({
-        file: name,
-        key: `(line ${e.linePos?.[0].line ?? "?"})`,
-        value: "(invalid YAML)",
-        expected: e.message.split("\n")[0] ?? "valid YAML",
-      })),
-    );
-  }
+  const document = parseYamlDocument(text, file);
+
   const config = document.get("config");
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();

@@ -276,3 +276,10 @@ export class HttpProber implements Prober {
     return { verdict: worstVerdict(results.map((r) => r.verdict)), results };
   }
 }
+
+/** One line per probe verdict for reports; container health alone when no service had an HTTP probe. */
+export function describeProbes(results: readonly ProbeResult[]): string {
+  return results.length === 0
+    ? "no HTTP probe for the changed services (container health only)"
+    : results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ");
+}

@@ -7,7 +7,7 @@ import type { ComponentId } from "../../../catalog";
 import type { DeploymentSummary } from "../pulumi-engine/engine";
 import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
 import { containerName } from "../backup";
-import type { RolloutDeps, RolloutReport, StackReport, Phase } from "./rollout";
+import { verifyRollback, type RolloutDeps, type RolloutReport, type StackReport, type Phase } from "./rollout";
 import { formatDuration } from "./report";
 
 /**
@@ -128,16 +128,7 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
     const outcome = await deps.engine.up({ policyPack: deps.policyPack ?? "policy" });
     return { ok: outcome.ok, detail: outcome.ok ? `pins of update #${version} deployed` : `up failed: ${outcome.error ?? "unknown error"}` };
   });
-  const verified = up.ok
-    ? await step("rollback-verify", async () => {
-        const result = await deps.prober.verify(stack, config.dockerHost, changed);
-        stackReport.rollbackProbes = result.results;
-        return {
-          ok: result.verdict === "pass",
-          detail: result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ") || "container health only",
-        };
-      })
-    : { ok: false };
+  const verified = up.ok ? await step("rollback-verify", () => verifyRollback(deps, stack, config.dockerHost, changed, stackReport)) : { ok: false };
   stackReport.rollbackDurationMs = deps.now() - rollbackStart;
   if (verified.ok) {
     stackReport.outcome = "rolled-back";

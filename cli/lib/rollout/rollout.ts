@@ -17,7 +17,7 @@ import { judgePinSet } from "../pin/rules";
 import { containerName, type BackupRunner } from "../backup";
 import type { PulumiEngine } from "../pulumi-engine/engine";
 import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
-import type { ProbeResult, Prober } from "../probe";
+import { describeProbes, type ProbeResult, type Prober } from "../probe";
 import { formatDuration } from "./report";
 
 export type Phase =
@@ -377,11 +377,7 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
       const verified = await step("verify", async () => {
         const result = await deps.prober.verify(stack, config.dockerHost, plan.changed, deps.signal);
         stackReport.probes = result.results;
-        const detail =
-          result.results.length === 0
-            ? "no HTTP probe for the changed services (container health only)"
-            : result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ");
-        return { ok: result.verdict === "pass", detail, value: result.verdict };
+        return { ok: result.verdict === "pass", detail: describeProbes(result.results), value: result.verdict };
       });
       if (verified.value === "fail") {
         failure = "verification failed";
@@ -430,14 +426,7 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
         })
       : { ok: false };
     const rollbackVerify = rollbackUp.ok
-      ? await step("rollback-verify", async () => {
-          const result = await deps.prober.verify(stack, config.dockerHost, plan.changed);
-          stackReport.rollbackProbes = result.results;
-          return {
-            ok: result.verdict === "pass",
-            detail: result.results.map((r) => `${r.component} ${r.verdict}: ${r.reason}`).join("; ") || "container health only",
-          };
-        })
+      ? await step("rollback-verify", () => verifyRollback(deps, stack, config.dockerHost, plan.changed, stackReport))
       : { ok: false };
     stackReport.rollbackDurationMs = deps.now() - rollbackStart;
     if (rollbackVerify.ok) {
@@ -467,4 +456,17 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
 
 function pick(pins: PinSet, components: readonly ComponentId[]): PinSet {
   return Object.fromEntries(components.filter((c) => pins[c]).map((c) => [c, pins[c]!]));
+}
+
+/** Probes the restored services after a rollback's `up` (no abort signal: a rollback always finishes its check). */
+export async function verifyRollback(
+  deps: Pick<RolloutDeps, "prober">,
+  stack: string,
+  dockerHost: string,
+  changed: readonly ComponentId[],
+  stackReport: StackReport,
+): Promise<{ ok: boolean; detail: string }> {
+  const result = await deps.prober.verify(stack, dockerHost, changed);
+  stackReport.rollbackProbes = result.results;
+  return { ok: result.verdict === "pass", detail: describeProbes(result.results) };
 }

@@ -8,10 +8,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { RiskAcceptance } from "../../../catalog";
 import { ConfigError } from "../../../config/schema";
+import { parseYamlDocument } from "../../../config/yaml-file";
 
 export const DEFAULT_ACCEPTANCE_FILE = "risk-acceptances.yaml";
 
@@ -31,17 +31,8 @@ function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
 /** Parses the acceptance file's text; every problem names file, key and value. */
 export function parseAcceptances(text: string, file: string): RiskAcceptance[] {
   const name = path.basename(file);
-  const document = parseDocument(text, { prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((e) => ({
-        file: name,
-        key: `(line ${e.linePos?.[0].line ?? "?"})`,
-        value: "(invalid YAML)",
-        expected: e.message.split("\n")[0] ?? "valid YAML",
-      })),
-    );
-  }
+  const document = parseYamlDocument(text, file);
+
   // Dates stay strings (YAML 1.2 core schema): `expires: 2026-12-31` is validated as text.
   const raw: unknown = document.toJS() ?? { acceptances: [] };
   const parsed = fileSchema.safeParse(raw);
