@@ -1,15 +1,17 @@
 /** `myoci rollout <component>=<tag> … [--stacks staging,prod] [--json] [--migrate]` */
 import { parseMirrorArgs } from "../lib/registry/client";
-import { formatReport } from "../lib/rollout/report";
+import { formatOutcome, notifyRolloutResult } from "../lib/notify";
+import { formatReport, rolloutNotices } from "../lib/rollout/report";
 import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
 import { parseCommandArgs } from "../lib/command";
 
-const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [--stacks staging,prod] [--json] [--migrate]
+const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [--stacks staging,prod] [--json] [--notify] [--migrate]
          [--probe-successes N] [--probe-deadline SECONDS] [--registry-mirror HOST=URL …] [--project-dir DIR]
   For each stack in order: record the pins, back up stateful services, pin the new tags (digests resolved once,
   rules checked before anything changes), pulumi up with the policy pack, verify the changed services' health
   endpoints; on failure restore the recorded pins, up and verify again, and stop. Needs the pulumi CLI.
+  --notify   post each stack's result to ntfy (myoci:notify; password in MYOCI_NTFY_PASSWORD)
   --migrate  allow a PostgreSQL major change: dump → new data volume (-pg<new>) → restore; the old volume is kept
   exit 0 rolled out; 1 a stack failed and was rolled back; 2 needs a person (rollback failed, verification
   inconclusive, interrupted, or refused before anything changed) — the report says what to do next`;
@@ -22,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       stacks: { type: "string", default: "staging,prod" },
       json: { type: "boolean", default: false },
+      notify: { type: "boolean", default: false },
       migrate: { type: "boolean", default: false },
       "probe-successes": { type: "string" },
       "probe-deadline": { type: "string" },
@@ -70,6 +73,13 @@ export async function run(argv: string[]): Promise<number> {
     });
     const report = await runRollout({ changes, stacks, migrate: values.migrate }, deps);
     process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    if (values.notify) {
+      // Posted after the report is out: a failed notification never hides what happened to the stacks.
+      for (const notice of rolloutNotices(report)) {
+        const outcome = await notifyRolloutResult(notice, { projectDir: values["project-dir"] ?? process.cwd() });
+        process.stderr.write(formatOutcome(outcome));
+      }
+    }
     return report.exitCode;
   } finally {
     interrupt.dispose();

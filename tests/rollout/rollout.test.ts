@@ -6,7 +6,7 @@ import { appendPromotionEntry, readPromotionRecord } from "../../config/promotio
 import { loadStackFile } from "../../config/stack-file";
 import { StackFilePins } from "../../cli/lib/pulumi-engine/stack-pins";
 import { runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/lib/rollout/rollout";
-import { formatReport } from "../../cli/lib/rollout/report";
+import { formatReport, rolloutNotices } from "../../cli/lib/rollout/report";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -137,6 +137,23 @@ describe("rollout orchestration (engine double)", () => {
     expect(w.engine.deployed.prod!.grafana!.tag).to.equal("12.0.2");
     expect(verifiedEntries(w).map((e) => e.stack)).to.deep.equal(["staging"]);
     expect(report.steps.find((s) => s.stack === "prod" && s.phase === "up")!.detail).to.equal("up failed: double: up of prod attempt 1 told to fail");
+    // What `--notify` posts to ntfy: one notice per stack the rollout touched.
+    expect(rolloutNotices(report)).to.deep.equal([
+      {
+        stack: "staging",
+        outcome: "succeeded",
+        finishedAt: report.endedAt,
+        components: [{ component: "grafana", from: "13.0.2", to: "13.0.3" }],
+        detail: undefined,
+      },
+      {
+        stack: "prod",
+        outcome: "rolled-back",
+        finishedAt: report.endedAt,
+        components: [{ component: "grafana", from: "12.0.2", to: "13.0.3" }],
+        detail: report.summary,
+      },
+    ]);
   });
 
   it("rollback fails: exit 2 with exact next steps, later stacks untouched", async () => {

@@ -1,5 +1,7 @@
 /** The rollout/rollback report as text (the JSON report is the RolloutReport object itself). */
-import type { RolloutReport } from "./rollout";
+import type { ComponentId } from "../../../catalog";
+import type { RolloutNotice } from "../notify/messages";
+import type { RolloutReport, StackOutcome } from "./rollout";
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) {
@@ -37,4 +39,29 @@ export function formatReport(report: RolloutReport): string {
     lines.push(...report.nextSteps.map((line) => `    ${line}`));
   }
   return `${lines.join("\n")}\n`;
+}
+
+const NOTICE_OUTCOME: Partial<Record<StackOutcome, RolloutNotice["outcome"]>> = {
+  "rolled-out": "succeeded",
+  "rolled-back": "rolled-back",
+  "rollback-failed": "failed",
+  inconclusive: "failed",
+  interrupted: "failed",
+  "backup-failed": "failed",
+};
+
+/** The ntfy notices of a report: one per stack the rollout changed or tried to (untouched and unchanged stacks say nothing). */
+export function rolloutNotices(report: RolloutReport): RolloutNotice[] {
+  return report.stacks.flatMap((stack) => {
+    const outcome = NOTICE_OUTCOME[stack.outcome];
+    if (outcome === undefined) {
+      return [];
+    }
+    const components = (Object.keys(stack.to) as ComponentId[]).map((component) => ({
+      component,
+      from: stack.from[component]?.tag,
+      to: stack.to[component]?.tag ?? "",
+    }));
+    return [{ stack: stack.stack, outcome, finishedAt: report.endedAt, components, detail: outcome === "succeeded" ? undefined : report.summary }];
+  });
 }
