@@ -14,7 +14,7 @@ import { parseCommandArgs, usageError } from "../lib/command";
 const HELP = `usage: myoci check [--stack <name>] [--json] [--notify] [--registry-mirror HOST=URL ...] [--include-prerelease]
 
   --stack <name>            check Pulumi.<name>.yaml only (default: every Pulumi.<stack>.yaml here)
-  --json                    print the JSON report (schema: docs/readme/check.md)
+  --json                    print the JSON report (schema: docs/check.md)
   --notify                  post new updates to ntfy (myoci:notify, password in MYOCI_NTFY_PASSWORD)
   --registry-mirror H=URL   send registry H's requests to URL (repeatable; wins over myoci:registryMirrors)
   --include-prerelease      also offer pre-release tags (rc, alpha, beta, …)
