@@ -1,3 +1,4 @@
+import * as path from "node:path";
 /** Policy config with the schema's defaults applied, and the injectable clock. */
 import type { PolicyConfigSchema } from "@pulumi/policy";
 
@@ -49,3 +50,6 @@ export const NOW_PROPERTY = {
   description: `Evaluate as of this ISO 8601 time instead of the clock (tests, reproducible CI). Empty: ${NOW_ENV}, else the clock.`,
   default: "",
 } as const;
+
+/** The repository root, where committed records live: the directory above the pack (policy/lib/ → policy/ → root). */
+export const PACK_PARENT = path.resolve(__dirname, "..", "..");

@@ -1,29 +1,44 @@
+import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acceptances";
 import { CATALOG, type RiskAcceptance } from "../../catalog";
 import { requireType } from "../lib/applies";
 import { displayName, TYPES } from "../lib/resources";
-import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
 import { ACCEPTANCES_PROPERTY, affectingAdvisories } from "../lib/vulnerabilities";
 
 interface Settings {
   now: string;
   acceptances: RiskAcceptance[];
+  acceptanceFile: string;
 }
 
-const configSchema = { properties: { now: NOW_PROPERTY, acceptances: ACCEPTANCES_PROPERTY } } as const;
+const configSchema = {
+  properties: {
+    now: NOW_PROPERTY,
+    acceptances: ACCEPTANCES_PROPERTY,
+    acceptanceFile: {
+      type: "string",
+      description:
+        "The committed risk-acceptance file that `myoci vulns` reads too (relative to the repository root; a missing file accepts nothing). Its entries count with the inline acceptances.",
+      default: DEFAULT_ACCEPTANCE_FILE,
+    },
+  },
+} as const;
 
 /** Mandatory half of the vulnerability rule: past the deadline (critical 24 h, high 7 d, medium 30 d from first record). */
 export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   name: "disallow-overdue-vulnerabilities",
   description:
-    "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted in policy config until a future date.",
+    "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted (policy config or the committed risk-acceptance file) until a future date.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const settings = settingsOf<Settings>(args, configSchema as never);
     const now = policyNow(settings.now);
-    for (const { advisory, state, version } of affectingAdvisories(args.props, now, settings.acceptances)) {
+    const acceptances = [...settings.acceptances, ...readAcceptances(path.resolve(PACK_PARENT, settings.acceptanceFile))];
+    for (const { advisory, state, version } of affectingAdvisories(args.props, now, acceptances)) {
       if (state.state !== "overdue") {
         continue;
       }

@@ -3,7 +3,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
 import { gateStatus, readPromotionRecord, DEFAULT_RECORD_FILE } from "../../config/promotion-record";
 import { recordOf, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { PACK_PARENT, settingsOf } from "../lib/settings";
 import { containerPins } from "../lib/stack";
 
 interface Settings {
@@ -27,9 +27,6 @@ const configSchema = {
     targetStack: { type: "string", description: "Stack the gate protects; its own adoption baseline in the record is accepted.", default: "prod" },
   },
 } as const;
-
-/** The repository root: the directory above the pack (policy/policies/ → policy/ → root). */
-export const PACK_PARENT = path.resolve(__dirname, "..", "..");
 
 /** Digests per component from the verifying stack's StackReference outputs (`images.<component>.digest`). */
 function referencedDigests(resources: readonly { type: string; props: Record<string, unknown> }[], verifiedOn: string): Map<string, Set<string>> {

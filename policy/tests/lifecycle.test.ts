@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import {
   disallowOverdueVulnerabilities,
   requirePostgresMigration,
@@ -81,6 +84,17 @@ describe("policies warn-open-vulnerabilities and disallow-overdue-vulnerabilitie
     expect(await validate(disallowOverdueVulnerabilities, grafana11, { now: "2026-12-01T00:00:00Z", acceptances })).to.deep.equal([
       `myoci-staging-grafana runs Grafana 11.0.0, affected by ${critical} (critical), overdue since 2026-11-26T00:00:00.000Z: update to a fixed version (11.0.5-security-01, 11.1.6, 11.2.1) or accept the risk with a reason and an expiry. The risk acceptance of ${critical} ("DuckDB is not on PATH in the image") expired on 2026-12-01.`,
     ]);
+  });
+
+  it("reads the same committed acceptance file as myoci vulns", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "myoci-acceptances-"));
+    const file = path.join(dir, "risk-acceptances.yaml");
+    writeFileSync(file, `acceptances:\n  - id: ${critical}\n    reason: DuckDB is not on PATH in the image\n    expires: 2026-12-01\n`);
+    expect(await validate(disallowOverdueVulnerabilities, grafana11, { now: "2026-11-30T23:59:59Z", acceptanceFile: file })).to.deep.equal([]);
+    expect(
+      await validate(disallowOverdueVulnerabilities, grafana11, { now: "2026-11-30T23:59:59Z", acceptanceFile: path.join(dir, "absent.yaml") }),
+    ).to.have.length(1);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { ConfigError } from "../../../config/schema";
 import { parseTrivyReport, type TrivyReport } from "./trivy";
 
-export * from "./acceptances";
+export * from "../../../config/risk-acceptances";
 export * from "./findings";
 export * from "./state";
 export * from "./trivy";

@@ -9,9 +9,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import type { RiskAcceptance } from "../../../catalog";
-import { ConfigError } from "../../../config/schema";
-import { parseYamlDocument } from "../../../config/yaml-file";
+import type { RiskAcceptance } from "../catalog";
+import { ConfigError } from "./schema";
+import { parseYamlDocument } from "./yaml-file";
 
 export const DEFAULT_ACCEPTANCE_FILE = "risk-acceptances.yaml";
 
