@@ -127,6 +127,115 @@ describe("the platform under Pulumi mocks", function () {
     expect(labels(volume)["myoci.data"]).to.equal("true");
   });
 
+  it("declares every prod container with its name, pinned image, healthcheck, limits, networks, ports and volumes", () => {
+    const prod = stacks["prod"]!;
+    const pins = pinsOf("prod");
+    // resource, component, container name, memory MiB, networks:aliases, first port binding (count), volumes
+    const expected: [string, string, string, number, string, string, number, number][] = [
+      ["loki-server-container", "loki", "myoci-prod-loki", 1024, "internal:loki", "127.0.0.1:3100->3100/tcp", 1, 1],
+      ["promtail-agent-container", "promtail", "myoci-prod-promtail", 256, "internal:promtail", "127.0.0.1:9080->9080/tcp", 1, 2],
+      ["grafana-server-container", "grafana", "myoci-prod-grafana", 512, "internal:grafana edge:grafana", "127.0.0.1:3000->3000/tcp", 1, 1],
+      ["netdata-agent-container", "netdata", "myoci-prod-netdata", 512, "internal:netdata", "127.0.0.1:19999->19999/tcp", 1, 9],
+      ["ntfy-server-container", "ntfy", "myoci-prod-ntfy", 128, "internal:ntfy edge:ntfy", "127.0.0.1:8090->80/tcp", 1, 2],
+      [
+        "telegram-forwarder-forwarder-container",
+        "forwarderBase",
+        "myoci-prod-telegram-forwarder",
+        64,
+        "internal:telegram-forwarder edge:telegram-forwarder",
+        "",
+        0,
+        0,
+      ],
+      ["postgres-server-container", "postgres", "myoci-prod-postgres", 512, "internal:postgres", "127.0.0.1:5432->5432/tcp", 1, 1],
+      ["zitadel-server-container", "zitadel", "myoci-prod-zitadel", 512, "internal:zitadel edge:zitadel", "127.0.0.1:8080->8080/tcp", 1, 0],
+      [
+        "netbird-management-container",
+        "netbirdManagement",
+        "myoci-prod-netbird-management",
+        256,
+        "internal:netbird-management edge:netbird-management",
+        "127.0.0.1:33073->80/tcp",
+        1,
+        1,
+      ],
+      [
+        "netbird-signal-container",
+        "netbirdSignal",
+        "myoci-prod-netbird-signal",
+        128,
+        "internal:netbird-signal edge:netbird-signal",
+        "127.0.0.1:10000->80/tcp",
+        1,
+        0,
+      ],
+      [
+        "netbird-relay-container",
+        "netbirdRelay",
+        "myoci-prod-netbird-relay",
+        128,
+        "internal:netbird-relay edge:netbird-relay",
+        "127.0.0.1:33080->80/tcp",
+        1,
+        0,
+      ],
+      [
+        "netbird-dashboard-container",
+        "netbirdDashboard",
+        "myoci-prod-netbird-dashboard",
+        64,
+        "internal:netbird-dashboard edge:netbird-dashboard",
+        "127.0.0.1:8081->80/tcp",
+        1,
+        0,
+      ],
+      ["netbird-coturn-container", "coturn", "myoci-prod-coturn", 128, "edge:coturn", "0.0.0.0:3478->3478/udp", 43, 0],
+      ["caddy-proxy-container", "caddy", "myoci-prod-caddy", 256, "edge:caddy", "0.0.0.0:80->80/tcp", 3, 2],
+    ];
+    const containers = prod.resources.filter((r) => r.type === CONTAINER);
+    expect(containers.map((c) => c.name).sort()).to.deep.equal(expected.map((e) => e[0]).sort());
+    for (const [resource, component, name, memory, networks, firstPort, portCount, volumeCount] of expected) {
+      const { inputs } = byName(prod, resource);
+      const ports = (inputs["ports"] as { ip: string; external: number; internal: number; protocol: string }[] | undefined) ?? [];
+      const actual = [
+        inputs["name"],
+        inputs["memory"],
+        (inputs["networksAdvanced"] as { name: string; aliases: string[] }[])
+          .map((n) => `${n.name.replace("myoci-prod-", "")}:${n.aliases.join(",")}`)
+          .join(" "),
+        ports[0] ? `${ports[0].ip}:${ports[0].external}->${ports[0].internal}/${ports[0].protocol}` : "",
+        ports.length,
+        (inputs["volumes"] as unknown[] | undefined)?.length ?? 0,
+        inputs["wait"],
+        inputs["restart"],
+        labels(byName(prod, resource))["myoci.component"],
+        labels(byName(prod, resource))["myoci.digest"],
+      ];
+      expect(actual, resource).to.deep.equal([
+        name,
+        memory,
+        networks,
+        firstPort,
+        portCount,
+        volumeCount,
+        true,
+        "unless-stopped",
+        component,
+        pins[component]!.digest,
+      ]);
+      const healthcheck = inputs["healthcheck"] as { tests: string[]; retries: number };
+      expect(healthcheck.tests.length, `${resource} healthcheck`).to.be.greaterThan(1);
+      expect(healthcheck.retries).to.equal(3);
+    }
+    // Loki 3.0 still has busybox wget; staging's 3.7 uses the binary's own -health.
+    expect((byName(prod, "loki-server-container").inputs["healthcheck"] as { tests: string[] }).tests[0]).to.equal("CMD-SHELL");
+    expect((byName(stacks["staging"]!, "loki-server-container").inputs["healthcheck"] as { tests: string[] }).tests).to.deep.equal([
+      "CMD",
+      "/usr/bin/loki",
+      "-health",
+    ]);
+  });
+
   it("protects every data volume and names it per stack", () => {
     for (const [stack, result] of Object.entries(stacks)) {
       const volumes = result.resources.filter((r) => r.type === VOLUME);
