@@ -1,11 +1,11 @@
 /** Hand-built policy arguments (as the policy SDK builds them) and fixtures shaped like the program's resources. */
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { loadStackFile } from "../../config/stack-file";
 import { generateStack } from "../offline/generate";
 import type { RecordedResource } from "../offline/types";
 import type { ComponentId, ImagePin } from "../../catalog";
+import { sha256Digest } from "../../tests/helpers/digest";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -125,5 +125,5 @@ export function setLabel(inputs: Record<string, any>, label: string, value: stri
 
 /** A digest of our own bytes: valid in form, and not claimed to be any image's. */
 export function testDigest(seed: string): string {
-  return `sha256:${createHash("sha256").update(`myoci policy test: ${seed}`).digest("hex")}`;
+  return sha256Digest(`myoci policy test: ${seed}`);
 }

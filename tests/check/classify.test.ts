@@ -1,10 +1,10 @@
 /** Pure classification for `myoci check`. Digests are sha256 of test strings, not of any real image. */
 import { expect } from "chai";
-import { createHash } from "node:crypto";
 import { classifyComponent, errorCheck } from "../../cli/lib/check/classify";
 import { toVersionSet, type ComponentId } from "../../catalog";
+import { sha256Digest } from "../helpers/digest";
 
-const d = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+const d = (text: string) => sha256Digest(text);
 const NOW = new Date("2026-11-25T00:00:00Z");
 
 function classify(

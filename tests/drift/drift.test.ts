@@ -3,7 +3,6 @@
  * docker-registry and pulled back by digest (so RepoDigests are real), containers labelled as the components label them.
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,10 +14,12 @@ import { classifyComponent, detectDrift, formatReport } from "../../cli/lib/drif
 import type { ComponentId, ImagePin } from "../../catalog";
 import { startLocalRegistry, type LocalRegistry } from "../helpers/local-registry";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
+import { sha256Digest } from "../helpers/digest";
+import { DEFAULT_TAGS } from "../helpers/stack-fixture";
 
 const exec = promisify(execFile);
 const REPO = path.resolve(__dirname, "..", "..");
-const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+const fakeDigest = (seed: string): string => sha256Digest(seed);
 
 describe("drift: docker host parsing", () => {
   it("parses unix, ssh and tcp hosts and builds the ssh dial-stdio argv", () => {
@@ -134,22 +135,7 @@ describe("drift: real containers through podman's Docker API", function () {
 
     // A full, valid stack file for the CLI: tested pins as above, the rest pinned to digests nothing runs.
     projectDir = mkdtempSync(path.join(os.tmpdir(), "myoci-drift-"));
-    const tags: Record<string, string> = {
-      netdata: "v2.10.4",
-      ntfy: "v2.27.0",
-      forwarderBase: "3.12-alpine",
-      loki: "3.0.0",
-      alloy: "v1.19.2",
-      grafana: "12.0.2",
-      caddy: "2.10.2",
-      netbirdManagement: "0.76.1",
-      netbirdSignal: "0.76.1",
-      netbirdRelay: "0.76.1",
-      netbirdDashboard: "v2.90.9",
-      coturn: "4.6.3",
-      zitadel: "v4.9.2",
-      postgres: "16.11-alpine",
-    };
+    const tags = DEFAULT_TAGS;
     const digests: Record<string, string> = { loki: digestA, grafana: digestA, netdata: digestA, ntfy: digestA };
     const lines = requiredComponents("alloy").map((c) => `    ${c}:\n      tag: ${JSON.stringify(tags[c])}\n      digest: ${digests[c] ?? fakeDigest(c)}`);
     writeFileSync(

@@ -1,10 +1,10 @@
 /** Starts Debian's docker-registry (CNCF distribution) on 127.0.0.1 with a free port and its own storage; tests upload to it. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sha256Digest } from "./digest";
 
 export interface LocalRegistry {
   /** `127.0.0.1:PORT` (an image reference host). */
@@ -31,7 +31,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-const sha256 = (data: Buffer): string => `sha256:${createHash("sha256").update(data).digest("hex")}`;
+const sha256 = sha256Digest;
 
 async function waitFor(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;

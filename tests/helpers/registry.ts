@@ -4,11 +4,11 @@
  * Digests are sha256 of the bytes we upload, checked against what the registry answers.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sha256Digest } from "./digest";
 
 export interface TokenAuthConfig {
   readonly realm: string;
@@ -124,7 +124,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export const sha256 = (bytes: Buffer | string): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+export const sha256 = sha256Digest;
 
 export const MEDIA = {
   ociIndex: "application/vnd.oci.image.index.v1+json",

@@ -1,8 +1,8 @@
+import { sha256Digest } from "./digest";
 /** A valid stack file with comments, quoting and `secure:` values, for pin/promote/stack-edit tests. */
-import { createHash } from "node:crypto";
 
 /** sha256 of the given text: digests of our own bytes (never claimed to be a real image's). */
-export const testDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+export const testDigest = (seed: string): string => sha256Digest(seed);
 
 export const DEFAULT_TAGS: Record<string, string> = {
   netdata: "v2.10.4",

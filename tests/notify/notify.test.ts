@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -18,8 +17,9 @@ import {
 } from "../../cli/lib/notify";
 import { computeFindings } from "../../cli/lib/vulns";
 import { startHttpRecorder, type HttpRecorder } from "../helpers/http-recorder";
+import { sha256Digest } from "../helpers/digest";
 
-const OWN_DIGEST = `sha256:${createHash("sha256").update("myoci test: grafana 11.0.0 stand-in").digest("hex")}`;
+const OWN_DIGEST = sha256Digest("myoci test: grafana 11.0.0 stand-in");
 const PASSWORD = "n7fy-test-pässword-do-not-print";
 const fast = { retries: 2, backoffMs: 20, timeoutMs: 2000 };
 

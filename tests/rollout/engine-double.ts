@@ -3,16 +3,16 @@
  * file at `up` time (the stack files are real files in a temp folder), a prober whose verdict depends on the
  * deployed digests, and a backup runner that records requests. Used only by tests and the documented sample report.
  */
-import { createHash } from "node:crypto";
 import type { ComponentId } from "../../catalog";
 import type { BackupOutcome, BackupRequest, BackupRunner } from "../../cli/lib/backup";
 import type { DeploymentSummary, PulumiEngine, UpOptions, UpOutcome } from "../../cli/lib/pulumi-engine/engine";
 import { StackFilePins, type PinChanges, type PinSet, type PostgresMigration } from "../../cli/lib/pulumi-engine/stack-pins";
 import type { ProbeResult, Prober, Verdict } from "../../cli/lib/probe";
+import { sha256Digest } from "../helpers/digest";
 
 /** sha256 of our own bytes: a test digest, never claimed to be a real image's. */
 export function testDigest(text: string): string {
-  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  return sha256Digest(text);
 }
 
 /** A fake clock: every `now()` advances by `stepMs`, so durations in reports are exact and deterministic. */

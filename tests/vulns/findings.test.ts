@@ -1,16 +1,16 @@
 import { expect } from "chai";
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
 import { computeFindings, formatFindings, parseAcceptances, parseTrivyReport, parseVulnState, stateChanged, type StackPins } from "../../cli/lib/vulns";
+import { sha256Digest } from "../helpers/digest";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");
 const POSTGRES_DIGEST = "sha256:4327b9fd295502f326f44153a1045a7170ddbfffed1c3829798328556cfd09e2";
 const GRAFANA_DIGEST = "sha256:5dad0df181cb644a14e13617b913b261a54f7d4fd4510721dba420929f35bea2";
 // Hand-made digest (sha256 of our own bytes) for a pin in a synthetic stack: no real image claims it.
-const OWN_DIGEST = `sha256:${createHash("sha256").update("myoci test: grafana 11.0.0 stand-in").digest("hex")}`;
+const OWN_DIGEST = sha256Digest("myoci test: grafana 11.0.0 stand-in");
 
 const oldGrafana: StackPins = { stack: "prod", images: { grafana: { tag: "11.0.0", digest: OWN_DIGEST } } };
 const empty = { firstSeen: {} };
@@ -113,7 +113,7 @@ describe("vulns: Trivy reports", () => {
   });
 
   it("lists a report matching no pin as unmatched instead of guessing", () => {
-    const other = `sha256:${createHash("sha256").update("myoci test: an image nobody pins").digest("hex")}`;
+    const other = sha256Digest("myoci test: an image nobody pins");
     const stale = parseTrivyReport(fixture("trivy-postgres-16.11-alpine.json").replace(POSTGRES_DIGEST, other), "stale.json");
     const result = computeFindings({ stacks: [prod], reports: [stale], state: empty, now });
     expect(result.findings).to.have.length(0);

@@ -7,7 +7,7 @@ import type { ComponentId } from "../../../catalog";
 import type { DeploymentSummary } from "../pulumi-engine/engine";
 import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
 import { containerName } from "../backup";
-import { verifyRollback, type RolloutDeps, type RolloutReport, type StackReport, type Phase } from "./rollout";
+import { stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
 import { formatDuration } from "./report";
 
 /**
@@ -57,19 +57,7 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
     report.durationMs = deps.now() - started;
     return report;
   };
-  const step = async <T>(phase: Phase, action: () => Promise<{ ok: boolean; detail: string; value?: T }>): Promise<{ ok: boolean; value?: T }> => {
-    const t0 = deps.now();
-    let result: { ok: boolean; detail: string; value?: T };
-    try {
-      result = await action();
-    } catch (error) {
-      result = { ok: false, detail: error instanceof Error ? error.message : String(error) };
-    }
-    const t1 = deps.now();
-    report.steps.push({ stack, phase, startedAt: iso(t0), endedAt: iso(t1), durationMs: t1 - t0, ok: result.ok, detail: result.detail });
-    deps.log?.(`${stack}: ${phase} ${result.ok ? "ok" : "FAILED"} (${formatDuration(t1 - t0)}) ${result.detail}`);
-    return { ok: result.ok, value: result.value };
-  };
+  const step = stepRecorder(report, stack, deps.now, deps.log ?? (() => undefined));
 
   let config;
   try {

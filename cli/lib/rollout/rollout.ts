@@ -213,20 +213,7 @@ export async function runRollout(request: RolloutRequest, deps: RolloutDeps): Pr
   for (const [index, plan] of plans.entries()) {
     const stackReport = report.stacks[index]!;
     const { stack, config } = plan;
-    const step = async <T>(phase: Phase, action: () => Promise<{ ok: boolean; detail: string; value?: T }>): Promise<{ ok: boolean; value?: T }> => {
-      const t0 = deps.now();
-      log(`${stack}: ${phase} …`);
-      let result: { ok: boolean; detail: string; value?: T };
-      try {
-        result = await action();
-      } catch (error) {
-        result = { ok: false, detail: error instanceof Error ? error.message : String(error) };
-      }
-      const t1 = deps.now();
-      report.steps.push({ stack, phase, startedAt: iso(t0), endedAt: iso(t1), durationMs: t1 - t0, ok: result.ok, detail: result.detail });
-      log(`${stack}: ${phase} ${result.ok ? "ok" : "FAILED"} (${formatDuration(t1 - t0)}) ${result.detail}`);
-      return { ok: result.ok, value: result.value };
-    };
+    const step = stepRecorder(report, stack, deps.now, log);
     const later = plans.slice(index + 1).map((p) => p.stack);
     const remainingArgs = (stacks: string[]): string =>
       `myoci rollout ${Object.entries(request.changes)
@@ -469,4 +456,27 @@ export async function verifyRollback(
   const result = await deps.prober.verify(stack, dockerHost, changed);
   stackReport.rollbackProbes = result.results;
   return { ok: result.verdict === "pass", detail: describeProbes(result.results) };
+}
+
+export type StepAction<T> = () => Promise<{ ok: boolean; detail: string; value?: T }>;
+
+/**
+ * Runs one phase of a stack and records it in the report with its times; a thrown error is a failed step.
+ * Shared by rollout and rollback so both reports time their steps the same way.
+ */
+export function stepRecorder(report: RolloutReport, stack: string, now: () => number, log: (line: string) => void) {
+  return async <T>(phase: Phase, action: StepAction<T>): Promise<{ ok: boolean; value?: T }> => {
+    const t0 = now();
+    log(`${stack}: ${phase} …`);
+    let result: { ok: boolean; detail: string; value?: T };
+    try {
+      result = await action();
+    } catch (error) {
+      result = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+    const t1 = now();
+    report.steps.push({ stack, phase, startedAt: iso(t0), endedAt: iso(t1), durationMs: t1 - t0, ok: result.ok, detail: result.detail });
+    log(`${stack}: ${phase} ${result.ok ? "ok" : "FAILED"} (${formatDuration(t1 - t0)}) ${result.detail}`);
+    return { ok: result.ok, value: result.value };
+  };
 }
