@@ -1,7 +1,7 @@
 """Forwards ntfy messages of one topic to a Telegram chat.
 
 Configuration (environment): NTFY_URL, NTFY_TOPIC, NTFY_USER, NTFY_PASSWORD_FILE, TELEGRAM_CHAT_ID,
-TELEGRAM_BOT_TOKEN_FILE. Credentials are read from files (Pulumi secrets uploaded into the container),
+TELEGRAM_BOT_TOKEN_FILE; TELEGRAM_API_URL and HEARTBEAT_FILE have defaults (tests point them elsewhere). Credentials are read from files (Pulumi secrets uploaded into the container),
 never from the environment, and never logged.
 """
 import json
@@ -11,7 +11,8 @@ import time
 
 import requests
 
-HEARTBEAT = pathlib.Path("/tmp/heartbeat")
+HEARTBEAT = pathlib.Path(os.environ.get("HEARTBEAT_FILE", "/tmp/heartbeat"))
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
 
 
 def read_secret(variable: str) -> str:
@@ -32,7 +33,7 @@ def telegram_text(message: dict) -> str:
 
 def forward(session: requests.Session, token: str, chat_id: str, message: dict) -> None:
     response = session.post(
-        f"https://api.telegram.org/bot{token}/sendMessage",
+        f"{TELEGRAM_API_URL}/bot{token}/sendMessage",
         json={"chat_id": chat_id, "text": telegram_text(message), "parse_mode": "Markdown"},
         timeout=15,
     )
