@@ -1,5 +1,5 @@
-import * as path from "node:path";
 /** Policy config with the schema's defaults applied, and the injectable clock. */
+import * as path from "node:path";
 import type { PolicyConfigSchema } from "@pulumi/policy";
 
 export interface ConfigSource {

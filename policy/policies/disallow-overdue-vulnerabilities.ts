@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acceptances";
@@ -26,6 +27,19 @@ const configSchema = {
   },
 } as const;
 
+/** The acceptance file, read once per change of its modification time (the pack analyzes every container). */
+const acceptanceCache = new Map<string, { mtimeMs: number; acceptances: RiskAcceptance[] }>();
+function acceptancesIn(file: string): RiskAcceptance[] {
+  const mtimeMs = existsSync(file) ? statSync(file).mtimeMs : -1;
+  const cached = acceptanceCache.get(file);
+  if (cached?.mtimeMs === mtimeMs) {
+    return cached.acceptances;
+  }
+  const acceptances = readAcceptances(file);
+  acceptanceCache.set(file, { mtimeMs, acceptances });
+  return acceptances;
+}
+
 /** Mandatory half of the vulnerability rule: past the deadline (critical 24 h, high 7 d, medium 30 d from first record). */
 export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   name: "disallow-overdue-vulnerabilities",
@@ -37,7 +51,7 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
     requireType(args, [TYPES.container]);
     const settings = settingsOf<Settings>(args, configSchema as never);
     const now = policyNow(settings.now);
-    const acceptances = [...settings.acceptances, ...readAcceptances(path.resolve(PACK_PARENT, settings.acceptanceFile))];
+    const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(PACK_PARENT, settings.acceptanceFile))];
     for (const { advisory, state, version } of affectingAdvisories(args.props, now, acceptances)) {
       if (state.state !== "overdue") {
         continue;
