@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
 import { SECRET_KEYS, PROJECT } from "../config/schema";
+import { REPO_ROOT } from "../config/repo-root";
 
 export interface RecordedResource {
   readonly type: string;
@@ -39,7 +40,7 @@ export interface EvaluateOptions {
   readonly stackReferences?: Record<string, Record<string, unknown>>;
 }
 
-export const PROJECT_DIR = path.join(__dirname, "..");
+export const PROJECT_DIR = REPO_ROOT;
 
 const encode = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point with ts-node (transpile only) as the main module, passing the remaining arguments.
+// Runs a TypeScript entry point as the main module, passing the remaining arguments: its compiled twin in bin/
+// when the build is fresh (fast start), otherwise the TypeScript through ts-node (transpile only).
 const path = require("node:path");
 const Module = require("node:module");
-require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
+const { compiledEntry, registerTsNode } = require("./compiled");
+
 const [entry, ...args] = process.argv.slice(2);
-process.argv = [process.argv[0], path.resolve(entry), ...args];
+const compiled = compiledEntry(entry);
+if (compiled === null) registerTsNode();
+process.argv = [process.argv[0], compiled ?? path.resolve(entry), ...args];
 Module.runMain();

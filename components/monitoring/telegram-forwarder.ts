@@ -6,8 +6,9 @@ import * as path from "node:path";
 import { CATALOG, formatImageReference } from "../../catalog";
 import { attach, pinOf, type PlatformContext } from "../context";
 import { ServiceContainer, type ServiceOutputs } from "../service-container";
+import { REPO_ROOT } from "../../config/repo-root";
 
-export const FORWARDER_DIR = path.join(__dirname, "..", "..", "forwarder");
+export const FORWARDER_DIR = path.join(REPO_ROOT, "forwarder");
 const FORWARDER_FILES = ["Dockerfile", "requirements.txt", "forwarder.py"];
 
 /** Content hash of the forwarder's build inputs and base image: the built image's tag. */

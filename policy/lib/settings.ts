@@ -1,6 +1,6 @@
 /** Policy config with the schema's defaults applied, and the injectable clock. */
-import * as path from "node:path";
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import { REPO_ROOT } from "../../config/repo-root";
 
 export interface ConfigSource {
   getConfig<T extends object>(): T;
@@ -51,5 +51,5 @@ export const NOW_PROPERTY = {
   default: "",
 } as const;
 
-/** The repository root, where committed records live: the directory above the pack (policy/lib/ → policy/ → root). */
-export const PACK_PARENT = path.resolve(__dirname, "..", "..");
+/** The repository root, where committed records live (also when the pack runs compiled from bin/policy). */
+export const PACK_PARENT = REPO_ROOT;

@@ -39,19 +39,3 @@ export async function checkWithServer(
   const findings = await server.analyze(resources, new Map(info.policies.map((p) => [p.name, p.description])));
   return summarise(stack, { name: info.name, version: info.version, policies: info.policies.length }, resources, findings);
 }
-
-/** Starts the pack for one run and stops it afterwards. */
-export async function checkOnce(options: {
-  stack: string;
-  resources: readonly RecordedResource[];
-  config: PackConfig;
-  projectDir: string;
-  env?: Record<string, string>;
-}): Promise<PolicyRunReport> {
-  const server = await PolicyPackServer.start({ stack: options.stack, stackConfig: stackConfigEnv(options.projectDir, options.stack), env: options.env });
-  try {
-    return await checkWithServer(server, options.stack, options.resources, options.config);
-  } finally {
-    await server.stop();
-  }
-}

@@ -9,7 +9,9 @@ import { parseArgs } from "node:util";
 import { PROJECT_DIR } from "../../program/evaluate";
 import { stackFilePath } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
-import { checkOnce, packConfigFor } from "./check";
+import { checkWithServer, packConfigFor, stackConfigEnv } from "./check";
+import { PolicyPackServer } from "./server";
+import type { RecordedResource } from "./types";
 import { evaluateStack, readResourceFile, UsageError } from "./evaluate";
 import { formatPlan, planOf } from "./plan";
 import { PolicyConfigError } from "./policy-config";
@@ -42,14 +44,30 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.resources === undefined && !existsSync(stackFilePath(PROJECT_DIR, stack))) {
     throw new UsageError(`no stack file ${stackFilePath(PROJECT_DIR, stack)} for stack "${stack}"`);
   }
-  const resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
   if (mode === "plan") {
+    const resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
     const plan = planOf(resources);
     console.log(values.json ? JSON.stringify({ stack, containers: plan }, null, 2) : formatPlan(stack, plan));
     return 0;
   }
   const config = packConfigFor(stack, values["policy-config"]);
-  const report = await checkOnce({ stack, resources, config, projectDir: PROJECT_DIR });
+  // The pack starts (a child process) while the program is evaluated here: the two overlap.
+  const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(PROJECT_DIR, stack) });
+  starting.catch(() => undefined); // awaited below; a failed start is reported there
+  let resources: RecordedResource[];
+  try {
+    resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
+  } catch (error) {
+    await (await starting.catch(() => undefined))?.stop();
+    throw error;
+  }
+  const server = await starting;
+  let report;
+  try {
+    report = await checkWithServer(server, stack, resources, config);
+  } finally {
+    await server.stop();
+  }
   console.log(values.json ? JSON.stringify(report, null, 2) : formatText(report, resources));
   return report.passed ? 0 : 1;
 }

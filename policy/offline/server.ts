@@ -12,6 +12,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
+import { existsSync } from "node:fs";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
@@ -76,7 +77,8 @@ export class PolicyPackServer {
         PULUMI_CONFIG: JSON.stringify(options.stackConfig ?? {}),
         PULUMI_NODEJS_PROJECT: options.project ?? "myoci",
         PULUMI_NODEJS_STACK: options.stack,
-        PULUMI_NODEJS_TYPESCRIPT: "true",
+        // A TypeScript pack is type-checked by ts-node, as the CLI does; a compiled one (bin/policy) is plain JS.
+        ...(existsSync(path.join(packDir, "index.ts")) ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
