@@ -4,7 +4,6 @@
  * resource's inputs and options. Used by the offline policy run, `npm run plan` and the tests.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
 import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
 import { SECRET_KEYS, PROJECT } from "../config/schema";
 import { REPO_ROOT } from "../config/repo-root";
