@@ -169,7 +169,6 @@ export class PolicyPackServer {
         findings.push(...(await perResource(r)));
       }
     });
-    await Promise.all(workers);
     const stack = new analyzer.AnalyzeStackRequest();
     stack.setResourcesList(
       resources.map((r) => {
@@ -184,7 +183,12 @@ export class PolicyPackServer {
         return resource;
       }),
     );
-    const response = await unary<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), stack);
+    // The stack request is built and answered while the per-resource calls are still in flight: the pack and this
+    // process work in parallel (the findings are sorted below, so their arrival order does not matter).
+    const [response] = await Promise.all([
+      unary<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), stack),
+      Promise.all(workers),
+    ]);
     findings.push(...response.getDiagnosticsList().map((d) => toFinding(d)));
     // Stable order: resources in program order, then stack-wide findings.
     const order = new Map(resources.map((r, i) => [r.urn, i]));

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, checkTransition, parseTag, type ParsedTag } from "../../catalog";
-import { requireType } from "../lib/applies";
+import { notApplicable, requireType } from "../lib/applies";
 import { componentOf, displayName, LABEL, labelsOf, TYPES } from "../lib/resources";
 
 const major = (n: number): ParsedTag => ({ raw: String(n), numbers: [n, 0], suffix: "", security: 0 });
@@ -12,7 +12,7 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     if (componentOf(args.props) !== "postgres") {
-      args.notApplicable("not a PostgreSQL container");
+      notApplicable(args, "not a PostgreSQL container");
     }
     const labels = labelsOf(args.props);
     const name = displayName(args.props, args.name);

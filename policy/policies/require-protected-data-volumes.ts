@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
-import { requireType } from "../lib/applies";
+import { notApplicable, requireType } from "../lib/applies";
 import { componentOf, displayName, LABEL, labelsOf, TYPES } from "../lib/resources";
 
 export const requireProtectedDataVolumes: ResourceValidationPolicy = {
@@ -14,7 +14,7 @@ export const requireProtectedDataVolumes: ResourceValidationPolicy = {
     const path = labels[LABEL.path];
     const holdsData = labels[LABEL.data] === "true" || (component !== undefined && path !== undefined && CATALOG[component].dataPaths.includes(path));
     if (!holdsData) {
-      args.notApplicable("not a data volume (no myoci.data label, no catalog data path)");
+      notApplicable(args, "not a data volume (no myoci.data label, no catalog data path)");
     }
     if (args.opts.protect !== true) {
       reportViolation(
