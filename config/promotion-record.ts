@@ -10,7 +10,7 @@ import { isSeq, parseDocument } from "yaml";
 import { z } from "zod";
 import { COMPONENT_IDS, DIGEST_PATTERN, type ComponentId, type ImagePin } from "../catalog";
 import { writeFileAtomic } from "./atomic-write";
-import { ConfigError } from "./schema";
+import { ConfigError, issuesFromZod } from "./schema";
 import { parseYamlDocument } from "./yaml-file";
 
 export type PromotionKind = "adopted" | "verified";
@@ -53,9 +53,7 @@ export function readPromotionRecord(file: string): PromotionRecord {
 
   const parsed = recordSchema.safeParse(document.toJS());
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ file: name, key: issue.path.map(String).join(".") || "(root)", value: "(see file)", expected: issue.message })),
-    );
+    throw new ConfigError(issuesFromZod(parsed.error, name, document.toJS()));
   }
   return parsed.data;
 }
@@ -96,9 +94,7 @@ export function latestVerified(record: PromotionRecord, stack: string): Partial<
 export function appendPromotionEntry(file: string, entry: PromotionEntry): void {
   const parsed = entrySchema.safeParse(entry);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ file: path.basename(file), key: `entries[new].${i.path.join(".")}`, value: "(see entry)", expected: i.message })),
-    );
+    throw new ConfigError(issuesFromZod(parsed.error, path.basename(file), entry, "entries[new]."));
   }
   readPromotionRecord(file); // refuse to append to an invalid record
   const document = existsSync(file) ? parseDocument(readFileSync(file, "utf8")) : parseDocument("entries: []\n");

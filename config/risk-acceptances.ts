@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import type { RiskAcceptance } from "../catalog";
-import { ConfigError } from "./schema";
+import { ConfigError, issuesFromZod } from "./schema";
 import { parseYamlDocument } from "./yaml-file";
 
 export const DEFAULT_ACCEPTANCE_FILE = "risk-acceptances.yaml";
@@ -24,10 +24,6 @@ const acceptanceSchema = z.strictObject({
 });
 const fileSchema = z.strictObject({ acceptances: z.array(acceptanceSchema, { error: "expected a list of { id, reason, expires }" }) });
 
-function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
-  return keys.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
-}
-
 /** Parses the acceptance file's text; every problem names file, key and value. */
 export function parseAcceptances(text: string, file: string): RiskAcceptance[] {
   const name = path.basename(file);
@@ -37,17 +33,7 @@ export function parseAcceptances(text: string, file: string): RiskAcceptance[] {
   const raw: unknown = document.toJS() ?? { acceptances: [] };
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const value = valueAt(raw, issue.path);
-        return {
-          file: name,
-          key: issue.path.map(String).join(".") || "(root)",
-          value: value === undefined ? "(missing)" : JSON.stringify(value),
-          expected: issue.message,
-        };
-      }),
-    );
+    throw new ConfigError(issuesFromZod(parsed.error, name, raw));
   }
   const seen = new Set<string>();
   const duplicates = parsed.data.acceptances.flatMap((a, i) =>

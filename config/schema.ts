@@ -304,3 +304,19 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/**
+ * A zod failure of a file's content as ConfigIssues: file, key path, the offending value (JSON, cut to 80 characters,
+ * or `(missing)`) and the expectation. For files that hold no secrets.
+ */
+export function issuesFromZod(error: z.ZodError, file: string, raw: unknown, keyPrefix = ""): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const value = valueAt(raw, issue.path);
+    return {
+      file,
+      key: `${keyPrefix}${issue.path.map(String).join(".")}` || "(root)",
+      value: value === undefined ? "(missing)" : JSON.stringify(value).slice(0, 80),
+      expected: issue.message,
+    };
+  });
+}

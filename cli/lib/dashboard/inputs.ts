@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { COMPONENT_IDS } from "../../../catalog";
-import { ConfigError } from "../../../config/schema";
+import { ConfigError, issuesFromZod } from "../../../config/schema";
 
 const component = z.enum(COMPONENT_IDS, { error: "expected a catalog component id" });
 const candidate = z.looseObject({ tag: z.string(), changelog: z.string() });
@@ -84,20 +84,7 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const value = issue.path.reduce<unknown>(
-          (node, k) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[k] : undefined),
-          raw,
-        );
-        return {
-          file: name,
-          key: issue.path.map(String).join(".") || "(root)",
-          value: value === undefined ? "(missing)" : JSON.stringify(value).slice(0, 80),
-          expected: issue.message,
-        };
-      }),
-    );
+    throw new ConfigError(issuesFromZod(parsed.error, name, raw));
   }
   return parsed.data;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../../config/atomic-write";
-import { ConfigError } from "../../../config/schema";
+import { ConfigError, issuesFromZod } from "../../../config/schema";
 
 export const DEFAULT_SENT_FILE = path.join(".myoci", "notified.json");
 
@@ -36,9 +36,7 @@ export function readSentState(file: string): SentState {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ file: name, key: i.path.map(String).join(".") || "(root)", value: "(see file)", expected: i.message })),
-    );
+    throw new ConfigError(issuesFromZod(parsed.error, name, raw));
   }
   return { ...parsed.data.sent };
 }

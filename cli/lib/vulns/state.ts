@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../../config/atomic-write";
-import { ConfigError } from "../../../config/schema";
+import { ConfigError, issuesFromZod } from "../../../config/schema";
 
 export const DEFAULT_STATE_FILE = "vulns-state.json";
 
@@ -36,16 +36,7 @@ export function parseVulnState(text: string, file: string): VulnState {
   }
   const parsed = stateSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const key = issue.path.map(String).join(".") || "(root)";
-        const value = issue.path.reduce<unknown>(
-          (node, k) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[k] : undefined),
-          raw,
-        );
-        return { file: name, key, value: value === undefined ? "(missing)" : JSON.stringify(value), expected: issue.message };
-      }),
-    );
+    throw new ConfigError(issuesFromZod(parsed.error, name, raw));
   }
   return { firstSeen: parsed.data.firstSeen };
 }

@@ -4,7 +4,7 @@
  * `@sha256:` in ArtifactName): the pin's digest is the only identity that cannot drift from what runs.
  */
 import { z } from "zod";
-import { ConfigError, type ConfigIssue } from "../../../config/schema";
+import { ConfigError, issuesFromZod } from "../../../config/schema";
 import type { Severity } from "../../../catalog";
 
 const vulnerabilitySchema = z.looseObject({
@@ -51,10 +51,6 @@ const SEVERITY: Record<z.infer<typeof vulnerabilitySchema>["Severity"], Severity
 
 const DIGEST_IN = /@(sha256:[0-9a-f]{64})$/;
 
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw);
-}
-
 /** Parses one report's text; throws ConfigError naming the file, the key path and the value. */
 export function parseTrivyReport(text: string, file: string): TrivyReport {
   let raw: unknown;
@@ -65,16 +61,7 @@ export function parseTrivyReport(text: string, file: string): TrivyReport {
   }
   const parsed = reportSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues: ConfigIssue[] = parsed.error.issues.map((issue) => {
-      const value = valueAt(raw, issue.path);
-      return {
-        file,
-        key: issue.path.map(String).join(".") || "(root)",
-        value: value === undefined ? "(missing)" : JSON.stringify(value),
-        expected: issue.message,
-      };
-    });
-    throw new ConfigError(issues);
+    throw new ConfigError(issuesFromZod(parsed.error, file, raw));
   }
   const report = parsed.data;
   const digests = new Set<string>();
