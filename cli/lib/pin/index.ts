@@ -8,13 +8,11 @@ import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { editStackFile, unifiedDiff } from "../stack-edit";
 import { judgePinSet } from "./rules";
+import type { DigestResolver } from "../registry/client";
 
 export { judgePinSet, type PinSet, type PinSetVerdict } from "./rules";
 
-/** Anything that turns registry + repository + tag into the digest the tag points to now (the multi-arch index digest). */
-export interface DigestResolver {
-  resolveDigest(registry: string, repository: string, tag: string): Promise<string>;
-}
+export type { DigestResolver } from "../registry/client";
 
 /** Exit codes shared by pin and promote: 0 written (or nothing to do), 1 refused by a rule, 2 bad input or error. */
 export const EXIT_OK = 0;

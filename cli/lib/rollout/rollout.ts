@@ -19,6 +19,7 @@ import type { PulumiEngine } from "../pulumi-engine/engine";
 import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
 import { describeProbes, type ProbeResult, type Prober } from "../probe";
 import { formatDuration } from "./report";
+import type { DigestResolver } from "../registry/client";
 
 export type Phase =
   "record" | "backup" | "write-pins" | "up" | "restore-data" | "verify" | "record-verified" | "restore-pins" | "rollback-up" | "rollback-verify";
@@ -62,10 +63,7 @@ export interface RolloutReport {
   nextSteps: string[];
 }
 
-/** Resolves a tag to its digest (cli/lib/registry/client.ts RegistryClient). */
-export interface DigestResolver {
-  resolveDigest(registry: string, repository: string, tag: string): Promise<string>;
-}
+export type { DigestResolver } from "../registry/client";
 
 export interface RolloutDeps {
   readonly engine: PulumiEngine;
