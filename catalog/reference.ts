@@ -1,4 +1,5 @@
 /** Image references: `registry/repository:tag@sha256:digest`, parsed and formatted the way Docker does. */
+import type { ComponentId } from "./images";
 
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
@@ -15,6 +16,9 @@ export interface ImagePin {
   readonly tag: string;
   readonly digest: string;
 }
+
+/** The pins of a stack, by component (components it does not run are absent). */
+export type PinSet = Readonly<Partial<Record<ComponentId, ImagePin>>>;
 
 /** Parses a reference as Docker normalises it (no registry → docker.io, no namespace → library/). */
 export function parseImageReference(reference: string): ImageReference {

@@ -2,7 +2,7 @@
  * `myoci check` orchestration: asks the registries about every pinned component of a stack (tag list + one HEAD
  * per component, concurrently), classifies each, and renders the human report and the JSON document.
  */
-import { CATALOG, COMPONENT_IDS, toVersionSet, type ComponentId, type ImagePin } from "../../../catalog";
+import { CATALOG, COMPONENT_IDS, toVersionSet, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import type { DigestResolver, TagLister } from "../registry/client";
 import { classifyComponent, errorCheck, type CheckStatus, type ComponentCheck } from "./classify";
 
@@ -45,7 +45,7 @@ export class RegistryAnswerCache {
 export interface CheckStackInput {
   readonly stack: string;
   readonly file: string;
-  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+  readonly images: PinSet;
   readonly registry: RegistryReader;
   readonly cache?: RegistryAnswerCache;
   readonly includePrerelease?: boolean;

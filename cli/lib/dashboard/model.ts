@@ -3,13 +3,13 @@
  * (running), check (updates), the catalog (end of life), findings (advisories with deadlines) and the
  * promotion record (last rollout). Pure; absent inputs show as "unknown" / "not checked".
  */
-import { CATALOG, COMPONENT_IDS, type ComponentId, type ImagePin } from "../../../catalog";
+import { CATALOG, COMPONENT_IDS, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import { latestVerified, type PromotionRecord } from "../../../config/promotion-record";
 import type { CheckInput, DriftInput } from "./inputs";
 
 export interface DashboardStack {
   readonly stack: string;
-  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+  readonly images: PinSet;
 }
 
 export interface DashboardFinding {

@@ -3,7 +3,7 @@
  * Containers are matched by the labels the Pulumi components set (myoci.stack, myoci.component, myoci.version);
  * the running digest is read from the image's RepoDigests, health from State.Health.Status.
  */
-import { COMPONENT_IDS, isComponentId, type ComponentId, type ImagePin } from "../../../catalog";
+import { COMPONENT_IDS, isComponentId, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import { inspectContainer, inspectImage, listContainers, type DockerClient } from "../docker-api/client";
 import { inCatalogOrder } from "../stack-edit";
 
@@ -76,12 +76,7 @@ export function classifyComponent(component: ComponentId, declared: ImagePin, co
   return { component, status, declared, containers, problems };
 }
 
-export function buildReport(
-  stack: string,
-  dockerHost: string,
-  declared: Readonly<Partial<Record<ComponentId, ImagePin>>>,
-  running: readonly (RunningContainer & { component: string })[],
-): DriftReport {
+export function buildReport(stack: string, dockerHost: string, declared: PinSet, running: readonly (RunningContainer & { component: string })[]): DriftReport {
   const components = inCatalogOrder(Object.keys(declared) as ComponentId[]).map((component) =>
     classifyComponent(
       component,
@@ -129,7 +124,7 @@ export async function readRunning(client: DockerClient, stack: string): Promise<
   );
 }
 
-export async function detectDrift(client: DockerClient, stack: string, declared: Readonly<Partial<Record<ComponentId, ImagePin>>>): Promise<DriftReport> {
+export async function detectDrift(client: DockerClient, stack: string, declared: PinSet): Promise<DriftReport> {
   return buildReport(stack, client.url, declared, await readRunning(client, stack));
 }
 

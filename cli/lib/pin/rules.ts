@@ -1,8 +1,8 @@
 /** Judges a change of a stack's pin set with the catalog's rules (shared by `myoci pin` and `myoci promote`). */
-import { checkCompatibility, checkTransition, toVersionSet, type ComponentId, type ImagePin } from "../../../catalog";
+import { checkCompatibility, checkTransition, toVersionSet, type ComponentId, type PinSet } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 
-export type PinSet = Readonly<Partial<Record<ComponentId, ImagePin>>>;
+export type { PinSet } from "../../../catalog";
 
 export interface PinSetVerdict {
   /** Violations the change introduces: the change must be refused. */

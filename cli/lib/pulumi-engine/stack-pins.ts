@@ -6,13 +6,13 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isMap, parseDocument } from "yaml";
-import type { ComponentId, ImagePin } from "../../../catalog";
+import type { ComponentId, ImagePin, PinSet } from "../../../catalog";
 import { writeFileAtomic } from "../../../config/atomic-write";
 import { ConfigError, PROJECT } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { editStackFile } from "../stack-edit";
 
-export type PinSet = Readonly<Partial<Record<ComponentId, ImagePin>>>;
+export type { PinSet } from "../../../catalog";
 /** Pins to set; `null` removes a pin (a component the previous deployment did not run). */
 export type PinChanges = Readonly<Partial<Record<ComponentId, ImagePin | null>>>;
 

@@ -15,6 +15,7 @@ import {
   type Advisory,
   type ComponentId,
   type ImagePin,
+  type PinSet,
   type RiskAcceptance,
   type Severity,
 } from "../../../catalog";
@@ -23,7 +24,7 @@ import type { VulnState } from "./state";
 
 export interface StackPins {
   readonly stack: string;
-  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+  readonly images: PinSet;
 }
 
 export interface AffectedPackage {
