@@ -18,6 +18,7 @@ import {
 import type { StackConfig } from "../../../config/schema";
 import { loadStackFile } from "../../../config/stack-file";
 import { inCatalogOrder } from "../stack-edit";
+import { generateRenovateConfig, RENOVATE_FILE } from "./renovate";
 
 export const DEPENDENCIES_FILE = "DEPENDENCIES.md";
 export const MATRIX_FILE = "COMPATIBILITY_MATRIX.md";
@@ -208,6 +209,7 @@ export function generateDocs(projectDir: string): DocsFile[] {
   return [
     { name: DEPENDENCIES_FILE, content: generateDependencies(projectDir) },
     { name: MATRIX_FILE, content: generateCompatibilityMatrix(projectDir) },
+    { name: RENOVATE_FILE, content: generateRenovateConfig() },
   ];
 }
 
