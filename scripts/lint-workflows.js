@@ -25,9 +25,17 @@ function readLabels() {
 
 function defaultFiles() {
   const dir = path.join(root, ".github", "workflows");
-  const workflows = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f)) : [];
+  const workflows = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => path.join(dir, f))
+    : [];
   const actions = path.join(root, ".github", "actions");
-  const local = existsSync(actions) ? readdirSync(actions).map((d) => path.join(actions, d, "action.yml")).filter(existsSync) : [];
+  const local = existsSync(actions)
+    ? readdirSync(actions)
+        .map((d) => path.join(actions, d, "action.yml"))
+        .filter(existsSync)
+    : [];
   return [...workflows, ...local];
 }
 

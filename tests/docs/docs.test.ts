@@ -28,7 +28,7 @@ describe("myoci docs", () => {
     expect(text).to.match(/\| PostgreSQL \(`postgres`\) .*\[CVE-2025-8714\]/);
     expect(text).to.match(/\| Promtail \(`promtail`\) .*\*\*2026-03-02\*\*/);
     expect(text.split("\n").filter((l) => l.startsWith("| ") && l.includes("sha256:"))).to.have.length(28);
-    expect(text).to.contain("| Node.js | ≥ 20.19 |");
+    expect(text).to.contain("| Node.js | 24 LTS (≥ 24.11) |");
     expect(text).to.contain("| Docker Engine | ≥ 24 |");
     expect(text).to.contain("| requests | 2.31.0 | CVE-2024-35195 (fixed 2.32.0), CVE-2024-47081 (fixed 2.32.4) |");
     expect(text).to.contain("| idna | 3.10 | none known |");

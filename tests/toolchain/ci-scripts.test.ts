@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import * as os from "node:os";
 import * as path from "node:path";
 import type { PinSet } from "../../catalog";
-import { prodPlan, stagingPlan } from "../../scripts/ci/deploy-plan";
+import { prodPlan, stagingPlan, STAGING_SOAK_HOURS } from "../../scripts/ci/deploy-plan";
 import { stackFileText, testDigest } from "../helpers/stack-fixture";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -35,13 +35,41 @@ describe("scripts/ci/deploy-plan.ts", () => {
 
   it("prod: staging's verified pins that prod runs a different digest of; --only narrows and names what staging never verified", () => {
     const prod: PinSet = { grafana: pin("grafana", "12.0.2"), ntfy: pin("ntfy", "v2.27.0"), promtail: pin("promtail", "3.0.0") };
-    const verified: PinSet = { grafana: pin("grafana", "13.0.2"), ntfy: pin("ntfy", "v2.27.0"), alloy: pin("alloy", "v1.9.1") };
-    expect(prodPlan(prod, verified)).to.deep.equal({ changes: { grafana: "13.0.2" }, refusals: [] });
-    expect(prodPlan(prod, verified, ["ntfy"])).to.deep.equal({ changes: {}, refusals: [] });
-    expect(prodPlan(prod, verified, ["promtail", "alloy"]).refusals).to.deep.equal([
+    const at = "2026-11-01T00:00:00Z";
+    const verified = {
+      grafana: { ...pin("grafana", "13.0.2"), recordedAt: at },
+      ntfy: { ...pin("ntfy", "v2.27.0"), recordedAt: at },
+      alloy: { ...pin("alloy", "v1.9.1"), recordedAt: at },
+    };
+    const now = Date.parse("2026-12-01T00:00:00Z");
+    expect(prodPlan(prod, verified, now)).to.deep.equal({ changes: { grafana: "13.0.2" }, refusals: [], waiting: [] });
+    expect(prodPlan(prod, verified, now, ["ntfy"])).to.deep.equal({ changes: {}, refusals: [], waiting: [] });
+    expect(prodPlan(prod, verified, now, ["promtail", "alloy"]).refusals).to.deep.equal([
       "promtail: staging has no verified pin of it in promotions.yaml",
       "alloy: prod does not run it (a log shipper switch goes through `npx myoci promote --switch-log-shipper`)",
     ]);
+  });
+
+  it("prod: a minor or major waits until staging ran it 48 h (UPDATE_POLICY §1); a patch or security rebuild goes at once", () => {
+    const prod: PinSet = { grafana: pin("grafana", "13.0.2"), ntfy: pin("ntfy", "v2.27.0"), caddy: pin("caddy", "2.10.2") };
+    const at = "2026-12-01T00:00:00Z";
+    const verified = {
+      grafana: { ...pin("grafana", "13.0.2-security-01"), recordedAt: at },
+      ntfy: { ...pin("ntfy", "v2.28.0"), recordedAt: at },
+      caddy: { ...pin("caddy", "2.10.3"), recordedAt: at },
+    };
+    expect(STAGING_SOAK_HOURS).to.include({ security: 0, patch: 0, minor: 48, major: 48 });
+    const early = prodPlan(prod, verified, Date.parse("2026-12-02T23:59:00Z"));
+    expect(early.changes).to.deep.equal({ grafana: "13.0.2-security-01", caddy: "2.10.3" });
+    expect(early.waiting).to.deep.equal([
+      "ntfy v2.27.0 → v2.28.0: minor, verified on staging at 2026-12-01T00:00:00Z; prod may take it from 2026-12-03T00:00:00.000Z (48 h on staging, UPDATE_POLICY.md §1)",
+    ]);
+    expect(prodPlan(prod, verified, Date.parse("2026-12-02T23:59:00Z"), ["ntfy"]).refusals).to.have.length(1);
+    expect(prodPlan(prod, verified, Date.parse("2026-12-03T00:00:00Z")).changes).to.deep.equal({
+      grafana: "13.0.2-security-01",
+      ntfy: "v2.28.0",
+      caddy: "2.10.3",
+    });
   });
 });
 
@@ -50,7 +78,8 @@ describe("scripts/ci/deploy.sh --dry-run (a real git repository)", function () {
   let repo: string;
   let base: string;
   const env = { PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "test-passphrase" };
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], { cwd: repo, encoding: "utf8" }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], { cwd: repo, encoding: "utf8" }).trim();
 
   before(() => {
     repo = mkdtempSync(path.join(os.tmpdir(), "myoci-h13-deploy-"));
@@ -59,7 +88,7 @@ describe("scripts/ci/deploy.sh --dry-run (a real git repository)", function () {
     const grafana = { tag: "13.0.2", digest: testDigest("grafana:13.0.2") };
     writeFileSync(
       path.join(repo, "promotions.yaml"),
-      `entries:\n  - kind: verified\n    stack: staging\n    recordedAt: 2026-11-30T10:00:00Z\n    note: test\n    images:\n      grafana:\n        tag: ${grafana.tag}\n        digest: ${grafana.digest}\n`,
+      `entries:\n  - kind: verified\n    stack: staging\n    recordedAt: 2026-11-01T10:00:00Z\n    note: test\n    images:\n      grafana:\n        tag: ${grafana.tag}\n        digest: ${grafana.digest}\n`,
     );
     git("init", "-q");
     git("add", ".");
@@ -120,10 +149,14 @@ describe("scripts/ci/deploy.sh --dry-run (a real git repository)", function () {
     const baseDir = mkdtempSync(path.join(os.tmpdir(), "myoci-h13-base-"));
     try {
       writeFileSync(path.join(baseDir, "Pulumi.staging.yaml"), git("show", `${base}:Pulumi.staging.yaml`) + "\n");
-      const out = execFileSync(process.execPath, [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "scripts", "ci", "deploy-plan.ts"), "staging", "--base-dir", baseDir, "--write-base"], {
-        cwd: repo,
-        encoding: "utf8",
-      });
+      const out = execFileSync(
+        process.execPath,
+        [path.join(ROOT, "scripts", "run-ts.js"), path.join(ROOT, "scripts", "ci", "deploy-plan.ts"), "staging", "--base-dir", baseDir, "--write-base"],
+        {
+          cwd: repo,
+          encoding: "utf8",
+        },
+      );
       expect(out).to.equal("ntfy=v2.28.0\ngrafana=13.0.2\n");
       expect(readFileSync(path.join(repo, "Pulumi.staging.yaml"), "utf8")).to.equal(readFileSync(path.join(baseDir, "Pulumi.staging.yaml"), "utf8"));
     } finally {
@@ -144,7 +177,10 @@ describe("scripts/ci/ssh-setup.sh (real keys from ssh-keygen)", function () {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "deploy")]);
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "host")]);
     key = readFileSync(path.join(dir, "deploy"), "utf8");
-    writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackFileText().replace("unix:///var/run/docker.sock   # local engine", "ssh://deploy@oci.example.org:2222"));
+    writeFileSync(
+      path.join(dir, "Pulumi.prod.yaml"),
+      stackFileText().replace("unix:///var/run/docker.sock   # local engine", "ssh://deploy@oci.example.org:2222"),
+    );
     writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackFileText());
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -24,9 +24,14 @@ interface Run {
 
 function run(file: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 300_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 300_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -69,7 +74,10 @@ interface ReportPackageFile {
   readonly deps: ReportDep[];
 }
 interface Report {
-  readonly repositories: Record<string, { packageFiles: Record<string, ReportPackageFile[]>; branches: { branchName: string; upgrades: { depName: string; newValue?: string }[] }[] }>;
+  readonly repositories: Record<
+    string,
+    { packageFiles: Record<string, ReportPackageFile[]>; branches: { branchName: string; upgrades: { depName: string; newValue?: string }[] }[] }
+  >;
 }
 
 function stackFile(comment: string, tags: Partial<Record<ComponentId, string>>, digests: Map<string, string>): string {
@@ -83,7 +91,13 @@ function stackFile(comment: string, tags: Partial<Record<ComponentId, string>>, 
 /** PyPI's JSON API (`/pypi/<name>/json`) for the forwarder's packages: the pinned version and one newer. */
 function startPypi(): Promise<{ url: string; server: http.Server; requests: string[] }> {
   const requests: string[] = [];
-  const releases: Record<string, string[]> = { requests: ["2.32.4", "2.32.5"], certifi: ["2025.6.15"], "charset-normalizer": ["3.4.2"], idna: ["3.10"], urllib3: ["2.5.0"] };
+  const releases: Record<string, string[]> = {
+    requests: ["2.32.4", "2.32.5"],
+    certifi: ["2025.6.15"],
+    "charset-normalizer": ["3.4.2"],
+    idna: ["3.10"],
+    urllib3: ["2.5.0"],
+  };
   const server = http.createServer((req, res) => {
     requests.push(req.url ?? "");
     const name = /^\/pypi\/([^/]+)\/json\/?$/.exec(req.url ?? "")?.[1]?.toLowerCase();
@@ -94,11 +108,15 @@ function startPypi(): Promise<{ url: string; server: http.Server; requests: stri
     }
     const body = {
       info: { name, version: versions.at(-1), home_page: "", project_urls: {} },
-      releases: Object.fromEntries(versions.map((v, i) => [v, [{ upload_time_iso_8601: `2025-0${i + 1}-01T00:00:00Z`, yanked: false, requires_python: ">=3.9" }]])),
+      releases: Object.fromEntries(
+        versions.map((v, i) => [v, [{ upload_time_iso_8601: `2025-0${i + 1}-01T00:00:00Z`, yanked: false, requires_python: ">=3.9" }]]),
+      ),
     };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pypi/`, server, requests })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pypi/`, server, requests })),
+  );
 }
 
 describe("Renovate 44 on the generated renovate.json (real Renovate, local registry)", function () {
@@ -129,7 +147,11 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
     writeFileSync(path.join(repo, "Pulumi.prod.yaml"), stackFile("prod fixture", PROD_TAGS, digests));
     mkdirSync(path.join(repo, "forwarder"));
     copyFileSync(path.join(ROOT, "forwarder", "requirements.txt"), path.join(repo, "forwarder", "requirements.txt"));
-    for (const args of [["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "fixture"]]) {
+    for (const args of [
+      ["init", "-q"],
+      ["add", "."],
+      ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "fixture"],
+    ]) {
       expect((await run("git", args, { cwd: repo })).code).to.equal(0);
     }
     // What an operator with a mirror writes (a self-hosted Renovate's config): every docker and PyPI lookup,
@@ -180,7 +202,8 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
   });
 
   const repository = () => Object.values(report.repositories)[0]!;
-  const depsOf = (manager: string) => (repository().packageFiles[manager] ?? []).flatMap((file) => file.deps.map((dep) => ({ file: file.packageFile, ...dep })));
+  const depsOf = (manager: string) =>
+    (repository().packageFiles[manager] ?? []).flatMap((file) => file.deps.map((dep) => ({ file: file.packageFile, ...dep })));
   const proposals = () => Object.fromEntries(depsOf("regex").map((dep) => [dep.depName, dep.updates.map((u) => u.newValue)]));
 
   it("validates renovate.json with renovate-config-validator --strict", async () => {
@@ -192,7 +215,11 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
   it("extracts every staging pin and nothing from Pulumi.prod.yaml", () => {
     const deps = depsOf("regex");
     expect(new Set(deps.map((d) => d.file))).to.deep.equal(new Set(["Pulumi.staging.yaml"]));
-    expect(deps.map((d) => d.depName).sort()).to.deep.equal(Object.keys(FIXTURE).map((c) => renovateDepName(c as ComponentId)).sort());
+    expect(deps.map((d) => d.depName).sort()).to.deep.equal(
+      Object.keys(FIXTURE)
+        .map((c) => renovateDepName(c as ComponentId))
+        .sort(),
+    );
     for (const dep of deps) {
       const component = Object.keys(FIXTURE).find((c) => renovateDepName(c as ComponentId) === dep.depName)!;
       expect(dep.currentDigest, dep.depName).to.equal(digests.get(`${component}:${dep.currentValue}`));
@@ -234,7 +261,11 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
         (branches[update.branchName!] ??= []).push(`${dep.depName} ${update.newValue}`);
       }
     }
-    expect(branches["renovate/netbird-one-version"]?.sort()).to.deep.equal(["netbirdio/management 0.77.0", "netbirdio/relay 0.77.0", "netbirdio/signal 0.77.0"]);
+    expect(branches["renovate/netbird-one-version"]?.sort()).to.deep.equal([
+      "netbirdio/management 0.77.0",
+      "netbirdio/relay 0.77.0",
+      "netbirdio/signal 0.77.0",
+    ]);
     expect(branches["renovate/loki-promtail-same-minor"]).to.deep.equal(["grafana/loki 3.5.1"]);
     expect(branches["renovate/netbirdio-dashboard-2.x"]).to.deep.equal(["netbirdio/dashboard v2.91.0"]);
     expect(Object.values(branches).filter((b) => b.length > 1)).to.have.length(1);

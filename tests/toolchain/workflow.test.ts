@@ -51,7 +51,17 @@ describe("the users' workflow (.github/workflows/myoci.yml)", function () {
       const broken = path.join(dir, "broken.yml");
       writeFileSync(
         broken,
-        ["on: push", "jobs:", "  a:", "    runs-on: [self-hosted, myoci-stagin]", "    steps:", "      - run: echo ${{ secrets.X ", "  b:", "    steps: []", ""].join("\n"),
+        [
+          "on: push",
+          "jobs:",
+          "  a:",
+          "    runs-on: [self-hosted, myoci-stagin]",
+          "    steps:",
+          "      - run: echo ${{ secrets.X ",
+          "  b:",
+          "    steps: []",
+          "",
+        ].join("\n"),
       );
       const result = await lint([broken]);
       expect(result.code).to.equal(1);
@@ -94,12 +104,14 @@ describe("the users' workflow (.github/workflows/myoci.yml)", function () {
       }
     }
     expect(workflow.permissions).to.deep.equal({ contents: "read" });
-    const writers = Object.entries(workflow.jobs).filter(([, j]) => j.permissions?.contents === "write").map(([n]) => n);
+    const writers = Object.entries(workflow.jobs)
+      .filter(([, j]) => j.permissions?.contents === "write")
+      .map(([n]) => n);
     expect(writers).to.deep.equal(["staging", "prod"]);
   });
 
   it("deploys staging on its host's self-hosted runner and prod over SSH, both through scripts/ci/deploy.sh (myoci rollout)", () => {
-    const { staging, prod } = workflow.jobs as Record<string, Job>;
+    const { staging, prod } = workflow.jobs;
     expect(staging!["runs-on"]).to.include.members(["self-hosted", "myoci-staging"]);
     expect(staging!.environment).to.equal("staging");
     expect(prod!.environment).to.equal("production");
