@@ -7,7 +7,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   drift: { module: "drift", summary: "compare pins with the containers running on the stack's Docker host" },
   pin: { module: "pin", summary: "pin a component to a tag (digest resolved from its registry)" },
   promote: { module: "promote", summary: "copy pins that staging has verified to prod" },
-  docs: { module: "docs", summary: "generate DEPENDENCIES.md and COMPATIBILITY_MATRIX.md (--check: fail when stale)" },
+  docs: { module: "docs", summary: "generate DEPENDENCIES.md, COMPATIBILITY_MATRIX.md and renovate.json (--check: fail when stale)" },
   rollout: { module: "rollout", summary: "staged rollout with health-gated automatic rollback" },
   rollback: { module: "rollback", summary: "restore the pins of an earlier successful deployment" },
   vulns: { module: "vulns", summary: "advisories affecting the pinned versions, with deadlines" },
