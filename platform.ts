@@ -16,7 +16,8 @@ import { Loki } from "./components/monitoring/loki";
 import { Netdata } from "./components/monitoring/netdata";
 import { Ntfy } from "./components/monitoring/ntfy";
 import { TelegramForwarder } from "./components/monitoring/telegram-forwarder";
-import { NetBird } from "./components/vpn/netbird";
+import { NetBird, netbirdHostname } from "./components/vpn/netbird";
+import { ZitadelBootstrap } from "./components/bootstrap/zitadel-bootstrap";
 import type { ServiceOutputs } from "./components/service-container";
 
 export interface ImageExport {
@@ -85,13 +86,45 @@ export function createPlatform(config: StackConfig): Platform {
     },
     componentOpts,
   );
+  // Caddy is declared after the services it routes to; the bootstrap and NetBird management start after it.
+  let caddyDeclared: (container: pulumi.Resource) => void = () => undefined;
+  const caddyContainer = new Promise<pulumi.Resource>((resolve) => (caddyDeclared = resolve));
+  // Zitadel healthy and reachable through Caddy → project, apps, service user (their ids feed NetBird).
+  const bootstrap = new ZitadelBootstrap(
+    "zitadel-bootstrap",
+    {
+      dockerHost: config.dockerHost,
+      container: zitadel.server.containerName,
+      patPath: zitadel.patPath,
+      apiUrl: `https://${zitadel.hostname}`,
+      netbirdUrl: `https://${netbirdHostname(config.domain)}`,
+      adminEmail: config.acmeEmail,
+      adminPassword: secret("zitadelAdminPassword"),
+    },
+    { dependsOn: [zitadel.server.container, caddyContainer] },
+  );
   const netbird = new NetBird(
     "netbird",
-    { context, authDomain: zitadel.hostname, relaySecret: secret("netbirdRelaySecret"), turnSecret: secret("turnSecret") },
+    {
+      context,
+      authDomain: zitadel.hostname,
+      relaySecret: secret("netbirdRelaySecret"),
+      turnSecret: secret("turnSecret"),
+      dataStoreKey: secret("netbirdDataStoreKey"),
+      oidc: {
+        dashboardClientId: bootstrap.dashboardClientId,
+        cliClientId: bootstrap.cliClientId,
+        idpClientId: bootstrap.idpClientId,
+        idpClientSecret: bootstrap.idpClientSecret,
+      },
+      publicIp: config.publicIp,
+      managementDependsOn: [zitadel.server.container, caddyContainer, bootstrap],
+    },
     componentOpts,
   );
   const proxied = [grafana, ntfy, zitadel, netbird];
   const caddy = new Caddy("caddy", { context, routes: proxied.flatMap((s) => s.routes), acmeEmail: config.acmeEmail }, componentOpts);
+  caddyDeclared(caddy.proxy.container);
 
   // Prod reads staging's exported images: the policy pack's promotion gate accepts digests staging ran healthy.
   if (config.promotion.stagingStack) {
