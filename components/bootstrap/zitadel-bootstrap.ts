@@ -116,6 +116,9 @@ export interface ZitadelBootstrapArgs {
   readonly timeoutSeconds?: number;
 }
 
+/** The outputs the provider computes on create (program/evaluate.ts gives them stand-in values under mocks). */
+export const BOOTSTRAP_OUTPUT_KEYS = ["projectId", "dashboardClientId", "cliClientId", "serviceUserId", "idpClientId", "idpClientSecret", "adminUserId", "pat"] as const;
+
 export const BOOTSTRAP_NAMES = { project: "NETBIRD", serviceUser: "netbird-service-account", admin: "admin" } as const;
 
 /** The resource; its outputs feed NetBird's management.json and the dashboard's settings. */
@@ -138,14 +141,7 @@ export class ZitadelBootstrap extends pulumi.dynamic.Resource {
         serviceUserName: BOOTSTRAP_NAMES.serviceUser,
         adminUserName: BOOTSTRAP_NAMES.admin,
         timeoutSeconds: args.timeoutSeconds ?? 600,
-        projectId: undefined,
-        dashboardClientId: undefined,
-        cliClientId: undefined,
-        serviceUserId: undefined,
-        idpClientId: undefined,
-        idpClientSecret: undefined,
-        adminUserId: undefined,
-        pat: undefined,
+        ...Object.fromEntries(BOOTSTRAP_OUTPUT_KEYS.map((key) => [key, undefined])),
       },
       { ...opts, additionalSecretOutputs: ["pat", "idpClientSecret", "adminPassword"] },
     );

@@ -19,6 +19,19 @@ export function netbirdHostname(domain: string): string {
   return `netbird.${domain}`;
 }
 
+/** What Caddy proxies for NetBird (NetBird's installer Caddyfile, getting-started-with-zitadel.sh@v0.75.1). */
+export function netbirdRoutes(domain: string): EdgeRoute[] {
+  return [
+      { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
+      { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
+      { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
+      { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
+      { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
+      { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
+      { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
+  ];
+}
+
 export interface NetBirdArgs {
   readonly context: PlatformContext;
   readonly authDomain: string;
@@ -177,15 +190,7 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
       { parent: this },
     );
     this.containers = [this.management, this.signal, this.relay, this.dashboard, this.coturn];
-    this.routes = [
-      { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
-      { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
-      { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
-      { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
-      { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
-      { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
-      { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
-    ];
+    this.routes = netbirdRoutes(domain);
     this.registerOutputs({ hostname: domain });
   }
 }
