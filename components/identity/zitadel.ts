@@ -69,7 +69,7 @@ export class Zitadel extends pulumi.ComponentResource implements ServiceOutputs 
     const { context } = args;
     this.hostname = `auth.${context.domain}`;
     this.bootstrapVolume = new docker.Volume(
-      `${name}-bootstrap`,
+      `${name}-pat`,
       {
         name: `myoci-${context.stack}-zitadel-bootstrap`,
         driver: "local",
