@@ -44,7 +44,7 @@ class Blowfish {
   }
   private f(x: number): number {
     const s = this.s;
-    return ((((s[x >>> 24]! + s[256 | ((x >>> 16) & 0xff)]!) ^ s[512 | ((x >>> 8) & 0xff)]!) + s[768 | (x & 0xff)]!) >>> 0);
+    return (((s[x >>> 24]! + s[256 | ((x >>> 16) & 0xff)]!) ^ s[512 | ((x >>> 8) & 0xff)]!) + s[768 | (x & 0xff)]!) >>> 0;
   }
   encrypt(block: Uint32Array, at: number): void {
     let l = block[at]!;

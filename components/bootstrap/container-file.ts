@@ -47,7 +47,7 @@ export function readContainerFile(dockerHost: string, container: string, filePat
     const child = spawn(options.sshCommand ?? "ssh", sshDialArgs(host), { stdio: ["pipe", "pipe", "ignore"] });
     const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
     Object.assign(stream, { setNoDelay: () => stream, setKeepAlive: () => stream, setTimeout: () => stream, ref: () => stream, unref: () => stream });
-    base = { createConnection: () => stream as unknown as import("node:net").Socket };
+    base = { createConnection: () => stream };
     cleanup = () => child.kill();
   }
   return new Promise<Buffer>((resolve, reject) => {

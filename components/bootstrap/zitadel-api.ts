@@ -177,7 +177,12 @@ async function ensureOidcApp(client: ZitadelClient, projectId: string, spec: Oid
 }
 
 async function ensureMachineUser(client: ZitadelClient, userName: string): Promise<string> {
-  const existing = await findOne<{ id: string }>(client, "/management/v1/users/_search", equals("userNameQuery", "userName", userName), `user named ${userName}`);
+  const existing = await findOne<{ id: string }>(
+    client,
+    "/management/v1/users/_search",
+    equals("userNameQuery", "userName", userName),
+    `user named ${userName}`,
+  );
   if (existing) return required(existing.id, `user ${userName}`);
   const created = await client.call<{ userId?: string }>("POST", "/management/v1/users/machine", {
     userName,
@@ -204,7 +209,12 @@ async function ensureMember(client: ZitadelClient, membersPath: string, userId: 
 }
 
 async function ensureHumanAdmin(client: ZitadelClient, admin: NetbirdIdentitySpec["admin"]): Promise<string> {
-  const existing = await findOne<{ id: string }>(client, "/management/v1/users/_search", equals("userNameQuery", "userName", admin.userName), `user named ${admin.userName}`);
+  const existing = await findOne<{ id: string }>(
+    client,
+    "/management/v1/users/_search",
+    equals("userNameQuery", "userName", admin.userName),
+    `user named ${admin.userName}`,
+  );
   if (existing) return required(existing.id, `user ${admin.userName}`);
   const created = await client.call<{ userId?: string }>("POST", "/management/v1/users/human/_import", {
     userName: admin.userName,

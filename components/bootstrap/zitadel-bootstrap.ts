@@ -117,7 +117,16 @@ export interface ZitadelBootstrapArgs {
 }
 
 /** The outputs the provider computes on create (program/evaluate.ts gives them stand-in values under mocks). */
-export const BOOTSTRAP_OUTPUT_KEYS = ["projectId", "dashboardClientId", "cliClientId", "serviceUserId", "idpClientId", "idpClientSecret", "adminUserId", "pat"] as const;
+export const BOOTSTRAP_OUTPUT_KEYS = [
+  "projectId",
+  "dashboardClientId",
+  "cliClientId",
+  "serviceUserId",
+  "idpClientId",
+  "idpClientSecret",
+  "adminUserId",
+  "pat",
+] as const;
 
 export const BOOTSTRAP_NAMES = { project: "NETBIRD", serviceUser: "netbird-service-account", admin: "admin" } as const;
 

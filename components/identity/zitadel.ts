@@ -6,6 +6,8 @@ import { LABELS, ServiceContainer, toLabels, type EdgeRoute, type ServiceOutputs
 /** Where the first-instance machine user's PAT is written (a tmpfs-backed volume: readable through the Engine API, never on disk). */
 export const ZITADEL_BOOTSTRAP_DIR = "/zitadel/bootstrap";
 export const ZITADEL_PAT_PATH = `${ZITADEL_BOOTSTRAP_DIR}/admin-sa.pat`;
+/** Local-driver options of that volume: tmpfs, writable by any user (Zitadel's image runs as a non-root user). */
+export const ZITADEL_BOOTSTRAP_VOLUME_OPTS = { type: "tmpfs", device: "tmpfs", o: "mode=1777" } as const;
 
 /**
  * The first instance gets a machine user (IAM_OWNER) with a PAT instead of the default human
@@ -73,7 +75,7 @@ export class Zitadel extends pulumi.ComponentResource implements ServiceOutputs 
       {
         name: `myoci-${context.stack}-zitadel-bootstrap`,
         driver: "local",
-        driverOpts: { type: "tmpfs", device: "tmpfs", o: "size=1m,mode=1777" },
+        driverOpts: { ...ZITADEL_BOOTSTRAP_VOLUME_OPTS },
         labels: toLabels({ [LABELS.component]: "zitadel", [LABELS.stack]: context.stack, [LABELS.managedBy]: "myoci" }),
       },
       { parent: this },

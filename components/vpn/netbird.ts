@@ -22,13 +22,13 @@ export function netbirdHostname(domain: string): string {
 /** What Caddy proxies for NetBird (NetBird's installer Caddyfile, getting-started-with-zitadel.sh@v0.75.1). */
 export function netbirdRoutes(domain: string): EdgeRoute[] {
   return [
-      { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
-      { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
-      { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
-      { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
-      { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
-      { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
-      { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
+    { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
+    { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
+    { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
+    { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
+    { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
+    { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
+    { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
   ];
 }
 
@@ -70,7 +70,15 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
     this.hostname = domain;
     const turnPort = 3478;
     const managementJson = pulumi
-      .all([args.relaySecret, args.turnSecret, args.dataStoreKey, args.oidc.dashboardClientId, args.oidc.cliClientId, args.oidc.idpClientId, args.oidc.idpClientSecret])
+      .all([
+        args.relaySecret,
+        args.turnSecret,
+        args.dataStoreKey,
+        args.oidc.dashboardClientId,
+        args.oidc.cliClientId,
+        args.oidc.idpClientId,
+        args.oidc.idpClientSecret,
+      ])
       .apply(([relaySecret, turnSecret, dataStoreKey, dashboardClientId, cliClientId, idpClientId, idpClientSecret]) =>
         renderManagementJson({
           domain,

@@ -41,9 +41,26 @@ describe("coturn's turnserver.conf, read by the real turnserver (Debian's coturn
       for (let i = 0; i < 50 && !log.includes("Total General servers"); i++) await new Promise((r) => setTimeout(r, 100));
       expect(log).not.to.match(/ERROR/);
       // Time-based credentials from the shared secret, as NetBird management hands them out (use-auth-secret).
-      const { stdout } = await run("timeout", ["5", "turnutils_uclient", "-v", "-W", SECRET, "-u", "myoci", "-p", String(port), "-n", "1", "-m", "1", "-l", "32", "-e", "127.0.0.1", "127.0.0.1"]).catch(
-        (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }),
-      );
+      const { stdout } = await run("timeout", [
+        "5",
+        "turnutils_uclient",
+        "-v",
+        "-W",
+        SECRET,
+        "-u",
+        "myoci",
+        "-p",
+        String(port),
+        "-n",
+        "1",
+        "-m",
+        "1",
+        "-l",
+        "32",
+        "-e",
+        "127.0.0.1",
+        "127.0.0.1",
+      ]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
       const relayed = [...stdout.matchAll(/Received relay addr: ([\d.]+):(\d+)/g)].map((m) => [m[1], Number(m[2])] as const);
       expect(relayed.length, stdout + log).to.be.greaterThan(0);
       for (const [address, relayPort] of relayed) {
@@ -62,9 +79,16 @@ describe("coturn's turnserver.conf, read by the real turnserver (Debian's coturn
     const port = await freeUdpPort();
     const conf = renderTurnserverConf({ realm: "r", turnSecret: SECRET, relayPorts: TURN_RELAY_PORTS, externalIp: "not-an-address.invalid" });
     writeFileSync(path.join(dir, "t.conf"), conf.replace("listening-port=3478\n", `listening-port=${port}\nlistening-ip=127.0.0.1\n`));
-    const result = await run("timeout", ["3", "turnserver", "-c", path.join(dir, "t.conf"), "--pidfile", path.join(dir, "pid"), "--userdb", path.join(dir, "db")]).catch(
-      (e: { stdout?: string; stderr?: string }) => e,
-    );
+    const result = await run("timeout", [
+      "3",
+      "turnserver",
+      "-c",
+      path.join(dir, "t.conf"),
+      "--pidfile",
+      path.join(dir, "pid"),
+      "--userdb",
+      path.join(dir, "db"),
+    ]).catch((e: { stdout?: string; stderr?: string }) => e);
     rmSync(dir, { recursive: true, force: true });
     expect(`${result.stdout ?? ""}${result.stderr ?? ""}`).to.include("ERROR: -X : Wrong address format: not-an-address.invalid");
   });

@@ -30,7 +30,12 @@ describe("identity and VPN config: the keys that must survive a replacement", ()
   it("requires netbirdDataStoreKey as base64 of exactly 32 bytes, naming the key, never the value", () => {
     for (const bad of ["not base64 at all", Buffer.alloc(16).toString("base64"), Buffer.alloc(33).toString("base64")]) {
       expect(issuesFor((v) => (v["netbirdDataStoreKey"] = bad))).to.deep.equal([
-        { file: "Pulumi.fixture.yaml", key: "myoci:netbirdDataStoreKey", value: "[secret]", expected: "expected base64 of 32 random bytes: openssl rand -base64 32" },
+        {
+          file: "Pulumi.fixture.yaml",
+          key: "myoci:netbirdDataStoreKey",
+          value: "[secret]",
+          expected: "expected base64 of 32 random bytes: openssl rand -base64 32",
+        },
       ]);
     }
     expect(issuesFor((v) => delete v["netbirdDataStoreKey"])[0]).to.deep.include({

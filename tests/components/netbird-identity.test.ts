@@ -32,7 +32,8 @@ const byName = (result: EvaluationResult, name: string): RecordedResource => {
   if (!found) throw new Error(`no resource ${name}`);
   return found;
 };
-const upload = (r: RecordedResource, file: string): string => (r.inputs["uploads"] as { file: string; content: string }[]).find((u) => u.file === file)!.content;
+const upload = (r: RecordedResource, file: string): string =>
+  (r.inputs["uploads"] as { file: string; content: string }[]).find((u) => u.file === file)!.content;
 const env = (r: RecordedResource): Record<string, string> =>
   Object.fromEntries((r.inputs["envs"] as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
@@ -70,7 +71,10 @@ describe("NetBird's identity wiring under Pulumi mocks (fixture stack)", functio
       },
       ExtraConfig: { ManagementEndpoint: "https://auth.example.org/management/v1" },
     });
-    expect(management.DeviceAuthorizationFlow).to.deep.equal({ Provider: "hosted", ProviderConfig: { Audience: id("cliClientId"), ClientID: id("cliClientId"), Scope: "openid" } });
+    expect(management.DeviceAuthorizationFlow).to.deep.equal({
+      Provider: "hosted",
+      ProviderConfig: { Audience: id("cliClientId"), ClientID: id("cliClientId"), Scope: "openid" },
+    });
     expect(management.PKCEAuthorizationFlow.ProviderConfig).to.deep.include({ Audience: id("cliClientId"), ClientID: id("cliClientId") });
     expect(JSON.stringify(management)).not.to.include('"netbird"');
     const dashboard = env(byName(result, "netbird-dashboard-container"));
@@ -127,7 +131,9 @@ describe("NetBird's identity wiring under Pulumi mocks (fixture stack)", functio
     expect(lines[lines.indexOf("auth-access:") + 1]).to.equal('  - "myoci:myoci:rw"');
     expect(yml).not.to.include(NTFY_PASSWORD);
     const hash = match![1]!;
-    const again = execFileSync("python3", ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]))", NTFY_PASSWORD, hash]).toString().trim();
+    const again = execFileSync("python3", ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]))", NTFY_PASSWORD, hash])
+      .toString()
+      .trim();
     expect(again).to.equal(hash);
     expect(byName(result, "ntfy-server-container").secretPaths).to.include("uploads.0.content");
   });

@@ -242,7 +242,7 @@ describe("the platform under Pulumi mocks", function () {
       const volumes = all.filter((v) => labels(v)["myoci.data"] === "true");
       // The one other volume holds Zitadel's first-instance PAT in memory (tmpfs): nothing to keep.
       expect(all.filter((v) => !volumes.includes(v)).map((v) => [v.inputs["name"], v.inputs["driverOpts"]])).to.deep.equal([
-        [`myoci-${stack}-zitadel-bootstrap`, { type: "tmpfs", device: "tmpfs", o: "size=1m,mode=1777" }],
+        [`myoci-${stack}-zitadel-bootstrap`, { type: "tmpfs", device: "tmpfs", o: "mode=1777" }],
       ]);
       expect(volumes.map((v) => v.inputs["name"]).sort()).to.deep.equal(
         [

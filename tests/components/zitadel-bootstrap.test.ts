@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { bootstrapProvider, fetchSend, IDENTITY_KEYS, type BootstrapInputs, type BootstrapIo, type BootstrapOutputs } from "../../components/bootstrap/zitadel-bootstrap";
+import {
+  bootstrapProvider,
+  fetchSend,
+  IDENTITY_KEYS,
+  type BootstrapInputs,
+  type BootstrapIo,
+  type BootstrapOutputs,
+} from "../../components/bootstrap/zitadel-bootstrap";
 import { ensureNetbirdIdentity, waitForApi, zitadelClient, ZitadelApiError, SERVICE_USER_ROLE } from "../../components/bootstrap/zitadel-api";
 import { startZitadelStandin, type ZitadelStandin } from "../helpers/zitadel-standin";
 
@@ -65,7 +72,9 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
     const second = await ensureNetbirdIdentity(client, spec(zitadel.url));
     const creations = zitadel.requests.slice(before).filter((r) => r.method === "POST" && !r.path.endsWith("/_search"));
     expect(creations).to.deep.equal([]);
-    expect([zitadel.projects.length, zitadel.apps.length, zitadel.users.length, zitadel.orgMembers.length, zitadel.iamMembers.length]).to.deep.equal([1, 2, 2, 1, 1]);
+    expect([zitadel.projects.length, zitadel.apps.length, zitadel.users.length, zitadel.orgMembers.length, zitadel.iamMembers.length]).to.deep.equal([
+      1, 2, 2, 1, 1,
+    ]);
     const { idpClientSecret: _a, ...firstIds } = first;
     const { idpClientSecret: _b, ...secondIds } = second;
     expect(secondIds).to.deep.equal(firstIds);
@@ -79,9 +88,7 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(ZitadelApiError);
-    expect((error as ZitadelApiError).message).to.equal(
-      `Zitadel POST ${zitadel.url}/management/v1/projects/_search: HTTP 503: 13: upstream down for [secret]`,
-    );
+    expect((error as ZitadelApiError).message).to.equal(`Zitadel POST ${zitadel.url}/management/v1/projects/_search: HTTP 503: 13: upstream down for [secret]`);
     const wrong = zitadelClient(zitadel.url, "not-the-token", fetchSend);
     const denied = await wrong.call("GET", "/auth/v1/users/me").catch((e: unknown) => e);
     expect((denied as ZitadelApiError).status).to.equal(401);
@@ -93,10 +100,14 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
     zitadel.failNext(3, 502, "bad gateway");
     await waitForApi(zitadelClient(zitadel.url, zitadel.token, fetchSend), { timeoutMs: 60_000, intervalMs: 3000, ...time });
     expect(time.slept).to.deep.equal([3000, 3000, 3000]);
-    const denied = await waitForApi(zitadelClient(zitadel.url, "wrong", fetchSend), { timeoutMs: 60_000, intervalMs: 3000, ...fakeTime() }).catch((e: unknown) => e);
+    const denied = await waitForApi(zitadelClient(zitadel.url, "wrong", fetchSend), { timeoutMs: 60_000, intervalMs: 3000, ...fakeTime() }).catch(
+      (e: unknown) => e,
+    );
     expect((denied as ZitadelApiError).status).to.equal(401);
     zitadel.failNext(100, 503, "still starting");
-    const late = await waitForApi(zitadelClient(zitadel.url, zitadel.token, fetchSend), { timeoutMs: 9000, intervalMs: 3000, ...fakeTime() }).catch((e: unknown) => e);
+    const late = await waitForApi(zitadelClient(zitadel.url, zitadel.token, fetchSend), { timeoutMs: 9000, intervalMs: 3000, ...fakeTime() }).catch(
+      (e: unknown) => e,
+    );
     expect((late as Error).message).to.match(/^Zitadel did not answer within 9 s \(last: Zitadel GET .*\/auth\/v1\/users\/me: HTTP 503: 13: still starting\)$/);
   });
 
@@ -154,7 +165,9 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
 
     it("fails with the path and container when the PAT never appears", async () => {
       const io: BootstrapIo = { send: fetchSend, ...fakeTime(), readFile: async () => Promise.reject(new Error("HTTP 404: no such file")) };
-      const error = await bootstrapProvider(io).create(inputs(zitadel.url)).catch((e: unknown) => e);
+      const error = await bootstrapProvider(io)
+        .create(inputs(zitadel.url))
+        .catch((e: unknown) => e);
       expect((error as Error).message).to.equal(
         "Zitadel bootstrap: no PAT at /zitadel/bootstrap/admin-sa.pat in myoci-prod-zitadel after 30 s: HTTP 404: no such file",
       );

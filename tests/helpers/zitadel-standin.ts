@@ -36,7 +36,14 @@ const listDetails = (n: number) => ({ totalResult: String(n), processedSequence:
 export async function startZitadelStandin(token = "pat-of-the-first-instance"): Promise<ZitadelStandin> {
   let next = 300000000000000000;
   const id = () => String(next++);
-  const state: Omit<ZitadelStandin, "url" | "token" | "failNext" | "close"> = { requests: [], projects: [], apps: [], users: [], orgMembers: [], iamMembers: [] };
+  const state: Omit<ZitadelStandin, "url" | "token" | "failNext" | "close"> = {
+    requests: [],
+    projects: [],
+    apps: [],
+    users: [],
+    orgMembers: [],
+    iamMembers: [],
+  };
   const failures: { status: number; message: string }[] = [];
   const nameOf = (body: Record<string, unknown>, query: string, key: string): string | undefined =>
     ((body["queries"] as Record<string, Record<string, string>>[] | undefined) ?? []).map((q) => q[query]?.[key]).find((v) => v !== undefined);
@@ -60,7 +67,13 @@ export async function startZitadelStandin(token = "pat-of-the-first-instance"): 
       const name = nameOf(body, "nameQuery", "name");
       const result = state.apps
         .filter((a) => a.projectId === m![1] && a.name === name)
-        .map((a) => ({ id: a.id, details: details(), state: "APP_STATE_ACTIVE", name: a.name, oidcConfig: { clientId: a.clientId, appType: a.request["appType"] } }));
+        .map((a) => ({
+          id: a.id,
+          details: details(),
+          state: "APP_STATE_ACTIVE",
+          name: a.name,
+          oidcConfig: { clientId: a.clientId, appType: a.request["appType"] },
+        }));
       return [200, { details: listDetails(result.length), result }];
     }
     if ((m = /^\/management\/v1\/projects\/(\d+)\/apps\/oidc$/.exec(path)) && method === "POST") {
@@ -71,7 +84,9 @@ export async function startZitadelStandin(token = "pat-of-the-first-instance"): 
     }
     if (method === "POST" && path === "/management/v1/users/_search") {
       const userName = nameOf(body, "userNameQuery", "userName");
-      const result = state.users.filter((u) => u.userName === userName).map((u) => ({ id: u.id, details: details(), state: "USER_STATE_ACTIVE", userName: u.userName }));
+      const result = state.users
+        .filter((u) => u.userName === userName)
+        .map((u) => ({ id: u.id, details: details(), state: "USER_STATE_ACTIVE", userName: u.userName }));
       return [200, { details: listDetails(result.length), result }];
     }
     if (method === "POST" && (path === "/management/v1/users/machine" || path === "/management/v1/users/human/_import")) {

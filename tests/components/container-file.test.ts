@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { firstFileOfTar, readContainerFile } from "../../components/bootstrap/container-file";
+import { ZITADEL_BOOTSTRAP_VOLUME_OPTS, ZITADEL_PAT_PATH } from "../../components/identity/zitadel";
+import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
+
+describe("reading Zitadel's PAT out of a container through the Docker Engine API", function () {
+  this.timeout(120000);
+
+  it("takes the first regular file out of a tar stream written by GNU tar", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-h9b-tar-"));
+    try {
+      const content = "x".repeat(700) + "\n";
+      writeFileSync(path.join(dir, "admin-sa.pat"), content);
+      const tar = execFileSync("tar", ["-C", dir, "-cf", "-", "admin-sa.pat"]);
+      expect(firstFileOfTar(tar).toString()).to.equal(content);
+      expect(() => firstFileOfTar(Buffer.alloc(1024))).to.throw("archive: no regular file in the tar stream");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe("on a real engine (podman's Docker API)", () => {
+    let podman: Podman | undefined;
+    before(async function () {
+      if (!podmanAvailable()) this.skip();
+      podman = await startPodman();
+    });
+    after(async () => podman?.stop());
+
+    it("reads a file a non-root process wrote into the tmpfs-backed bootstrap volume, and 404s a missing one", async () => {
+      const image = await podman!.importBusybox("localhost/myoci-h9b-busybox:1", "h9b");
+      // The volume Zitadel's component declares: local driver, tmpfs, mode 1777 (so a non-root user can write).
+      const opts = Object.entries(ZITADEL_BOOTSTRAP_VOLUME_OPTS).flatMap(([k, v]) => ["--opt", `${k}=${v}`]);
+      await podman!.podman(["volume", "create", ...opts, "myoci-h9b-zitadel-bootstrap"]);
+      await podman!.podman([
+        "run",
+        "-d",
+        "--name",
+        "myoci-h9b-zitadel",
+        "--user",
+        "1000:1000",
+        "-v",
+        "myoci-h9b-zitadel-bootstrap:/zitadel/bootstrap",
+        image,
+        "sh",
+        "-c",
+        `echo pat-value-123 > ${ZITADEL_PAT_PATH} && sleep 60`,
+      ]);
+      let content = "";
+      for (let i = 0; i < 50 && content === ""; i++) {
+        content = await readContainerFile(podman!.dockerHost, "myoci-h9b-zitadel", ZITADEL_PAT_PATH).then(
+          (b) => b.toString(),
+          () => "",
+        );
+        if (content === "") await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(content).to.equal("pat-value-123\n");
+      const missing = await readContainerFile(podman!.dockerHost, "myoci-h9b-zitadel", "/zitadel/bootstrap/nothing.pat").catch((e: unknown) => e);
+      expect((missing as { status?: number }).status).to.equal(404);
+      expect((missing as Error).message).to.match(/^unix:\/\/.*: \/zitadel\/bootstrap\/nothing\.pat in myoci-h9b-zitadel: HTTP 404: /);
+    });
+  });
+});
