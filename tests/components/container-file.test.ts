@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { firstFileOfTar, readContainerFile } from "../../components/bootstrap/container-file";
@@ -62,6 +62,38 @@ describe("reading Zitadel's PAT out of a container through the Docker Engine API
       const missing = await readContainerFile(podman!.dockerHost, "myoci-h9b-zitadel", "/zitadel/bootstrap/nothing.pat").catch((e: unknown) => e);
       expect((missing as { status?: number }).status).to.equal(404);
       expect((missing as Error).message).to.match(/^unix:\/\/.*: \/zitadel\/bootstrap\/nothing\.pat in myoci-h9b-zitadel: HTTP 404: /);
+
+      // ssh://: the engine's API over the stdio of `ssh … docker system dial-stdio`; here a stand-in "ssh" that
+      // records its argv and bridges its stdio to the same engine socket.
+      const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-h9b-ssh-"));
+      try {
+        const socketPath = podman!.dockerHost.slice("unix://".length);
+        writeFileSync(
+          path.join(dir, "bridge.js"),
+          `require("fs").writeFileSync(${JSON.stringify(path.join(dir, "argv"))}, JSON.stringify(process.argv.slice(2)));\n` +
+            `const s = require("net").connect(${JSON.stringify(socketPath)}); process.stdin.pipe(s); s.pipe(process.stdout);\n`,
+        );
+        writeFileSync(path.join(dir, "ssh"), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(dir, "bridge.js"))} "$@"\n`, {
+          mode: 0o755,
+        });
+        const viaSsh = await readContainerFile("ssh://deploy@oci.example.org:2222", "myoci-h9b-zitadel", ZITADEL_PAT_PATH, {
+          sshCommand: path.join(dir, "ssh"),
+        });
+        expect(viaSsh.toString()).to.equal("pat-value-123\n");
+        expect(JSON.parse(readFileSync(path.join(dir, "argv"), "utf8"))).to.deep.equal([
+          "-o",
+          "BatchMode=yes",
+          "-p",
+          "2222",
+          "--",
+          "deploy@oci.example.org",
+          "docker",
+          "system",
+          "dial-stdio",
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
