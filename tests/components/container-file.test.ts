@@ -5,7 +5,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { firstFileOfTar, readContainerFile } from "../../components/bootstrap/container-file";
 import { ZITADEL_BOOTSTRAP_VOLUME_OPTS, ZITADEL_PAT_PATH } from "../../components/identity/zitadel";
+import * as pulumi from "@pulumi/pulumi";
+import { bootstrapProvider, defaultIo } from "../../components/bootstrap/zitadel-bootstrap";
+import { startZitadelStandin } from "../helpers/zitadel-standin";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
+
+// The serializer and the loader Pulumi's engine uses for dynamic providers (both ship with @pulumi/pulumi).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
+  serializeFunction: (f: () => unknown, options: { allowSecrets: boolean }) => Promise<{ text: string }>;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString = require("require-from-string") as (code: string) => unknown;
 
 describe("reading Zitadel's PAT out of a container through the Docker Engine API", function () {
   this.timeout(120000);
@@ -28,15 +39,11 @@ describe("reading Zitadel's PAT out of a container through the Docker Engine API
     before(async function () {
       if (!podmanAvailable()) this.skip();
       podman = await startPodman();
-    });
-    after(async () => podman?.stop());
-
-    it("reads a file a non-root process wrote into the tmpfs-backed bootstrap volume, and 404s a missing one", async () => {
-      const image = await podman!.importBusybox("localhost/myoci-h9b-busybox:1", "h9b");
+      const image = await podman.importBusybox("localhost/myoci-h9b-busybox:1", "h9b");
       // The volume Zitadel's component declares: local driver, tmpfs, mode 1777 (so a non-root user can write).
       const opts = Object.entries(ZITADEL_BOOTSTRAP_VOLUME_OPTS).flatMap(([k, v]) => ["--opt", `${k}=${v}`]);
-      await podman!.podman(["volume", "create", ...opts, "myoci-h9b-zitadel-bootstrap"]);
-      await podman!.podman([
+      await podman.podman(["volume", "create", ...opts, "myoci-h9b-zitadel-bootstrap"]);
+      await podman.podman([
         "run",
         "-d",
         "--name",
@@ -50,6 +57,11 @@ describe("reading Zitadel's PAT out of a container through the Docker Engine API
         "-c",
         `echo pat-value-123 > ${ZITADEL_PAT_PATH} && sleep 60`,
       ]);
+    });
+    after(async () => podman?.stop());
+
+    // A non-root process writes a PAT into a volume with the options Zitadel's component declares, then waits.
+    it("reads a file a non-root process wrote into the tmpfs-backed bootstrap volume, and 404s a missing one", async () => {
       let content = "";
       for (let i = 0; i < 50 && content === ""; i++) {
         content = await readContainerFile(podman!.dockerHost, "myoci-h9b-zitadel", ZITADEL_PAT_PATH).then(
@@ -93,6 +105,32 @@ describe("reading Zitadel's PAT out of a container through the Docker Engine API
         ]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("runs the bootstrap provider as Pulumi serializes and loads it: PAT from the engine, objects in a Zitadel stand-in", async () => {
+      const zitadel = await startZitadelStandin("pat-value-123");
+      try {
+        // As @pulumi/pulumi dynamic/index.js serializes a provider and cmd/dynamic-provider loads it.
+        const { text } = await serializeFunction(() => bootstrapProvider(defaultIo), { allowSecrets: true });
+        const provider = (requireFromString(text) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+        const created = await provider.create({
+          dockerHost: podman!.dockerHost,
+          container: "myoci-h9b-zitadel",
+          patPath: ZITADEL_PAT_PATH,
+          apiUrl: zitadel.url,
+          netbirdUrl: "https://netbird.example.org",
+          projectName: "NETBIRD",
+          serviceUserName: "netbird-service-account",
+          adminUserName: "admin",
+          adminEmail: "ops@example.org",
+          adminPassword: "a-long-admin-password",
+          timeoutSeconds: 20,
+        });
+        expect(created.outs).to.deep.include({ pat: "pat-value-123", projectId: zitadel.projects[0]!.id, dashboardClientId: zitadel.apps[0]!.clientId });
+        expect(zitadel.requests.every((r) => r.authorization === "Bearer pat-value-123")).to.equal(true);
+      } finally {
+        await zitadel.close();
       }
     });
   });

@@ -3,7 +3,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { readRawStackFile } from "../../config/stack-file";
+// The loader Pulumi's dynamic-provider host uses (a dependency of @pulumi/pulumi).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString = require("require-from-string") as (code: string) => unknown;
 import { SECRET_KEYS } from "../../config/schema";
 import { evaluateProgram, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
 import { stackFileText } from "../helpers/stack-fixture";
@@ -113,8 +117,20 @@ describe("NetBird's identity wiring under Pulumi mocks (fixture stack)", functio
     expect(zitadelEnv).to.deep.include({ ZITADEL_FIRSTINSTANCE_ORG_MACHINE_MACHINE_USERNAME: "myoci-bootstrap" });
     expect(zitadel.inputs["volumes"]).to.deep.include({ volumeName: "myoci-fixture-zitadel-bootstrap", containerPath: "/zitadel/bootstrap", readOnly: false });
     expect(bootstrap.secretPaths).to.include("adminPassword");
-    // The provider is serialized into the inputs (as the engine stores it): the closure must serialize.
-    expect(String(bootstrap.inputs["__provider"])).to.include("ensureNetbirdIdentity");
+    // The provider is serialized into the inputs (as the engine stores it) and loads the way Pulumi's dynamic-provider
+    // host loads it (@pulumi/pulumi cmd/dynamic-provider: requireFromString(serialized).handler()).
+    const serialized = String(bootstrap.inputs["__provider"]);
+    expect(serialized).to.include("ensureNetbirdIdentity");
+    const provider = (requireFromString(serialized) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+    expect(typeof provider.create).to.equal("function");
+  });
+
+  it("runs the serialized provider's diff as the engine would: unchanged inputs → no change (a second up is a no-op)", async () => {
+    const bootstrap = byName(result, "zitadel-bootstrap");
+    const provider = (requireFromString(String(bootstrap.inputs["__provider"])) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+    const olds = bootstrap.state;
+    expect(await provider.diff!("id", olds, bootstrap.inputs)).to.deep.include({ changes: false });
+    expect(await provider.diff!("id", olds, { ...bootstrap.inputs, netbirdUrl: "https://vpn.example.org" })).to.deep.include({ changes: true, replaces: [] });
   });
 
   it("gives coturn the host's public address (external-ip) instead of letting it report its bridge address", () => {
