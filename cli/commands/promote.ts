@@ -1,7 +1,7 @@
 /** `npx myoci promote --from staging --to prod [component …]`: copy only what the source stack verified. */
 import { promote } from "../lib/promote";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
-import { unknownComponent } from "./pin";
+import { parseCommand, processIO, suggestion, type CommandIO } from "../lib/command";
+import { COMPONENT_IDS } from "../../catalog";
 import { PROMOTE } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -13,11 +13,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (values.from === undefined || values.to === undefined || values.from === values.to) {
     return out.usageError("expected --from and --to naming two different stacks");
   }
-  const unknown = positionals.map(unknownComponent).filter((m) => m !== undefined);
-  if (unknown.length > 0) {
-    return out.usageError(unknown.join("; "));
-  }
-  const outcome = promote({
+  const result = promote({
     projectDir: values["project-dir"] ?? io.cwd,
     from: values.from,
     to: values.to,
@@ -25,6 +21,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     dryRun: values["dry-run"],
     switchLogShipper: values["switch-log-shipper"],
   });
+  // A did-you-mean for a misspelt component (the library names file and key).
+  const messages = result.messages.map((m) => m.replace(/images\.([\w-]+): unknown component/, (all, name: string) => `${all}.${suggestion(name, COMPONENT_IDS)}`));
+  const outcome = { ...result, messages };
   if (!out.json) {
     for (const message of outcome.messages) out.note(message);
   }

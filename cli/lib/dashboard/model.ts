@@ -210,7 +210,7 @@ function buildCell(input: DashboardInput, stack: DashboardStack, component: Comp
 }
 
 /** The action items of one cell, in ACTION_KINDS order. */
-function cellActions(cell: StackCell, component: ComponentId, now: number): ActionItem[] {
+function cellActions(cell: StackCell, component: ComponentId, now: number, ruleOwner: (rule: string) => ComponentId | undefined): ActionItem[] {
   const at = { stack: cell.stack, component };
   const items: ActionItem[] = [];
   if (cell.needsPerson !== undefined) {
@@ -231,7 +231,8 @@ function cellActions(cell: StackCell, component: ComponentId, now: number): Acti
   if (cell.updates?.status === "error") {
     items.push({ ...at, kind: "error", what: `not checked: ${cell.updates.error ?? "unknown error"}`, next: "fix the registry access, then `npx myoci check` again" });
   }
-  for (const r of cell.rules) {
+  // A rule broken by several components is one item, on the first of them.
+  for (const r of cell.rules.filter((x) => ruleOwner(x.rule) === component)) {
     items.push({ ...at, kind: "rule", what: `breaks ${r.rule}: ${r.message}`, next: "pin compatible versions (`npx myoci pin`)" });
   }
   if (cell.endOfLife?.reached) {
@@ -292,7 +293,8 @@ export function buildModel(input: DashboardInput): DashboardModel {
       const cell = buildCell(input, stack, component, declared, rules);
       byStack[stack.stack] = cell;
       cells += 1;
-      actions.push(...cellActions(cell, component, now));
+      const owner = (rule: string) => COMPATIBILITY_RULE_COMPONENTS.get(rule)?.find((c) => stack.images[c] !== undefined);
+      actions.push(...cellActions(cell, component, now, owner));
       updateUrgency = Math.max(
         updateUrgency,
         UPDATE_URGENCY[cell.updates?.status ?? ""] ?? 0,
