@@ -86,11 +86,11 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   }
   if (name === "help") {
     const topic = rest[0];
-    if (topic === undefined || topic === "--help" || topic === "-h") {
+    if (topic === undefined) {
       io.stdout.write(usage());
       return 0;
     }
-    const spec = SPECS.find((s) => s.name === topic);
+    const spec = SPECS.find((s) => s.name === (topic === "--help" || topic === "-h" ? "help" : topic));
     if (!spec) return unknownCommand(io, topic);
     io.stdout.write(formatHelp(spec));
     return 0;

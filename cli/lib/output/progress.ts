@@ -84,7 +84,8 @@ export class JobProgress {
     const entry = this.pending.get(job);
     if (!entry) return;
     entry.calls -= 1;
-    if (entry.calls > 0) return;
+    // A failed call settles the job (the check reports the image as failed at once); others wait for every call.
+    if (entry.calls > 0 && error === undefined) return;
     this.pending.delete(job);
     this.finished.add(job);
     const seconds = ((this.now() - entry.started) / 1000).toFixed(1);
