@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { colourWanted, highlight, palette, type Palette, type Stream } from "./output/colour";
-import { errorsOf, formatEnvelope, makeEnvelope, type EnvelopeError } from "./output/envelope";
+import type { EnvelopeError } from "./output/envelope";
 import { Progress } from "./output/progress";
 
 /** Bad input or an error (every command): the message names the argument, file, key or value. */
@@ -203,6 +203,10 @@ function parseProblem(error: Error & { code?: string }, flags: readonly string[]
 
 // ---------- output
 
+/** The envelope (zod) only when a command reports or fails: `--help` and did-you-mean stay light. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const envelopeModule = () => require("./output/envelope") as typeof import("./output/envelope");
+
 export interface Finish {
   /** The command's data: the envelope's body with --json. */
   readonly data?: object;
@@ -240,6 +244,7 @@ export class Output {
     this.progress.clear();
     const errors = result.errors ?? [];
     if (this.json) {
+      const { formatEnvelope, makeEnvelope } = envelopeModule();
       this.io.stdout.write(formatEnvelope(makeEnvelope(this.spec.name, this.io.now(), exitCode, errors, result.data)));
       return exitCode;
     }
@@ -254,7 +259,7 @@ export class Output {
 
   /** Ends the command with an error (exit 2 unless said otherwise). */
   fail(error: unknown, exitCode: number = EXIT_USAGE, data?: object): number {
-    const errors = Array.isArray(error) ? (error as EnvelopeError[]) : errorsOf(error);
+    const errors = Array.isArray(error) ? (error as EnvelopeError[]) : envelopeModule().errorsOf(error);
     return this.finish(exitCode, { errors, data });
   }
 
