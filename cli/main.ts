@@ -66,7 +66,9 @@ export function usage(): string {
 
 function unknownCommand(io: CommandIO, name: string): number {
   const match = didYouMean(name, NAMES);
-  io.stderr.write(`myoci: unknown command ${JSON.stringify(name)}.${match !== undefined ? ` Did you mean ${JSON.stringify(match)}?` : ""}\nRun \`npx myoci help\` for the list of commands.\n`);
+  io.stderr.write(
+    `myoci: unknown command ${JSON.stringify(name)}.${match !== undefined ? ` Did you mean ${JSON.stringify(match)}?` : ""}\nRun \`npx myoci help\` for the list of commands.\n`,
+  );
   return 2;
 }
 

@@ -66,7 +66,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     }
   });
   const images = new Set(
-    configs.flatMap((c) => (c.config ? COMPONENT_IDS.filter((id) => c.config.images[id]).map((id) => `${CATALOG[id].registry}/${CATALOG[id].repository}`) : [])),
+    configs.flatMap((c) =>
+      c.config ? COMPONENT_IDS.filter((id) => c.config.images[id]).map((id) => `${CATALOG[id].registry}/${CATALOG[id].repository}`) : [],
+    ),
   );
   const jobs = new JobProgress(out.progress, "check", images.size);
   const cache = new RegistryAnswerCache();

@@ -22,7 +22,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     switchLogShipper: values["switch-log-shipper"],
   });
   // A did-you-mean for a misspelt component (the library names file and key).
-  const messages = result.messages.map((m) => m.replace(/images\.([\w-]+): unknown component/, (all, name: string) => `${all}.${suggestion(name, COMPONENT_IDS)}`));
+  const messages = result.messages.map((m) =>
+    m.replace(/images\.([\w-]+): unknown component/, (all, name: string) => `${all}.${suggestion(name, COMPONENT_IDS)}`),
+  );
   const outcome = { ...result, messages };
   if (!out.json) {
     for (const message of outcome.messages) out.note(message);

@@ -206,7 +206,9 @@ export const VULNS = {
   name: "vulns",
   summary: "advisories affecting the pinned versions, with deadlines",
   synopsis: "[--stack <name>] [--trivy <report.json> ...] [--json] [--notify] [--accept-file <file>]",
-  description: ["Catalog advisories and Trivy findings (joined by repo digest) for the pinned versions; deadlines count from the first sighting: critical 24 h, high 7 d, medium 30 d."],
+  description: [
+    "Catalog advisories and Trivy findings (joined by repo digest) for the pinned versions; deadlines count from the first sighting: critical 24 h, high 7 d, medium 30 d.",
+  ],
   options: {
     stack: { type: "string", arg: "<name>", help: "only Pulumi.<name>.yaml (default: every Pulumi.<stack>.yaml here)", complete: "stacks" },
     trivy: { type: "string", multiple: true, arg: "<file>", help: "a Trivy JSON report (trivy image --format json) of a pinned image", complete: "files" },
@@ -219,7 +221,10 @@ export const VULNS = {
   json: true,
   examples: [
     { command: "npx myoci vulns", says: "the catalog's advisories for every stack's pins" },
-    { command: "npx myoci vulns --stack prod --trivy grafana.json --json > vulns.json", says: "with a Trivy scan, as JSON (input of `npx myoci dashboard --vulns-json`)" },
+    {
+      command: "npx myoci vulns --stack prod --trivy grafana.json --json > vulns.json",
+      says: "with a Trivy scan, as JSON (input of `npx myoci dashboard --vulns-json`)",
+    },
   ],
   exitCodes: [
     [0, "nothing due"],
@@ -282,7 +287,7 @@ export const COMPLETION = {
   positionals: { name: "bash|zsh", help: "the shell", complete: "shells" },
   options: {},
   examples: [
-    { command: 'source <(npx myoci completion bash)', says: "in ~/.bashrc" },
+    { command: "source <(npx myoci completion bash)", says: "in ~/.bashrc" },
     { command: "source <(npx myoci completion zsh)", says: "in ~/.zshrc" },
   ],
   exitCodes: [

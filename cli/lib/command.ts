@@ -145,7 +145,13 @@ export function formatHelp(spec: CommandSpec): string {
 
 // ---------- parsing
 
-type ValueOf<O extends OptionDoc> = O["type"] extends "boolean" ? (O["multiple"] extends true ? boolean[] : boolean) : O["multiple"] extends true ? string[] : string;
+type ValueOf<O extends OptionDoc> = O["type"] extends "boolean"
+  ? O["multiple"] extends true
+    ? boolean[]
+    : boolean
+  : O["multiple"] extends true
+    ? string[]
+    : string;
 export type OptionValues<S extends CommandSpec> = {
   readonly [K in keyof S["options"]]: S["options"][K] extends OptionDoc
     ? S["options"][K] extends { default: string | boolean }
@@ -167,7 +173,12 @@ export function parseCommand<const S extends CommandSpec>(spec: S, argv: string[
   const options = Object.fromEntries(
     Object.entries(docs).map(([name, o]) => [
       name,
-      { type: o.type, ...(o.multiple === true ? { multiple: true } : {}), ...(o.short !== undefined ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}) },
+      {
+        type: o.type,
+        ...(o.multiple === true ? { multiple: true } : {}),
+        ...(o.short !== undefined ? { short: o.short } : {}),
+        ...(o.default !== undefined ? { default: o.default } : {}),
+      },
     ]),
   ) as NonNullable<Parameters<typeof parseArgs>[0]>["options"];
   const wantsJson = spec.json === true && argv.includes("--json");

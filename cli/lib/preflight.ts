@@ -47,7 +47,7 @@ export async function checkPulumiCli(env: Readonly<Record<string, string | undef
     return { ok: false, problem: `the Pulumi CLI is not installed: no \`pulumi\` on PATH (${env["PATH"] ?? "(PATH unset)"})`, hint };
   }
   const answer = await new Promise<{ stdout: string; error?: string }>((resolve) => {
-    execFile(file, ["version"], { env: env as NodeJS.ProcessEnv, timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(file, ["version"], { env: env, timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve(error ? { stdout, error: `${error.message.split("\n")[0] ?? ""}${stderr.trim() !== "" ? `: ${stderr.trim().slice(0, 300)}` : ""}` } : { stdout });
     });
   });

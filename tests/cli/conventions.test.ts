@@ -72,7 +72,10 @@ describe("CLI conventions", function () {
       expect(viaFlag.out(), name).to.equal(help);
       expect(help.split("\n")[0], name).to.match(new RegExp(`^npx myoci ${name} — \\S`));
       const headings = help.split("\n").filter((line) => /^[A-Z][A-Z ]+$/.test(line));
-      expect(headings.filter((h) => h !== "ARGUMENTS"), name).to.deep.equal(["USAGE", "OPTIONS", "EXAMPLES", "EXIT CODES"]);
+      expect(
+        headings.filter((h) => h !== "ARGUMENTS"),
+        name,
+      ).to.deep.equal(["USAGE", "OPTIONS", "EXAMPLES", "EXIT CODES"]);
       const examples = help.slice(help.indexOf("\nEXAMPLES\n"), help.indexOf("\nEXIT CODES\n"));
       expect(examples.match(/^ {2}\$ .*npx myoci /gm)?.length ?? 0, name).to.be.at.least(1);
       expect(help, name).to.contain("--no-color");
@@ -122,7 +125,20 @@ describe("CLI conventions", function () {
     const cwd = project();
     const vulns = await envelopeOf(["vulns", "--json"], cwd);
     expect(Object.keys(vulns.envelope).slice(5)).to.deep.equal(["checkedAt", "findings", "state", "newKeys", "unmatchedReports", "summary"]);
-    const pin = await envelopeOf(["pin", "ntfy", "v2.28.0", "--stack", "prod", "--dry-run", "--json", "--digest", "sha256:6ef4b819f722fccdc036af611c4774cfdc2de821ab74fdd48bbf4c9d6f8973da"], cwd);
+    const pin = await envelopeOf(
+      [
+        "pin",
+        "ntfy",
+        "v2.28.0",
+        "--stack",
+        "prod",
+        "--dry-run",
+        "--json",
+        "--digest",
+        "sha256:6ef4b819f722fccdc036af611c4774cfdc2de821ab74fdd48bbf4c9d6f8973da",
+      ],
+      cwd,
+    );
     expect(pin.envelope).to.include({ exitCode: 0, stack: "prod", component: "ntfy", dryRun: true, written: false });
     const promote = await envelopeOf(["promote", "--from", "staging", "--to", "prod", "ntfy", "--dry-run", "--json"], cwd);
     expect(promote.envelope.promoted).to.deep.equal(["ntfy"]);

@@ -145,14 +145,20 @@ describe("CLI: outside tools and long work", function () {
       const script = path.join(dir, "myoci.bash");
       writeFileSync(script, completionScript("bash"));
       const quoted = words.map((w) => `'${w}'`).join(" ");
-      const { stdout } = await exec("bash", ["-c", `source ${script}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _myoci; printf '%s\\n' "\${COMPREPLY[@]}"`], {
-        cwd: project,
-      });
+      const { stdout } = await exec(
+        "bash",
+        ["-c", `source ${script}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _myoci; printf '%s\\n' "\${COMPREPLY[@]}"`],
+        {
+          cwd: project,
+        },
+      );
       return stdout.split("\n").filter((l) => l !== "");
     }
 
     it("registers with `complete` when sourced from the real CLI", async () => {
-      const { stdout } = await exec("bash", ["-c", `source <(${process.execPath} ${path.join(ROOT, "cli", "myoci.js")} completion bash); complete -p myoci`], { cwd: project });
+      const { stdout } = await exec("bash", ["-c", `source <(${process.execPath} ${path.join(ROOT, "cli", "myoci.js")} completion bash); complete -p myoci`], {
+        cwd: project,
+      });
       expect(stdout.trim()).to.equal("complete -F _myoci myoci");
     });
 

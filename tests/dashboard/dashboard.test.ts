@@ -46,7 +46,10 @@ function driftJson(dir: string): string {
     };
   });
   const file = path.join(dir, "drift-staging.json");
-  writeFileSync(file, JSON.stringify({ schemaVersion: 1, command: "drift", exitCode: 1, errors: [], stack: "staging", dockerHost: "unix:///x", inSync: false, components }));
+  writeFileSync(
+    file,
+    JSON.stringify({ schemaVersion: 1, command: "drift", exitCode: 1, errors: [], stack: "staging", dockerHost: "unix:///x", inSync: false, components }),
+  );
   return file;
 }
 
@@ -181,9 +184,13 @@ describe("dashboard: in headless Chromium", function () {
     expect(rows[4]).to.contain("✕ error prod / coturn not checked: docker.io/coturn/coturn: no answer within 30000 ms");
     expect(rows[5]).to.contain("⊘ breaks a rule prod / netbirdManagement breaks netbird-one-version");
     expect(rows[6]).to.contain("† end of life prod / promtail end of life since 2026-03-02; successor: alloy");
-    expect(rows[7]).to.equal("⇒ ready to promote prod / ntfy v2.28.0 verified on staging 2026-11-26; prod runs v2.27.0 npx myoci promote --from staging --to prod ntfy");
+    expect(rows[7]).to.equal(
+      "⇒ ready to promote prod / ntfy v2.28.0 verified on staging 2026-11-26; prod runs v2.27.0 npx myoci promote --from staging --to prod ntfy",
+    );
     // The needs-action section comes first, above the table.
-    const [summaryTop, tableTop] = await Promise.all(["#needs-action", "#components"].map((s) => page.locator(s).evaluate((e) => e.getBoundingClientRect().top)));
+    const [summaryTop, tableTop] = await Promise.all(
+      ["#needs-action", "#components"].map((s) => page.locator(s).evaluate((e) => e.getBoundingClientRect().top)),
+    );
     expect(summaryTop).to.be.below(tableTop!);
   }
 
@@ -196,7 +203,13 @@ describe("dashboard: in headless Chromium", function () {
     const grafana = page.locator('#components tr[data-component="grafana"] td[data-stack="staging"]');
     // innerText is what is rendered: visible without hovering.
     const shown = (await grafana.innerText()).replace(/\s+/g, " ");
-    for (const text of ["↗ patch 13.0.3", "↑ minor 13.1.0", "⊘ 13.1.0 breaks grafana-loki-datasource", "≠ drift tag", "◆ critical CVE-2025-22871 overdue since"]) {
+    for (const text of [
+      "↗ patch 13.0.3",
+      "↑ minor 13.1.0",
+      "⊘ 13.1.0 breaks grafana-loki-datasource",
+      "≠ drift tag",
+      "◆ critical CVE-2025-22871 overdue since",
+    ]) {
       expect(shown).to.contain(text);
     }
     expect(await grafana.locator("a.changelog").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))).to.deep.equal([
@@ -223,7 +236,9 @@ describe("dashboard: in headless Chromium", function () {
     const { html } = buildDashboard({ projectDir: PROJECT, now: NOW });
     const { page } = await open(writeDashboard(path.join(dir, "offline"), html));
     expect(await texts(page, "#sources li.src-unknown strong")).to.deep.equal(["Updates", "Running versions", "Rollouts"]);
-    expect(await page.locator("#components .k-promote, #components .k-rule, #components .k-end-of-life, #components .up-major, #components .up-minor").count()).to.be.above(5);
+    expect(
+      await page.locator("#components .k-promote, #components .k-rule, #components .k-end-of-life, #components .up-major, #components .up-minor").count(),
+    ).to.be.above(5);
     expect(await page.locator('#components tr[data-component="grafana"] td[data-stack="prod"] .from-source').innerText()).to.equal(
       "staging runs ⇈ major 13.0.2, not verified there yet",
     );

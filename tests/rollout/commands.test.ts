@@ -51,17 +51,10 @@ describe("myoci rollout / rollback commands", function () {
     mkdirSync(bin, { recursive: true });
     writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\necho v3.200.0\n");
     chmodSync(path.join(bin, "pulumi"), 0o755);
-    const result = await myoci([
-      "rollout",
-      "grafana=13.0.3",
-      "--stacks",
-      "staging",
-      "--json",
-      "--registry-mirror",
-      `docker.io=http://127.0.0.1:${port}`,
-      "--project-dir",
-      dir,
-    ], { ...process.env, PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? ""}` });
+    const result = await myoci(
+      ["rollout", "grafana=13.0.3", "--stacks", "staging", "--json", "--registry-mirror", `docker.io=http://127.0.0.1:${port}`, "--project-dir", dir],
+      { ...process.env, PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? ""}` },
+    );
     expect(result.code).to.equal(2);
     const report = JSON.parse(result.stdout) as { exitCode: number; summary: string; refusals: string[]; steps: unknown[] };
     expect(report.exitCode).to.equal(2);

@@ -4,7 +4,19 @@
  * break, end of life), findings (advisories with deadlines), the promotion record (ready to promote, last
  * rollout) and, when given, drift (running), check (updates and their flags) and rollout reports. Pure.
  */
-import { CATALOG, checkCompatibility, classifyChange, COMPATIBILITY_RULES, COMPONENT_IDS, parseTag, toVersionSet, type ChangeClass, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
+import {
+  CATALOG,
+  checkCompatibility,
+  classifyChange,
+  COMPATIBILITY_RULES,
+  COMPONENT_IDS,
+  parseTag,
+  toVersionSet,
+  type ChangeClass,
+  type ComponentId,
+  type ImagePin,
+  type PinSet,
+} from "../../../catalog";
 import { latestVerified, type PromotionRecord } from "../../../config/promotion-record";
 import type { CheckInput, DriftInput, RolloutInput } from "./inputs";
 
@@ -169,7 +181,9 @@ function buildCell(input: DashboardInput, stack: DashboardStack, component: Comp
   }
   const stuck = [...(input.rollouts ?? [])]
     .reverse()
-    .flatMap((r) => r.stacks.filter((s) => s.stack === stack.stack && STUCK_OUTCOMES.has(s.outcome) && s.to[component] !== undefined).map((s) => ({ r, s })))[0];
+    .flatMap((r) =>
+      r.stacks.filter((s) => s.stack === stack.stack && STUCK_OUTCOMES.has(s.outcome) && s.to[component] !== undefined).map((s) => ({ r, s })),
+    )[0];
   return {
     stack: stack.stack,
     declared,
@@ -214,7 +228,12 @@ function cellActions(cell: StackCell, component: ComponentId, now: number, ruleO
   const at = { stack: cell.stack, component };
   const items: ActionItem[] = [];
   if (cell.needsPerson !== undefined) {
-    items.push({ ...at, kind: "needs-person", what: cell.needsPerson, next: "read the rollout report's next steps, then `npx myoci rollout` again or `npx myoci rollback`" });
+    items.push({
+      ...at,
+      kind: "needs-person",
+      what: cell.needsPerson,
+      next: "read the rollout report's next steps, then `npx myoci rollout` again or `npx myoci rollback`",
+    });
   }
   for (const f of cell.advisories) {
     if (f.state === "accepted" || f.deadline === null) continue;
@@ -229,7 +248,12 @@ function cellActions(cell: StackCell, component: ComponentId, now: number, ruleO
     items.push({ ...at, kind: "drift", what, next: `\`pulumi up --stack ${cell.stack}\` (or \`npx myoci drift --stack ${cell.stack}\` for details)` });
   }
   if (cell.updates?.status === "error") {
-    items.push({ ...at, kind: "error", what: `not checked: ${cell.updates.error ?? "unknown error"}`, next: "fix the registry access, then `npx myoci check` again" });
+    items.push({
+      ...at,
+      kind: "error",
+      what: `not checked: ${cell.updates.error ?? "unknown error"}`,
+      next: "fix the registry access, then `npx myoci check` again",
+    });
   }
   // A rule broken by several components is one item, on the first of them.
   for (const r of cell.rules.filter((x) => ruleOwner(x.rule) === component)) {
@@ -237,7 +261,12 @@ function cellActions(cell: StackCell, component: ComponentId, now: number, ruleO
   }
   if (cell.endOfLife?.reached) {
     const successor = cell.endOfLife.successor !== undefined ? `; successor: ${cell.endOfLife.successor}` : "";
-    items.push({ ...at, kind: "end-of-life", what: `end of life since ${cell.endOfLife.date}${successor}`, next: "plan the move to a supported version or the successor" });
+    items.push({
+      ...at,
+      kind: "end-of-life",
+      what: `end of life since ${cell.endOfLife.date}${successor}`,
+      next: "plan the move to a supported version or the successor",
+    });
   }
   if (cell.readyToPromote) {
     const p = cell.readyToPromote;
@@ -306,9 +335,7 @@ export function buildModel(input: DashboardInput): DashboardModel {
     actions.sort(compareActions);
     const first = actions[0];
     // Kind first (8 … 1), then severity, then updates waiting.
-    const urgency = first
-      ? (ACTION_KINDS.length - kindIndex(first.kind)) * 10 + (SEVERITY_RANK[first.severity ?? ""] ?? 0) + updateUrgency
-      : updateUrgency;
+    const urgency = first ? (ACTION_KINDS.length - kindIndex(first.kind)) * 10 + (SEVERITY_RANK[first.severity ?? ""] ?? 0) + updateUrgency : updateUrgency;
     rows.push({ component, title: CATALOG[component].title, cells: byStack, actions, urgency });
   }
   rows.sort((a, b) => b.urgency - a.urgency || COMPONENT_IDS.indexOf(a.component) - COMPONENT_IDS.indexOf(b.component));

@@ -116,7 +116,9 @@ function cellHtml(cell: StackCell | undefined, now: number): string {
     lines.push(`<div class="running">running ${cell.running.tags.map(code).join(" ")} ${mark("in-sync", "=", "in sync")}</div>`);
   } else {
     const problems = cell.running.problems.length > 0 ? ` <span class="reason">${escape(cell.running.problems.join("; "))}</span>` : "";
-    lines.push(`<div class="running">running ${cell.running.tags.map(code).join(" ") || "—"} ${kindMark("drift")} ${escape(cell.running.status)}${problems}</div>`);
+    lines.push(
+      `<div class="running">running ${cell.running.tags.map(code).join(" ") || "—"} ${kindMark("drift")} ${escape(cell.running.status)}${problems}</div>`,
+    );
   }
   lines.push(updatesBlock(cell));
   for (const a of cell.advisories) {

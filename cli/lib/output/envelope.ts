@@ -28,13 +28,7 @@ export type Envelope = z.infer<typeof envelopeSchema>;
 const HEAD = ["schemaVersion", "command", "generatedAt", "exitCode", "errors"] as const;
 
 /** The envelope as an object: head keys first; data keys that repeat a head key are replaced by the envelope's. */
-export function makeEnvelope(
-  command: string,
-  generatedAt: Date,
-  exitCode: number,
-  errors: readonly EnvelopeError[],
-  data: object = {},
-): Envelope {
+export function makeEnvelope(command: string, generatedAt: Date, exitCode: number, errors: readonly EnvelopeError[], data: object = {}): Envelope {
   const rest = Object.fromEntries(Object.entries(data).filter(([key]) => !(HEAD as readonly string[]).includes(key)));
   return envelopeSchema.parse({
     schemaVersion: ENVELOPE_SCHEMA_VERSION,
