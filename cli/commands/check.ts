@@ -21,9 +21,12 @@ export function stacksIn(dir: string): string[] {
     .sort();
 }
 
-/** The registry client with every call reported to the progress, per image (registry/repository). */
-export function trackedRegistry(client: RegistryReader, jobs: JobProgress): RegistryReader {
-  const track = async <T>(job: string, call: () => Promise<T>): Promise<T> => {
+/**
+ * The registry client with its tag-list and digest calls reported to the progress, per image
+ * (registry/repository); every other member is the client's own.
+ */
+export function trackedRegistry<T extends RegistryReader>(client: T, jobs: JobProgress): T {
+  const track = async <A>(job: string, call: () => Promise<A>): Promise<A> => {
     jobs.start(job);
     try {
       const answer = await call();
@@ -34,11 +37,17 @@ export function trackedRegistry(client: RegistryReader, jobs: JobProgress): Regi
       throw error;
     }
   };
-  return {
-    listTags: (registry, repository) => track(`${registry}/${repository}`, () => client.listTags(registry, repository)),
-    resolveDigest: (registry, repository, tag) => track(`${registry}/${repository}`, () => client.resolveDigest(registry, repository, tag)),
-    ...(client.baseUrl ? { baseUrl: (registry: string) => client.baseUrl!(registry) } : {}),
-  };
+  const listTags: RegistryReader["listTags"] = (registry, repository) => track(`${registry}/${repository}`, () => client.listTags(registry, repository));
+  const resolveDigest: RegistryReader["resolveDigest"] = (registry, repository, tag) =>
+    track(`${registry}/${repository}`, () => client.resolveDigest(registry, repository, tag));
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "listTags") return listTags;
+      if (property === "resolveDigest") return resolveDigest;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
