@@ -2,24 +2,17 @@
  * `npx myoci check` — declared pins vs what the registries offer now. Without --stack: every
  * Pulumi.<stack>.yaml in the current directory. Exit 0 up to date, 1 updates, 2 any error (the rest is still reported).
  */
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { CATALOG, COMPONENT_IDS } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { formatOutcome, notifyCheckResults } from "../lib/notify";
 import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type RegistryReader, type StackCheck } from "../lib/check/run";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, stacksIn, unknownStack, type CommandIO } from "../lib/command";
 import { JobProgress } from "../lib/output/progress";
 import { CHECK } from "./specs";
 
-/** Stacks with a Pulumi.<stack>.yaml in dir, sorted. */
-export function stacksIn(dir: string): string[] {
-  return readdirSync(dir)
-    .map((name) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(name)?.[1])
-    .filter((name): name is string => name !== undefined)
-    .sort();
-}
+export { stacksIn };
 
 /**
  * The registry client with its tag-list and digest calls reported to the progress, per image
@@ -68,6 +61,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     return out.fail(new Error(`no Pulumi.<stack>.yaml in ${dir}`));
   }
   const configs = stacks.map((stack) => {
+    // A missing file is reported in the stack's place (with a did-you-mean), like any unreadable one.
+    const missing = unknownStack(dir, stack);
+    if (missing !== undefined) return { stack, error: new Error(missing) };
     try {
       return { stack, config: loadStackFile(dir, stack, { placeholderSecrets: true }) };
     } catch (error) {

@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
 import { buildDashboard, writeDashboard } from "../lib/dashboard";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
 import { DASHBOARD } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -16,6 +16,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   const { values, out } = args;
   const dir = path.resolve(io.cwd, values["project-dir"] ?? ".");
   const resolve = (file: string) => path.resolve(io.cwd, file);
+  const missing = (values.stack ?? []).map((s) => unknownStack(dir, s)).filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    return out.usageError(missing);
+  }
   try {
     const { model, html } = buildDashboard({
       projectDir: dir,

@@ -3,7 +3,7 @@ import { ConfigError } from "../../config/schema";
 import { loadStackFile } from "../../config/stack-file";
 import { DockerApiError, DockerClient } from "../lib/docker-api/client";
 import { detectDrift, formatReport } from "../lib/drift";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
 import { DRIFT } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -14,6 +14,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   const { values, out } = args;
   if (values.stack === undefined) {
     return out.usageError("expected --stack <name>");
+  }
+  const missing = unknownStack(values["project-dir"] ?? io.cwd, values.stack);
+  if (missing !== undefined) {
+    return out.usageError(missing);
   }
   let client: DockerClient | undefined;
   try {

@@ -3,7 +3,7 @@ import { COMPONENT_IDS, isComponentId } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { pinComponent } from "../lib/pin";
-import { parseCommand, processIO, suggestion, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../lib/command";
 import { PIN } from "./specs";
 
 /** `unknown component "grafna". Did you mean "grafana"?` or undefined for a catalog id. */
@@ -24,6 +24,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   const unknown = unknownComponent(component);
   if (unknown !== undefined) {
     return out.usageError(unknown);
+  }
+  const missingStack = unknownStack(values["project-dir"] ?? io.cwd, values.stack);
+  if (missingStack !== undefined) {
+    return out.usageError(missingStack);
   }
   const projectDir = values["project-dir"] ?? io.cwd;
   const stack = values.stack;

@@ -1,6 +1,6 @@
 /** `npx myoci promote --from staging --to prod [component …]`: copy only what the source stack verified. */
 import { promote } from "../lib/promote";
-import { parseCommand, processIO, suggestion, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../lib/command";
 import { COMPONENT_IDS } from "../../catalog";
 import { PROMOTE } from "./specs";
 
@@ -12,6 +12,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   const { values, positionals, out } = args;
   if (values.from === undefined || values.to === undefined || values.from === values.to) {
     return out.usageError("expected --from and --to naming two different stacks");
+  }
+  const missing = [values.from, values.to].map((s) => unknownStack(values["project-dir"] ?? io.cwd, s)).filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    return out.usageError(missing);
   }
   const result = promote({
     projectDir: values["project-dir"] ?? io.cwd,

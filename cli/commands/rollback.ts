@@ -2,7 +2,7 @@
 import { formatReport } from "../lib/rollout/report";
 import { runRollback } from "../lib/rollout/rollback";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
 import { pulumiPreflight } from "./rollout";
 import { ROLLBACK } from "./specs";
 
@@ -17,6 +17,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     return out.usageError(
       `expected --stack <name> and --to a whole number from 1 to 100 (got --stack ${JSON.stringify(values.stack ?? "(missing)")}, --to ${JSON.stringify(values.to)})`,
     );
+  }
+  const noStack = unknownStack(values["project-dir"] ?? io.cwd, values.stack);
+  if (noStack !== undefined) {
+    return out.usageError(noStack);
   }
   const missing = await pulumiPreflight(io, out);
   if (missing !== undefined) {

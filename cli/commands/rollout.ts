@@ -6,7 +6,7 @@ import { checkPulumiCli } from "../lib/preflight";
 import { formatReport, rolloutNotices } from "../lib/rollout/report";
 import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
-import { parseCommand, processIO, suggestion, type CommandIO, type Output } from "../lib/command";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO, type Output } from "../lib/command";
 import { ROLLOUT } from "./specs";
 
 /** Fails before anything is done when the Pulumi CLI is missing or too old (exit 2, with the install hint). */
@@ -40,6 +40,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   }
   if (deadline !== undefined && !(Number.isFinite(deadline) && deadline >= 1 && deadline <= 3600)) {
     errors.push(`--probe-deadline ${JSON.stringify(values["probe-deadline"])}: expected seconds from 1 to 3600`);
+  }
+  for (const stack of stacks.filter((s) => /^[\w.-]+$/.test(s))) {
+    const missing = unknownStack(values["project-dir"] ?? io.cwd, stack);
+    if (missing !== undefined) errors.push(`--stacks: ${missing}`);
   }
   let mirrors: Record<string, string> = {};
   try {

@@ -18,7 +18,7 @@ import {
   stateChanged,
   writeVulnState,
 } from "../lib/vulns";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
 import { VULNS } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -28,6 +28,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   }
   const { values, out } = args;
   const dir = path.resolve(io.cwd, values["project-dir"] ?? ".");
+  const missing = values.stack !== undefined ? unknownStack(dir, values.stack) : undefined;
+  if (missing !== undefined) {
+    return out.usageError(missing);
+  }
   const stateFile = path.resolve(dir, values["state-file"] ?? DEFAULT_STATE_FILE);
   const now = io.now();
   let result;

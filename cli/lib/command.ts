@@ -3,6 +3,8 @@
  * (options, examples, exit codes) with one help format, strict parsing with did-you-mean, and one way to end:
  * text on stdout / messages on stderr, or with `--json` one envelope on stdout that carries the errors too.
  */
+import { existsSync, readdirSync } from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { colourWanted, highlight, palette, type Palette, type Stream } from "./output/colour";
 import type { EnvelopeError } from "./output/envelope";
@@ -103,6 +105,27 @@ export const suggestion = (word: string, candidates: readonly string[]): string 
   const match = didYouMean(word, candidates);
   return match === undefined ? "" : ` Did you mean ${JSON.stringify(match)}?`;
 };
+
+/** Stacks with a Pulumi.<stack>.yaml in dir, sorted. */
+export function stacksIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+/** `no stack file Pulumi.prdo.yaml in <dir>. Did you mean "prod"? …`, or undefined when the stack file exists. */
+export function unknownStack(dir: string, stack: string): string | undefined {
+  if (existsSync(path.join(dir, `Pulumi.${stack}.yaml`)) || existsSync(path.join(dir, `Pulumi.${stack}.yml`))) return undefined;
+  const known = stacksIn(dir);
+  return `no stack file Pulumi.${stack}.yaml in ${dir}.${suggestion(stack, known)}${known.length > 0 ? ` (stacks here: ${known.join(", ")})` : ""}`;
+}
 
 // ---------- help
 

@@ -47,7 +47,7 @@ describe("CLI conventions", function () {
     expect(far.err()).not.to.contain("Did you mean");
   });
 
-  it("suggests flags and component names", async () => {
+  it("suggests flags, component and stack names", async () => {
     const flag = memoryIO({ cwd: dir });
     expect(await main(["check", "--jsn"], flag)).to.equal(2);
     expect(flag.err()).to.contain("myoci check: unknown option --jsn. Did you mean --json?");
@@ -58,6 +58,10 @@ describe("CLI conventions", function () {
     const rollout = memoryIO({ cwd: dir });
     expect(await main(["rollout", "ntyf=v2.28.0"], rollout)).to.equal(2);
     expect(rollout.err()).to.contain('unknown component "ntyf". Did you mean "ntfy"?');
+    const stack = memoryIO({ cwd: project() });
+    expect(await main(["drift", "--stack", "prdo"], stack)).to.equal(2);
+    expect(stack.err()).to.contain("no stack file Pulumi.prdo.yaml in ");
+    expect(stack.err()).to.contain('. Did you mean "prod"? (stacks here: prod, staging)');
     expect(didYouMean("prod", ["staging", "prod"])).to.equal("prod");
     expect(didYouMean("xyz", ["staging", "prod"])).to.equal(undefined);
   });
@@ -119,7 +123,7 @@ describe("CLI conventions", function () {
     expect(drift.stderr).to.equal("");
     const flag = await envelopeOf(["vulns", "--json", "--stak", "prod"], empty);
     expect(flag.envelope.errors).to.deep.equal([{ message: "unknown option --stak. Did you mean --stack?" }]);
-    const rollback = await envelopeOf(["rollback", "--stack", "prod", "--json"], empty, { PATH: empty });
+    const rollback = await envelopeOf(["rollback", "--stack", "prod", "--json"], project(), { PATH: empty });
     expect((rollback.envelope.errors as { message: string }[])[0]?.message).to.contain("the Pulumi CLI is not installed");
     // Data: the command's own keys after the head.
     const cwd = project();
