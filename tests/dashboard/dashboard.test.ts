@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { COMPONENT_IDS } from "../../catalog";
-import { ACTION_KINDS, buildDashboard, writeDashboard, type DashboardOptions } from "../../cli/lib/dashboard";
+import { ACTION_KINDS, buildDashboard, KIND_MARKS, SEVERITY_MARKS, UPDATE_MARKS, writeDashboard, type DashboardOptions } from "../../cli/lib/dashboard";
 import { computeFindings, readTrivyReport } from "../../cli/lib/vulns";
 import { loadStackFile } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
@@ -108,6 +108,16 @@ describe("dashboard: model", () => {
     expect(grafanaProd.fromSource).to.deep.equal({ from: "staging", tag: "13.0.2", change: "major", verified: false });
     expect(grafanaProd.running).to.equal(null);
     expect(grafanaProd.updates).to.equal(null);
+  });
+
+  it("gives every kind, severity and update class its own shape and word, not only a colour", () => {
+    const marks = [...Object.values(KIND_MARKS), ...Object.entries(SEVERITY_MARKS).map(([word, shape]) => [shape, word]), ...Object.values(UPDATE_MARKS)];
+    const words = marks.map(([, word]) => word);
+    // One word may name two things (error); each shape names one thing.
+    const shapes = new Map<string, Set<string>>();
+    for (const [shape, word] of marks) shapes.set(shape!, (shapes.get(shape!) ?? new Set()).add(word!));
+    expect([...shapes].filter(([, w]) => w.size > 1)).to.deep.equal([]);
+    expect(new Set(words).size).to.equal(words.length - 1);
   });
 
   it("refuses a check file of another shape, naming file, key and value", () => {

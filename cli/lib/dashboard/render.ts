@@ -200,7 +200,7 @@ ul.counts .count{font-weight:700;font-size:1.1rem}
 .up-digest{color:#7a2f5c;border-style:dashed}.up-up-to-date,.in-sync,.known{color:#00694d;border-color:#009e73}
 .up-not-checked,.unknown{color:#58606b;border-style:dashed}.security{color:#fff;background:#b34700}
 .row-marks{margin-top:.25rem}.row-marks .mark{font-size:11px}.all-clear{color:#00694d;font-weight:600}
-td.absent{background:#f6f7f9}#components{table-layout:fixed}#components thead th:first-child{width:13rem}`;
+td.absent{background:#f6f7f9}#components{table-layout:fixed}#actions td:nth-child(4){white-space:nowrap}#components thead th:first-child{width:13rem}`;
 
 export function renderDashboard(model: DashboardModel, meta: PageMeta): string {
   const now = Date.parse(meta.generatedAt);
