@@ -162,6 +162,22 @@ describe("CLI: outside tools and long work", function () {
       expect(stdout.trim()).to.equal("complete -F _myoci myoci");
     });
 
+    it("zsh: registers through bashcompinit and completes stack names", async function () {
+      if (!existsSync("/usr/bin/zsh")) this.skip();
+      const script = path.join(dir, "myoci.zsh");
+      writeFileSync(script, completionScript("zsh"));
+      // bashcompinit calls the function in sh emulation (0-based arrays); zsh's own matcher filters the words.
+      const { stdout } = await exec(
+        "zsh",
+        [
+          "-c",
+          `source ${script}; print -r -- \${_comps[myoci]}; emulate sh -c 'COMP_WORDS=(myoci check --stack ""); COMP_CWORD=3; _myoci; echo "\${COMPREPLY[@]}"'`,
+        ],
+        { cwd: project, env: { HOME: dir, PATH: process.env["PATH"] } },
+      );
+      expect(stdout).to.equal("_bash_complete -F _myoci\nprod staging\n");
+    });
+
     it("completes commands, options, stacks, comma lists and components", async () => {
       expect(await complete(["myoci", "ch"])).to.deep.equal(["check"]);
       expect(await complete(["myoci", "check", "--st"])).to.deep.equal(["--stack"]);

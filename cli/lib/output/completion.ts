@@ -54,6 +54,7 @@ function commandCase(spec: CommandSpec): string {
 function bashFunction(): string {
   return `_myoci() {
   local cur prev cmd i f opts stacks=""
+  [[ -n "\${ZSH_VERSION:-}" ]] && setopt localoptions nullglob
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   cmd=""
@@ -81,5 +82,7 @@ complete -F _myoci myoci
 
 export function completionScript(shell: (typeof SHELLS)[number]): string {
   const head = `# ${shell} completion for myoci: source <(npx myoci completion ${shell})\n`;
-  return shell === "bash" ? `${head}${bashFunction()}` : `${head}autoload -U +X bashcompinit && bashcompinit\n${bashFunction()}`;
+  return shell === "bash"
+    ? `${head}${bashFunction()}`
+    : `${head}(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }\nautoload -U +X bashcompinit && bashcompinit\n${bashFunction()}`;
 }
