@@ -115,7 +115,7 @@ describe("dashboard: model", () => {
     const words = marks.map(([, word]) => word);
     // One word may name two things (error); each shape names one thing.
     const shapes = new Map<string, Set<string>>();
-    for (const [shape, word] of marks) shapes.set(shape!, (shapes.get(shape!) ?? new Set()).add(word!));
+    for (const [shape, word] of marks) shapes.set(shape, (shapes.get(shape) ?? new Set()).add(word));
     expect([...shapes].filter(([, w]) => w.size > 1)).to.deep.equal([]);
     expect(new Set(words).size).to.equal(words.length - 1);
   });
