@@ -124,9 +124,9 @@ export const PROMOTE = {
 
 export const DOCS = {
   name: "docs",
-  summary: "generate DEPENDENCIES.md and COMPATIBILITY_MATRIX.md (--check: fail when stale)",
+  summary: "generate DEPENDENCIES.md, COMPATIBILITY_MATRIX.md and renovate.json (--check: fail when stale)",
   synopsis: "[--check]",
-  description: ["Generates DEPENDENCIES.md and COMPATIBILITY_MATRIX.md at the project root from the catalog and the stack files."],
+  description: ["Generates DEPENDENCIES.md, COMPATIBILITY_MATRIX.md and renovate.json at the project root from the catalog, the stack files and package.json."],
   options: {
     check: { type: "boolean", default: false, help: "write nothing; exit 1 (naming the files) when the committed files differ from what would be generated" },
     "project-dir": projectDir,
