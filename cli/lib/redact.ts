@@ -64,7 +64,6 @@ export function redact(text: string, credentials: readonly Credential[] = []): s
  * collapsed, cut to `max` characters.
  */
 export function serverText(text: string, credentials: readonly Credential[] = [], max = 200): string {
-  // eslint-disable-next-line no-control-regex
   const flat = redact(text, credentials)
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")
     .replace(/\s+/g, " ")
