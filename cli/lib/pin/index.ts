@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { CATALOG, classifyChange, DIGEST_PATTERN, describeScheme, isComponentId, parseTag, type ComponentId, type ImagePin } from "../../../catalog";
+import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { editStackFile, unifiedDiff } from "../stack-edit";
@@ -66,6 +67,9 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
       badInput(name, `${key}.digest`, request.digest, "expected sha256: followed by 64 lower-case hex digits");
     }
     const config = loadStackFile(request.projectDir, request.stack, { placeholderSecrets: true });
+    if (!request.dryRun) {
+      checkWritable(file); // before the registry is asked: a file that cannot be written fails at once
+    }
     if (!requiredComponents(config.logShipper).includes(component)) {
       badInput(
         name,
@@ -99,7 +103,7 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
           apply,
         );
   } catch (error) {
-    if (error instanceof PinInputError || error instanceof ConfigError || error instanceof StackLockedError) {
+    if (error instanceof PinInputError || error instanceof ConfigError || error instanceof StackLockedError || error instanceof FileWriteError) {
       return { exitCode: EXIT_ERROR, output: "", messages: [error.message], written: false };
     }
     throw error;

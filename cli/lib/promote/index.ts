@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import { isComponentId, type ComponentId, type ImagePin } from "../../../catalog";
+import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { latestVerified, readPromotionRecord } from "../../../config/promotion-record";
 import { ConfigError, PROJECT, type StackConfig } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
@@ -48,6 +49,9 @@ function error(message: string): PromoteOutcome {
 export async function promote(request: PromoteRequest): Promise<PromoteOutcome> {
   const run = () => Promise.resolve(promoteUnlocked(request));
   try {
+    if (!request.dryRun) {
+      checkWritable(stackFilePath(request.projectDir, request.to));
+    }
     return request.dryRun
       ? await run()
       : await withStackLock(
@@ -55,7 +59,7 @@ export async function promote(request: PromoteRequest): Promise<PromoteOutcome> 
           run,
         );
   } catch (e) {
-    if (e instanceof StackLockedError || e instanceof ConfigError) {
+    if (e instanceof StackLockedError || e instanceof ConfigError || e instanceof FileWriteError) {
       return error(e.message);
     }
     throw e;
