@@ -10,14 +10,17 @@ export const STACK_NAME_PATTERN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** Throws ConfigError unless `stack` is a stack name (it becomes part of file names). */
 export function assertStackName(stack: string): void {
   if (!STACK_NAME_PATTERN.test(stack)) {
-    throw new ConfigError([
-      {
-        file: "--stack",
-        key: "stack",
-        value: stack,
-        expected: "expected a stack name: letters, digits, -, _ and . (no /, no .., at most 100 characters), e.g. staging",
-      },
-    ]);
+    throw new ConfigError(
+      [
+        {
+          file: "(command line)",
+          key: "--stack",
+          value: JSON.stringify(stack),
+          expected: "expected a stack name: letters, digits, -, _ and . (no /, no .., at most 100 characters), e.g. staging",
+        },
+      ],
+      "argument",
+    );
   }
 }
 
@@ -122,12 +125,23 @@ export function readRawStackFile(file: string): RawStackConfig {
 export interface LoadOptions {
   /** Fill absent or unreadable secrets with a placeholder (offline evaluation: policies never read secret values). */
   readonly placeholderSecrets?: boolean;
+  /** Values (keys without `myoci:`) that replace the file's top-level keys, e.g. `--config` of the offline run. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
 }
 
 /** Loads and validates a stack file; throws ConfigError listing every problem. */
 export function loadStackFile(projectDir: string, stack: string, options: LoadOptions = {}): StackConfig {
   const file = stackFilePath(projectDir, stack);
-  const raw = readRawStackFile(file);
+  const fromFile = readRawStackFile(file);
+  const overridden = Object.keys(options.overrides ?? {});
+  const raw: RawStackConfig =
+    overridden.length === 0
+      ? fromFile
+      : {
+          ...fromFile,
+          values: { ...fromFile.values, ...options.overrides },
+          sources: new Map([...(fromFile.sources ?? new Map<string, string>())].filter(([key]) => !overridden.includes(key.split(".")[0]!))),
+        };
   const prepared = options.placeholderSecrets ? withPlaceholderSecrets(raw) : raw;
   const result = parseStackConfig(prepared, stack, path.basename(file));
   if (!result.ok) {
