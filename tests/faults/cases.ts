@@ -196,7 +196,11 @@ export const CLI_CASES: readonly CliCase[] = [
     message: "expected a stack name",
   },
   { name: "promote --from ../staging", args: ["promote", "--from", "../staging", "--to", "prod", "--project-dir", "DIR"], message: "expected a stack name" },
-  { name: "rollback --stack ../x", args: ["rollback", "--stack", "../x", "--project-dir", "DIR"], message: 'myoci rollback: expected --stack <name> and --to a whole number from 1 to 100 (got --stack "../x"' },
+  {
+    name: "rollback --stack ../x",
+    args: ["rollback", "--stack", "../x", "--project-dir", "DIR"],
+    message: 'myoci rollback: expected --stack <name> and --to a whole number from 1 to 100 (got --stack "../x"',
+  },
   { name: "drift --stack a/b", args: ["drift", "--stack", "a/b", "--project-dir", "DIR"], message: '(command line): --stack = "a/b": expected a stack name' },
   { name: "check --stack ../../etc", args: ["check", "--stack", "../../etc"], message: '(command line): --stack = "../../etc": expected a stack name' },
   { name: "pin: no arguments", args: ["pin"], message: "myoci pin: expected <component> <tag> and --stack" },
