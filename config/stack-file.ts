@@ -1,26 +1,16 @@
 /** Reads `Pulumi.<stack>.yaml` without the Pulumi CLI, for the CLI and the offline policy run. */
 import * as path from "node:path";
 import { isAlias, isMap, isScalar, type Document } from "yaml";
-import { ConfigError, parseStackConfig, PROJECT, SECRET_KEYS, type RawStackConfig, type StackConfig } from "./schema";
+import { ConfigError, parseStackConfig, placeholderSecret, PROJECT, SECRET_KEYS, type RawStackConfig, type SecretKey, type StackConfig } from "./schema";
+import { STACK_NAME_EXPECTED, STACK_NAME_PATTERN } from "./stack-name";
 import { MAX_ALIAS_COUNT, parseYamlDocument, readTextFile } from "./yaml-file";
 
-/** A Pulumi stack name as the CLI accepts it: letters, digits, `-`, `_`, `.`; no `/`, no leading dot, no `..`. */
-export const STACK_NAME_PATTERN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+export { STACK_NAME_PATTERN } from "./stack-name";
 
 /** Throws ConfigError unless `stack` is a stack name (it becomes part of file names). */
 export function assertStackName(stack: string): void {
   if (!STACK_NAME_PATTERN.test(stack)) {
-    throw new ConfigError(
-      [
-        {
-          file: "(command line)",
-          key: "--stack",
-          value: JSON.stringify(stack),
-          expected: "expected a stack name: letters, digits, -, _ and . (no /, no .., at most 100 characters), e.g. staging",
-        },
-      ],
-      "argument",
-    );
+    throw new ConfigError([{ file: "(command line)", key: "--stack", value: JSON.stringify(stack), expected: STACK_NAME_EXPECTED }], "argument");
   }
 }
 
@@ -151,7 +141,7 @@ export function loadStackFile(projectDir: string, stack: string, options: LoadOp
 }
 
 /** A placeholder long enough for every secret's length rule; marked so it can never be mistaken for a real one. */
-export const PLACEHOLDER_SECRET = (key: string): string => (key === "zitadelMasterkey" ? "offline-placeholder-masterkey-32" : `offline-placeholder-for-${key}`);
+export const PLACEHOLDER_SECRET = (key: string): string => placeholderSecret(key as SecretKey);
 
 function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
   const values: Record<string, unknown> = { ...raw.values };
