@@ -84,7 +84,7 @@ describe("fault suite", function () {
           { cwd: dir, timeoutMs: 30_000 },
         );
         expect(result.signal, "finished by itself (no hang)").to.equal(null);
-        expectCleanFailure(result, { code: c.code ?? 2, message: c.message });
+        expectCleanFailure(result, { code: c.code ?? 2, message: c.message, stream: c.stream });
         expectIntact(dir, before);
         expect(existsSync(path.join("/proc", "nope"))).to.equal(false);
       });

@@ -142,13 +142,17 @@ export function tempFiles(dir: string): string[] {
 }
 
 /** The checks every failing case makes. */
-export function expectCleanFailure(result: RunResult, expected: { code?: number; message: RegExp | string }): void {
+export function expectCleanFailure(result: RunResult, expected: { code?: number; message: RegExp | string; stream?: "stdout" | "stderr" }): void {
   const output = `${result.stdout}\n${result.stderr}`;
+  const text = expected.stream === "stdout" ? result.stdout : result.stderr;
   expect(result.code, output).to.equal(expected.code ?? 2);
   if (typeof expected.message === "string") {
-    expect(result.stderr, output).to.contain(expected.message);
+    expect(text, output).to.contain(expected.message);
+    expectOnce(text, expected.message);
   } else {
-    expect(result.stderr, output).to.match(expected.message);
+    expect(text, output).to.match(expected.message);
+    const flags = expected.message.flags.includes("g") ? expected.message.flags : `${expected.message.flags}g`;
+    expect(text.match(new RegExp(expected.message.source, flags))?.length, `the message once\n${output}`).to.equal(1);
   }
   expect(output, "no stack trace").not.to.match(/^\s+at .+[:(].*\d+:\d+\)?$/m);
   expect(output, "no uncaught-error dump").not.to.match(/\b(TypeError|ReferenceError|RangeError|SyntaxError)\b|node:internal/);
