@@ -11,13 +11,14 @@ import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache
 import * as path from "node:path";
 import { parseCommandArgs, usageError } from "../lib/command";
 
-const HELP = `usage: myoci check [--stack <name>] [--json] [--notify] [--registry-mirror HOST=URL ...] [--include-prerelease]
+const HELP = `usage: myoci check [--stack <name>] [--json] [--notify] [--registry-mirror HOST=URL ...] [--include-prerelease] [--timeout <s>]
 
   --stack <name>            check Pulumi.<name>.yaml only (default: every Pulumi.<stack>.yaml here)
   --json                    print the JSON report (schema: docs/check.md)
   --notify                  post new updates to ntfy (myoci:notify, password in MYOCI_NTFY_PASSWORD)
   --registry-mirror H=URL   send registry H's requests to URL (repeatable; wins over myoci:registryMirrors)
   --include-prerelease      also offer pre-release tags (rc, alpha, beta, …)
+  --timeout <seconds>       bound the whole run: what is not answered by then is reported as an error
 
 exit 0: up to date · 1: updates available (digest-only changes included) · 2: an error (the rest is still reported)
 `;
@@ -37,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     notify: { type: "boolean" },
     "registry-mirror": { type: "string", multiple: true },
     "include-prerelease": { type: "boolean" },
+    timeout: { type: "string" },
   });
   if (!args.ok) {
     return args.exitCode;
@@ -47,6 +49,14 @@ export async function run(argv: string[]): Promise<number> {
     flagMirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
   } catch (error) {
     return usageError("check", HELP, (error as Error).message);
+  }
+  let runLimit: { signal: AbortSignal; seconds: number } | undefined;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!/^\d+(\.\d+)?$/.test(values.timeout.trim()) || !(seconds > 0) || seconds > 86_400) {
+      return usageError("check", HELP, `--timeout "${values.timeout}": expected seconds, a number above 0 (at most 86400)`);
+    }
+    runLimit = { signal: AbortSignal.timeout(Math.round(seconds * 1000)), seconds };
   }
   const dir = process.cwd();
   const stacks = values.stack !== undefined ? [values.stack] : stacksIn(dir);
@@ -71,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       const key = JSON.stringify(Object.entries(mirrors).sort());
       let client = clients.get(key);
       if (!client) {
-        client = new RegistryClient({ mirrors });
+        client = new RegistryClient({ mirrors, runLimit });
         clients.set(key, client);
       }
       return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"] });

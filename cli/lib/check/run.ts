@@ -75,6 +75,14 @@ export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
           cache.get(`tags ${endpoint}`, () => input.registry.listTags(registry, repository)),
           cache.get(`digest ${endpoint}:${declared.tag}`, () => input.registry.resolveDigest(registry, repository, declared.tag)),
         ]);
+        if (!tagList.includes(declared.tag)) {
+          // The tag resolves, yet the list lacks it: the list is incomplete, and "no newer tag" cannot be trusted.
+          return errorCheck(
+            component,
+            declared,
+            `${registry}/${repository}: the tag list (${tagList.length} tag${tagList.length === 1 ? "" : "s"}) lacks the pinned tag ${declared.tag}, which resolves: the list is incomplete, newer tags cannot be judged`,
+          );
+        }
         return classifyComponent({ component, declared, tags: tagList, currentDigest, versions, includePrerelease: input.includePrerelease, now: input.now });
       } catch (error) {
         return errorCheck(component, declared, error instanceof Error ? error.message : String(error));
