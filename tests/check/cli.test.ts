@@ -211,7 +211,9 @@ describe("myoci check (CLI against a real registry)", function () {
     expect(statuses(report, "staging").loki).to.equal("error");
     const loki = report.stacks[0]?.components.find((c) => c.component === "loki");
     // A refused connection fails at once: no retries, no backoff.
-    expect(loki?.error).to.match(new RegExp(`^docker\\.io/grafana/loki: (GET|HEAD) http://127\\.0\\.0\\.1:${closed}: connection refused \\(ECONNREFUSED\\); not retried$`));
+    expect(loki?.error).to.match(
+      new RegExp(`^docker\\.io/grafana/loki: (GET|HEAD) http://127\\.0\\.0\\.1:${closed}: connection refused \\(ECONNREFUSED\\); not retried$`),
+    );
     const withFlag = await myoci(configured, ["check", "--json", "--registry-mirror", `docker.io=${counter.url}`]);
     expect(withFlag.code).to.equal(1);
   });

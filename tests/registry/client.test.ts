@@ -216,9 +216,9 @@ describe("registry client (real docker-registry)", function () {
       const host = new URL(front.url).host;
       // The test realm is plain HTTP on another port: it gets the login only because the user names it.
       const trust = { [realmEnvName(host)]: tokens.realm };
-      expect(
-        await securedClient({ [credentialEnvName(host)]: "robot:s3cret-pass", ...trust }).resolveDigest("docker.io", "library/caddy", "2.10.2"),
-      ).to.equal(indexDigest);
+      expect(await securedClient({ [credentialEnvName(host)]: "robot:s3cret-pass", ...trust }).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(
+        indexDigest,
+      );
       expect(tokens.requests.map((r) => r.user)).to.deep.equal(["robot"]);
       const bad = await failure(
         securedClient({ [credentialEnvName(host)]: "robot:wrong-pass", ...trust }).resolveDigest("docker.io", "library/caddy", "2.10.2"),

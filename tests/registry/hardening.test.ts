@@ -74,7 +74,8 @@ describe("registry logins go only to their registry", function () {
       tokens.requests.length = 0;
       tokens.settings.requireLogin = undefined;
     });
-    const client = (env: NodeJS.ProcessEnv) => new RegistryClient({ mirrors: { "docker.io": front.url }, backoffMs: 10, env, dockerConfigPath: "/nonexistent" });
+    const client = (env: NodeJS.ProcessEnv) =>
+      new RegistryClient({ mirrors: { "docker.io": front.url }, backoffMs: 10, env, dockerConfigPath: "/nonexistent" });
 
     it("asks a foreign realm for an anonymous token: the login is never sent there", async () => {
       const env = { [credentialEnvName(new URL(front.url).host)]: "robot:s3cret-pass" };
@@ -229,7 +230,9 @@ describe("strict registry answers", function () {
       proxy.reset();
       proxy.rules.push({ path: /tags\/list$/, fault: { kind: "status", status: 200, body } });
       const error = await failure(client().listTags("docker.io", "library/caddy"));
-      expect(error.message, body).to.equal(`docker.io/library/caddy: malformed tag list from ${proxy.url}: expected {"name": …, "tags": [strings]}, got ${shape}`);
+      expect(error.message, body).to.equal(
+        `docker.io/library/caddy: malformed tag list from ${proxy.url}: expected {"name": …, "tags": [strings]}, got ${shape}`,
+      );
     }
   });
 
@@ -255,7 +258,12 @@ describe("strict registry answers", function () {
   it("fails fast, without retries, on a name that does not resolve", async () => {
     const events: RegistryRequestEvent[] = [];
     const started = Date.now();
-    const c = new RegistryClient({ mirrors: { "docker.io": "http://registry.myoci-h15.invalid:5000" }, env: {}, dockerConfigPath: "/nonexistent", onRequest: (e) => events.push(e) });
+    const c = new RegistryClient({
+      mirrors: { "docker.io": "http://registry.myoci-h15.invalid:5000" },
+      env: {},
+      dockerConfigPath: "/nonexistent",
+      onRequest: (e) => events.push(e),
+    });
     const error = await failure(c.listTags("docker.io", "library/caddy"));
     expect(error.message).to.equal(
       "docker.io/library/caddy: GET http://registry.myoci-h15.invalid:5000: registry.myoci-h15.invalid does not resolve (ENOTFOUND); not retried",
@@ -268,7 +276,12 @@ describe("strict registry answers", function () {
     const closed = await freePort();
     const events: RegistryRequestEvent[] = [];
     const started = Date.now();
-    const c = new RegistryClient({ mirrors: { "docker.io": `http://127.0.0.1:${closed}` }, env: {}, dockerConfigPath: "/nonexistent", onRequest: (e) => events.push(e) });
+    const c = new RegistryClient({
+      mirrors: { "docker.io": `http://127.0.0.1:${closed}` },
+      env: {},
+      dockerConfigPath: "/nonexistent",
+      onRequest: (e) => events.push(e),
+    });
     const error = await failure(c.resolveDigest("docker.io", "library/caddy", "2.10.2"));
     expect(error.message).to.equal(`docker.io/library/caddy: HEAD http://127.0.0.1:${closed}: connection refused (ECONNREFUSED); not retried`);
     expect(events.map((e) => e.status)).to.deep.equal(["network-error"]);

@@ -4,7 +4,7 @@
  * one token per repository, fetched before that repository's requests and shared by them.
  */
 import { expect } from "chai";
-import { CATALOG, COMPONENT_IDS, type PinSet } from "../../catalog";
+import { CATALOG, COMPONENT_IDS, type ComponentId, type ImagePin } from "../../catalog";
 import { checkStack } from "../../cli/lib/check/run";
 import { credentialEnvName, realmEnvName } from "../../cli/lib/registry/auth";
 import { RegistryClient } from "../../cli/lib/registry/client";
@@ -20,7 +20,7 @@ describe("registry requests at the limit (a whole stack, counted from the proxy 
   let secured: RunningRegistry;
   let openProxy: RunningFaultProxy;
   let securedProxy: RunningFaultProxy;
-  const images: PinSet = {};
+  const images: Partial<Record<ComponentId, ImagePin>> = {};
   const repositories = new Set<string>();
 
   before(async () => {

@@ -111,7 +111,10 @@ const COUNTRY_SECOND_LEVEL = new Set(["ac", "co", "com", "edu", "gov", "ne", "ne
  * `co.uk`-style suffixes; an IP address or a one-label name is only itself.
  */
 export function siteOf(hostname: string): string {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
   if (isIP(host) !== 0) {
     return host;
   }

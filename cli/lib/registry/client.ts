@@ -20,6 +20,7 @@ import {
   type BasicCredentials,
 } from "./auth";
 import { Limiter } from "./limiter";
+import { Transport, TransportError, type HttpAnswer } from "./transport";
 
 /** Resolves a tag to the digest its registry serves now (the index digest for multi-arch images). */
 export interface DigestResolver {
@@ -94,10 +95,9 @@ interface CachedToken {
   readonly expiresAt: number;
 }
 
-/** One exchange: the final response (after redirects) with its whole body. */
+/** One exchange: the final response (after redirects) with its whole body, and the URL that gave it. */
 interface Answer {
-  readonly response: Response;
-  readonly text: string;
+  readonly response: HttpAnswer;
   readonly url: string;
 }
 
@@ -176,6 +176,7 @@ export class RegistryClient implements DigestResolver, TagLister {
   private readonly lookups = new Map<string, Promise<void>>();
   /** Credentials and tokens seen in this run: removed from any server text before it is printed. */
   private readonly secrets = new Set<string>();
+  private readonly transport: Transport;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
     this.mirrors = options.mirrors ?? {};
@@ -186,6 +187,7 @@ export class RegistryClient implements DigestResolver, TagLister {
     this.concurrency = options.concurrency ?? 6;
     this.pageSize = options.pageSize ?? 1000;
     this.env = options.env ?? process.env;
+    this.transport = new Transport({ maxSockets: this.concurrency });
   }
 
   /** The base URL requests for a registry go to (its mirror, if any). */
@@ -207,7 +209,7 @@ export class RegistryClient implements DigestResolver, TagLister {
       const answer = await this.request(registry, repository, "GET", url, { Accept: "application/json" });
       let body: unknown;
       try {
-        body = JSON.parse(answer.text);
+        body = JSON.parse(answer.response.text);
       } catch {
         throw new RegistryError(registry, repository, `malformed tag list (not JSON) from ${safeUrl(base)}`);
       }
@@ -216,7 +218,7 @@ export class RegistryClient implements DigestResolver, TagLister {
         throw new RegistryError(registry, repository, `malformed tag list from ${safeUrl(base)}: expected {"name": …, "tags": [strings]}, got ${wrong}`);
       }
       tags.push(...(body as { tags: string[] }).tags);
-      url = this.nextLink(registry, repository, answer.response.headers.get("link"), answer.url);
+      url = this.nextLink(registry, repository, answer.response.header("link"), answer.url);
     }
     return tags;
   }
@@ -225,7 +227,7 @@ export class RegistryClient implements DigestResolver, TagLister {
   async resolveDigest(registry: string, repository: string, tag: string): Promise<string> {
     const url = `${this.baseUrl(registry)}/v2/${repository}/manifests/${encodeURIComponent(tag)}`;
     const { response } = await this.request(registry, repository, "HEAD", url, { Accept: MANIFEST_ACCEPT });
-    const digest = response.headers.get("docker-content-digest");
+    const digest = response.header("docker-content-digest");
     if (digest === null || !DIGEST.test(digest)) {
       throw new RegistryError(
         registry,
@@ -343,8 +345,8 @@ export class RegistryClient implements DigestResolver, TagLister {
     }
   }
 
-  private retryDelay(registry: string, repository: string, response: Response, attempt: number): number {
-    const header = response.headers.get("retry-after");
+  private retryDelay(registry: string, repository: string, response: HttpAnswer, attempt: number): number {
+    const header = response.header("retry-after");
     if (header !== null) {
       const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - Date.now();
       if (Number.isFinite(ms)) {
@@ -412,7 +414,14 @@ export class RegistryClient implements DigestResolver, TagLister {
    * One attempt: headers and the whole body within the per-attempt timeout. Redirects are followed by hand, and an
    * Authorization header never crosses to another origin.
    */
-  private send(registry: string, repository: string, method: string, url: string, headers: Record<string, string>, kind: "registry" | "token" = "registry"): Promise<Answer | NoAnswer> {
+  private send(
+    registry: string,
+    repository: string,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    kind: "registry" | "token" = "registry",
+  ): Promise<Answer | NoAnswer> {
     return this.limiter(registry).run(async () => {
       if (this.runOver()) {
         return { failed: "run-limit", cause: this.runLimitMessage() };
@@ -421,18 +430,14 @@ export class RegistryClient implements DigestResolver, TagLister {
       const signal = this.options.runLimit ? AbortSignal.any([timeout, this.options.runLimit.signal]) : timeout;
       let current = url;
       let currentHeaders = headers;
-      let stage: "headers" | "body" = "headers";
       try {
         await this.resolveHost(new URL(current).hostname);
         for (let hop = 0; ; hop++) {
-          stage = "headers";
-          const response = await fetch(current, { method, headers: currentHeaders, signal, redirect: "manual" });
+          const response = await this.transport.exchange(current, method, currentHeaders, signal);
           this.options.onRequest?.({ kind, registry, method, url: current, status: response.status });
-          stage = "body";
-          const text = await response.text();
-          const location = response.headers.get("location");
+          const location = response.header("location");
           if (!isRedirect(response.status) || location === null) {
-            return { response, text, url: current };
+            return { response, url: current };
           }
           const next = new URL(location, current);
           if (hop >= MAX_REDIRECTS || (next.protocol !== "https:" && next.protocol !== "http:")) {
@@ -448,18 +453,25 @@ export class RegistryClient implements DigestResolver, TagLister {
         if (error instanceof RegistryError) {
           throw error;
         }
-        const noAnswer = this.classifyFailure(error, stage, signal, timeout);
-        this.options.onRequest?.({ kind, registry, method, url: current, status: noAnswer.failed === "timeout" || noAnswer.failed === "body-timeout" ? "timeout" : "network-error" });
+        const noAnswer = this.classifyFailure(error, timeout);
+        this.options.onRequest?.({
+          kind,
+          registry,
+          method,
+          url: current,
+          status: noAnswer.failed === "timeout" || noAnswer.failed === "body-timeout" ? "timeout" : "network-error",
+        });
         return noAnswer;
       }
     });
   }
 
-  private classifyFailure(error: unknown, stage: "headers" | "body", signal: AbortSignal, timeout: AbortSignal): NoAnswer {
+  private classifyFailure(error: unknown, timeout: AbortSignal): NoAnswer {
     if (this.runOver()) {
       return { failed: "run-limit", cause: this.runLimitMessage() };
     }
-    if (timeout.aborted || (signal.aborted && error instanceof DOMException)) {
+    if (timeout.aborted) {
+      const stage = error instanceof TransportError ? error.stage : "headers";
       return stage === "body" ? { failed: "body-timeout", cause: "the body" } : { failed: "timeout", cause: "no answer" };
     }
     const code = connectionCode(error);
@@ -581,7 +593,7 @@ export class RegistryClient implements DigestResolver, TagLister {
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
-      body = JSON.parse(answer.text) as typeof body;
+      body = JSON.parse(answer.response.text) as typeof body;
     } catch {
       throw new RegistryError(registry, repository, `token service ${realmName} answered malformed JSON`);
     }
@@ -601,7 +613,7 @@ export class RegistryClient implements DigestResolver, TagLister {
     let detail = "";
     if (method !== "HEAD") {
       try {
-        const body = JSON.parse(answer.text) as { errors?: { code?: unknown; message?: unknown }[] };
+        const body = JSON.parse(answer.response.text) as { errors?: { code?: unknown; message?: unknown }[] };
         const first = body.errors?.[0];
         if (first && typeof first.code === "string") {
           detail = ` ${first.code.slice(0, 60)}${typeof first.message === "string" ? `: ${first.message.slice(0, 200)}` : ""}`;
@@ -625,20 +637,13 @@ export class RegistryClient implements DigestResolver, TagLister {
 }
 
 /** A Bearer or Basic challenge from a 401, or null. */
-function usableChallenge(response: Response): AuthChallenge | null {
-  const challenge = parseChallenge(response.headers.get("www-authenticate"));
+function usableChallenge(response: HttpAnswer): AuthChallenge | null {
+  const challenge = parseChallenge(response.header("www-authenticate"));
   return challenge && (challenge.scheme === "bearer" || challenge.scheme === "basic") ? challenge : null;
 }
 
-/** ECONNREFUSED, ENOTFOUND, … from a fetch failure (undici puts the reason in `cause`). */
+/** ECONNREFUSED, ENOTFOUND, … from a failed exchange or lookup. */
 function connectionCode(error: unknown): string {
-  const direct = (error as { code?: unknown }).code;
-  if (typeof direct === "string") {
-    return direct;
-  }
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === "string") {
-    return cause.code;
-  }
-  return typeof cause?.message === "string" ? cause.message : (error as Error).message;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : (error as Error).message;
 }
