@@ -4,6 +4,7 @@
  * deadlines and the last rollout. Exit 0 written, 2 bad input (nothing written).
  */
 import * as path from "node:path";
+import { checkWritable, FileWriteError } from "../../config/atomic-write";
 import { ConfigError } from "../../config/schema";
 import { buildDashboard, writeDashboard } from "../lib/dashboard";
 import { parseCommandArgs } from "../lib/command";
@@ -34,7 +35,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { values } = args;
   const dir = path.resolve(values["project-dir"] ?? process.cwd());
+  const out = path.resolve(dir, values.out);
   try {
+    checkWritable(path.join(out, "index.html")); // before any work: a bad --out fails at once
     const { rows, html } = buildDashboard({
       projectDir: dir,
       stacks: values.stack,
@@ -46,12 +49,12 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`myoci dashboard: no Pulumi.<stack>.yaml with pins in ${dir}\n`);
       return 2;
     }
-    const file = writeDashboard(path.resolve(dir, values.out), html);
+    const file = writeDashboard(out, html);
     const shown = path.relative(process.cwd(), file).startsWith("..") ? file : path.relative(process.cwd(), file);
     process.stdout.write(`wrote ${shown}: ${rows.length} components on ${new Set(rows.map((r) => r.stack)).size} stacks\n`);
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof FileWriteError) {
       process.stderr.write(`myoci dashboard: ${error.message}\n`);
       return 2;
     }

@@ -1,9 +1,9 @@
 /** `myoci docs [--check]`: write DEPENDENCIES.md and COMPATIBILITY_MATRIX.md, or (--check) fail when they are stale. */
-import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
 import { parseCommandArgs } from "../lib/command";
-import { generateDocs, staleDocs } from "../lib/docs";
+import { docsStatus, generateDocs } from "../lib/docs";
+import { FileWriteError, writeFileAtomic } from "../../config/atomic-write";
 
 const USAGE = `usage: myoci docs [--check]
   Generates DEPENDENCIES.md and COMPATIBILITY_MATRIX.md at the project root from the catalog and stack files.
@@ -27,22 +27,32 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const stale = staleDocs(projectDir, files);
+  const status = docsStatus(projectDir, files);
+  const stale = status.filter((f) => f.state !== "current").map((f) => f.name);
   if (values.check) {
     if (stale.length === 0) {
       process.stdout.write(`${files.map((f) => f.name).join(", ")}: up to date\n`);
       return 0;
     }
-    for (const name of stale) {
-      process.stderr.write(`myoci docs: ${name} is stale: run \`npm run myoci -- docs\` and commit it\n`);
+    for (const { name, state } of status.filter((f) => f.state !== "current")) {
+      const what = state === "missing" ? `${name} is missing (no such file in ${projectDir})` : `${name} is stale`;
+      process.stderr.write(`myoci docs: ${what}: run \`npm run myoci -- docs\` and commit it\n`);
     }
     return 1;
   }
-  for (const file of files) {
-    if (stale.includes(file.name)) {
-      writeFileSync(path.join(projectDir, file.name), file.content);
+  try {
+    for (const file of files) {
+      if (stale.includes(file.name)) {
+        writeFileAtomic(path.join(projectDir, file.name), file.content);
+      }
+      process.stdout.write(`${file.name}: ${stale.includes(file.name) ? "written" : "up to date"}\n`);
     }
-    process.stdout.write(`${file.name}: ${stale.includes(file.name) ? "written" : "up to date"}\n`);
+  } catch (error) {
+    if (error instanceof FileWriteError) {
+      process.stderr.write(`myoci docs: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
   }
   return 0;
 }

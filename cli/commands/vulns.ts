@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
     const stacks = names.map((stack) => ({ stack, images: loadStackFile(dir, stack, { placeholderSecrets: true }).images }));
-    const reports = (values.trivy ?? []).map((file) => readTrivyReport(path.resolve(file)));
+    const reports = (values.trivy ?? []).map((file) => readTrivyReport(path.resolve(file), file));
     const acceptances = readAcceptances(path.resolve(dir, values["accept-file"] ?? DEFAULT_ACCEPTANCE_FILE));
     const state = readVulnState(stateFile);
     result = computeFindings({ stacks, reports, state, acceptances, now });

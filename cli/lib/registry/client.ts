@@ -7,7 +7,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { redactSecrets } from "../redact";
+import { serverText, type Credential } from "../redact";
 import {
   basicHeader,
   credentialEnvName,
@@ -175,7 +175,7 @@ export class RegistryClient implements DigestResolver, TagLister {
   /** hostname → its DNS lookup, once per run, so a name that does not resolve fails every request at once. */
   private readonly lookups = new Map<string, Promise<void>>();
   /** Credentials and tokens seen in this run: removed from any server text before it is printed. */
-  private readonly secrets = new Set<string>();
+  private readonly secrets: Credential[] = [];
   private readonly transport: Transport;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
@@ -271,15 +271,15 @@ export class RegistryClient implements DigestResolver, TagLister {
 
   private credentials(registry: string): BasicCredentials | undefined {
     const credentials = findCredentials(this.credentialHost(registry), { env: this.env, dockerConfigPath: this.options.dockerConfigPath });
-    if (credentials) {
-      this.secrets.add(credentials.password);
-      this.secrets.add(basicHeader(credentials).slice("Basic ".length));
+    if (credentials && !this.secrets.some((s) => s.password === credentials.password && s.username === credentials.username)) {
+      this.secrets.push({ username: credentials.username, password: credentials.password });
     }
     return credentials;
   }
 
+  /** Server-provided text as one printable line, every credential and token of this run removed. */
   private redact(text: string): string {
-    return redactSecrets(text, [...this.secrets]);
+    return serverText(text, this.secrets, 300);
   }
 
   /**
@@ -601,7 +601,7 @@ export class RegistryClient implements DigestResolver, TagLister {
     if (typeof token !== "string" || token === "") {
       throw new RegistryError(registry, repository, `token service ${realmName} answered without token or access_token`);
     }
-    this.secrets.add(token);
+    this.secrets.push({ token });
     // Registries default to 60 s; renew 10 s early.
     const lifetime = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(lifetime - 10, 1) * 1000 };
