@@ -28,24 +28,26 @@ interface Timed {
   readonly ms: number;
   readonly code: number;
   readonly rssMiB?: number;
+  /** User + system CPU seconds of the process (less sensitive to a busy machine than wall time). */
+  readonly cpuMs?: number;
 }
 
-/** Runs a process; wall time by hrtime, peak RSS from GNU time when it is installed. */
+/** Runs a process; wall time by hrtime, peak RSS and CPU time from GNU time when it is installed. */
 function timed(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Timed> {
   const rssFile = path.join(os.tmpdir(), `myoci-bench-rss-${process.pid}`);
   const useTime = process.platform === "linux" && existsExecutable("/usr/bin/time");
-  const [cmd, cmdArgs] = useTime ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, file, ...args]] : [file, args];
+  const [cmd, cmdArgs] = useTime ? ["/usr/bin/time", ["-f", "%M %U %S", "-o", rssFile, file, ...args]] : [file, args];
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     execFile(cmd, cmdArgs, { cwd, env, maxBuffer: 256 << 20, timeout: 600_000 }, (error) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      let rssMiB: number | undefined;
+      let measured: { rssMiB: number; cpuMs: number } | undefined;
       if (useTime) {
-        const kb = Number(/(\d+)\s*$/.exec(readFileSync(rssFile, "utf8"))?.[1]);
-        rssMiB = Number.isFinite(kb) ? kb / 1024 : undefined;
+        const match = /(\d+) ([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(rssFile, "utf8"));
+        measured = match ? { rssMiB: Number(match[1]) / 1024, cpuMs: (Number(match[2]) + Number(match[3])) * 1000 } : undefined;
         rmSync(rssFile, { force: true });
       }
-      resolve({ ms, code: error ? Number((error as { code?: number }).code ?? -1) : 0, ...(rssMiB !== undefined ? { rssMiB } : {}) });
+      resolve({ ms, code: error ? Number((error as { code?: number }).code ?? -1) : 0, ...(measured ?? {}) });
     });
   });
 }
@@ -110,12 +112,14 @@ interface Sample {
   readonly requests: number;
   readonly tokenRequests: number;
   readonly rssMiB?: number;
+  readonly cpuMs?: number;
   readonly code: number;
 }
 
 function summary(name: string, samples: readonly Sample[], images: number, extra: Record<string, number | string> = {}): BenchResult {
   const ms = samples.map((s) => s.ms);
   const rss = samples.map((s) => s.rssMiB).filter((v): v is number => v !== undefined);
+  const cpu = samples.map((s) => s.cpuMs).filter((v): v is number => v !== undefined);
   const last = samples.at(-1);
   return {
     name,
@@ -127,6 +131,7 @@ function summary(name: string, samples: readonly Sample[], images: number, extra
       requestsPerImage: Number(((last?.requests ?? 0) / images).toFixed(2)),
       tokenRequests: last?.tokenRequests ?? 0,
       ...(rss.length > 0 ? { rssMiB: Math.round(median(rss)) } : {}),
+      ...(cpu.length > 0 ? { cpuMedianMs: Math.round(median(cpu)), cpuMinMs: Math.round(Math.min(...cpu)) } : {}),
       exit: last?.code ?? -1,
       ...extra,
     },
@@ -230,12 +235,17 @@ export async function benchCheck(): Promise<BenchResult[]> {
       await checkStack({ stack: "bench", file: stack.file, images: stack.images, registry: client });
       inProcess.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
-    const nodeStart: number[] = [];
-    const help: number[] = [];
+    const nodeStart: Timed[] = [];
+    const help: Timed[] = [];
     for (let i = 0; i < MYOCI_RUNS; i++) {
-      nodeStart.push((await timed(process.execPath, ["-e", "0"], repo, env)).ms);
-      help.push((await timed(process.execPath, [path.join(ROOT, "cli", "myoci.js"), "--help"], repo, env)).ms);
+      nodeStart.push(await timed(process.execPath, ["-e", "0"], repo, env));
+      help.push(await timed(process.execPath, [path.join(ROOT, "cli", "myoci.js"), "--help"], repo, env));
     }
+    const wall = (runs: readonly Timed[]) => median(runs.map((r) => r.ms));
+    const cpuOf = (runs: readonly Timed[]): Record<string, number> => {
+      const cpu = runs.map((r) => r.cpuMs).filter((v): v is number => v !== undefined);
+      return cpu.length > 0 ? { cpuMedianMs: Math.round(median(cpu)) } : {};
+    };
 
     const results: BenchResult[] = [];
     const ratio = (renovateKey: string, myociKey: string): Record<string, string> => {
@@ -260,15 +270,20 @@ export async function benchCheck(): Promise<BenchResult[]> {
     results.push({ name: "myoci check, registry work only (in process, open registry)", medianMs: median(inProcess), runs: inProcess.length });
     results.push({
       name: "floor: node -e 0 (start-up of any Node program)",
-      medianMs: median(nodeStart),
+      medianMs: wall(nodeStart),
       runs: nodeStart.length,
-      extra: { minMs: Math.round(Math.min(...nodeStart)) },
+      extra: { minMs: Math.round(Math.min(...nodeStart.map((r) => r.ms))), ...cpuOf(nodeStart) },
     });
     results.push({
       name: "myoci --help (start-up of the CLI)",
-      medianMs: median(help),
+      medianMs: wall(help),
       runs: help.length,
-      extra: { minMs: Math.round(Math.min(...help)), overNodeMs: Math.round(median(help) - median(nodeStart)) },
+      extra: {
+        minMs: Math.round(Math.min(...help.map((r) => r.ms))),
+        overNodeMs: Math.round(wall(help) - wall(nodeStart)),
+        overNodeMinMs: Math.round(Math.min(...help.map((r) => r.ms)) - Math.min(...nodeStart.map((r) => r.ms))),
+        ...cpuOf(help),
+      },
     });
     results.push({
       name: "floor: requests a perfect client needs",
