@@ -105,8 +105,9 @@ function checkTarget(file: string): Stats | undefined {
   try {
     stats = statSync(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      return undefined; // a new file (a parent that is not a directory is reported by checkWritable / the open)
     }
     fail(file, error, true);
   }
@@ -139,7 +140,8 @@ export function checkWritable(file: string): void {
     try {
       stats = statSync(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") {
         fail(absolute, error, false);
       }
     }

@@ -106,7 +106,7 @@ const rawSchema = z.strictObject(
     postgresDataMajor: numeric(
       z
         .number({ error: "expected the PostgreSQL major version whose data the volume holds, e.g. 16" })
-        .int()
+        .int({ error: "expected a whole number: the PostgreSQL major version whose data the volume holds, e.g. 16" })
         .min(9, { error: "expected a PostgreSQL major version" })
         .max(99),
     ),

@@ -82,13 +82,17 @@ export function readTextFile(file: string, kind: string, shownAs: string = file)
 export function parseYamlDocument(text: string, file: string): Document.Parsed {
   const document = parseDocument(text, { merge: true, uniqueKeys: true });
   if (document.errors.length > 0) {
+    // The first error only: the parser's follow-up errors repeat the same mistake in other words.
+    const first = document.errors[0]!;
     throw new ConfigError(
-      document.errors.map((e) => ({
-        file: path.basename(file),
-        key: `(line ${e.linePos?.[0].line ?? "?"})`,
-        value: "(invalid YAML)",
-        expected: e.message.split("\n")[0] ?? "valid YAML",
-      })),
+      [
+        {
+          file: path.basename(file),
+          key: `(line ${first.linePos?.[0].line ?? "?"})`,
+          value: "(invalid YAML)",
+          expected: first.message.split("\n")[0] ?? "valid YAML",
+        },
+      ],
       "YAML",
     );
   }

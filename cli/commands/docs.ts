@@ -6,7 +6,8 @@ import { docsStatus, generateDocs } from "../lib/docs";
 import { FileWriteError, writeFileAtomic } from "../../config/atomic-write";
 
 const USAGE = `usage: myoci docs [--check]
-  Generates DEPENDENCIES.md and COMPATIBILITY_MATRIX.md at the project root from the catalog and stack files.
+  Generates DEPENDENCIES.md, COMPATIBILITY_MATRIX.md and renovate.json at the project root from the catalog,
+  the stack files and package.json.
   --check  write nothing; exit 1 (naming the files) when the committed files differ from what would be generated
   exit 0 written / up to date, 1 stale (--check), 2 error`;
 
@@ -36,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     for (const { name, state } of status.filter((f) => f.state !== "current")) {
       const what = state === "missing" ? `${name} is missing (no such file in ${projectDir})` : `${name} is stale`;
-      process.stderr.write(`myoci docs: ${what}: run \`npm run myoci -- docs\` and commit it\n`);
+      process.stderr.write(`myoci docs: ${what}: run \`npx myoci docs\` and commit it\n`);
     }
     return 1;
   }

@@ -24,8 +24,9 @@ const USAGE = `usage: npm run policy -- --stack <name> [--json] [--resources fil
 let pendingServer: Promise<PolicyPackServer | undefined> | undefined;
 
 async function stopPendingServer(): Promise<void> {
-  const server = await pendingServer;
-  pendingServer = undefined;
+  const pending = pendingServer;
+  pendingServer = undefined; // stop once: a second stop() of an exited pack would wait for an exit event forever
+  const server = await pending;
   await server?.stop().catch(() => undefined);
 }
 
@@ -72,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
   } catch (error) {
-    await (await starting.catch(() => undefined))?.stop();
+    await stopPendingServer();
     throw error;
   }
   const server = await starting;
@@ -96,6 +97,7 @@ if (process.argv[1] === __filename) {
       return;
     }
     failing = true;
+    process.exitCode = 2;
     const known =
       error instanceof UsageError ||
       error instanceof ConfigError ||

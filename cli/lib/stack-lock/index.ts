@@ -28,7 +28,7 @@ export interface StackLockOptions {
   readonly stack: string;
   /** What holds the lock, for the message a waiting run prints (e.g. "myoci pin loki 3.6.1"). */
   readonly command: string;
-  /** How long to wait for a live holder before giving up (default DEFAULT_LOCK_WAIT_MS). */
+  /** How long to wait for a live holder before giving up (default: MYOCI_LOCK_WAIT_MS, else DEFAULT_LOCK_WAIT_MS). */
   readonly waitMs?: number;
 }
 
@@ -161,7 +161,8 @@ export async function withStackLock<T>(options: StackLockOptions, fn: () => Prom
   }
   mkdirSync(path.dirname(file), { recursive: true });
   const token = randomBytes(8).toString("hex");
-  const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const fromEnv = Number(process.env.MYOCI_LOCK_WAIT_MS);
+  const waitMs = options.waitMs ?? (Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.MYOCI_LOCK_WAIT_MS !== "" ? fromEnv : DEFAULT_LOCK_WAIT_MS);
   const started = Date.now();
   for (;;) {
     if (tryCreate(file, { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString(), token })) {
