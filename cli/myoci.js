@@ -11,7 +11,8 @@ const { main } = require((compiled !== null && bundleFor(compiled, process.argv[
 
 /** bin/cli/bundle/<command>.js (main plus that command's graph in one file), unless node_modules changed since. */
 function bundleFor(compiledMain, command) {
-  if (command === undefined || !/^[a-z][a-z-]*$/.test(command)) return null;
+  // `--help` is answered by main from the command specs: no command graph to load.
+  if (command === undefined || !/^[a-z][a-z-]*$/.test(command) || process.argv.includes("--help") || process.argv.includes("-h")) return null;
   const file = path.join(path.dirname(compiledMain), "bundle", `${command}.js`);
   const fs = require("node:fs");
   try {

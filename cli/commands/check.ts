@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { formatOutcome, notifyCheckResults } from "../lib/notify";
-import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type StackCheck } from "../lib/check/run";
+import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, runLimitFrom, type StackCheck } from "../lib/check/run";
 import * as path from "node:path";
 import { parseCommandArgs, usageError } from "../lib/command";
 
@@ -50,13 +50,11 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     return usageError("check", HELP, (error as Error).message);
   }
-  let runLimit: { signal: AbortSignal; seconds: number } | undefined;
-  if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!/^\d+(\.\d+)?$/.test(values.timeout.trim()) || !(seconds > 0) || seconds > 86_400) {
-      return usageError("check", HELP, `--timeout "${values.timeout}": expected seconds, a number above 0 (at most 86400)`);
-    }
-    runLimit = { signal: AbortSignal.timeout(Math.round(seconds * 1000)), seconds };
+  let runLimit: ReturnType<typeof runLimitFrom>;
+  try {
+    runLimit = runLimitFrom(values.timeout);
+  } catch (error) {
+    return usageError("check", HELP, (error as Error).message);
   }
   const dir = process.cwd();
   const stacks = values.stack !== undefined ? [values.stack] : stacksIn(dir);

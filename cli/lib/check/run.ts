@@ -92,6 +92,18 @@ export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
   return { stack: input.stack, file: input.file, components, summary: summarize(components) };
 }
 
+/** `--timeout <seconds>` → the whole run's limit for the registry client; throws naming the bad value. */
+export function runLimitFrom(value: string | undefined): { readonly signal: AbortSignal; readonly seconds: number } | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const seconds = Number(value.trim());
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(seconds > 0) || seconds > 86_400) {
+    throw new Error(`--timeout "${value}": expected seconds, a number above 0 (at most 86400)`);
+  }
+  return { signal: AbortSignal.timeout(Math.round(seconds * 1000)), seconds };
+}
+
 export function failedStack(stack: string, file: string, message: string): StackCheck {
   return { stack, file, error: message, components: [], summary: { upToDate: 0, updates: 0, errors: 1 } };
 }
