@@ -15,7 +15,7 @@ const mirror = {
 export const CHECK = {
   name: "check",
   summary: "compare pinned tags and digests with what the registries offer now",
-  synopsis: "[--stack <name>] [--json] [--notify] [--registry-mirror <host=url> ...] [--include-prerelease]",
+  synopsis: "[--stack <name>] [--json] [--notify] [--registry-mirror <host=url> ...] [--include-prerelease] [--timeout <seconds>]",
   description: [
     "For every pinned component: up to date, digest (the tag was re-pointed), patch, minor or major, with the newest candidate per class, its changelog and the compatibility rules it would break. Progress per image goes to stderr on a terminal (or with --progress).",
   ],
@@ -24,6 +24,7 @@ export const CHECK = {
     notify: { type: "boolean", default: false, help: "post new updates to ntfy (myoci:notify, password in MYOCI_NTFY_PASSWORD)" },
     "registry-mirror": mirror,
     "include-prerelease": { type: "boolean", default: false, help: "also offer pre-release tags (rc, alpha, beta, …)" },
+    timeout: { type: "string", arg: "<seconds>", help: "bound the whole run: what is not answered by then is reported as an error" },
   },
   json: true,
   progress: true,
