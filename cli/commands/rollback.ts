@@ -2,19 +2,23 @@
 import { formatReport } from "../lib/rollout/report";
 import { runRollback } from "../lib/rollout/rollback";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommandArgs } from "../lib/command";
 
-const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--project-dir DIR]
+const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--up-timeout SECONDS] [--probe-port COMPONENT=PORT …] [--project-dir DIR]
   Restores the pins of the N-th earlier successful deployment (default 1: the last one whose pins differ from
   the current ones, from the stack's update history), runs pulumi up with the policy pack and verifies the
   changed services. Needs the pulumi CLI.
-  exit 0 rolled back and verified; 2 refused, interrupted or failed (the report says what to do next)`;
+  Ctrl-C once: the running step finishes, then it stops; twice: the running up is canceled through Pulumi's cancel.
+  exit 0 rolled back and verified; 2 refused, locked, interrupted, canceled or failed (the report says what to do next)`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs("rollback", USAGE, argv, {
     stack: { type: "string" },
     to: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
+    "up-timeout": { type: "string" },
+    "probe-port": { type: "string", multiple: true },
     "project-dir": { type: "string" },
   });
   if (!args.ok) {
@@ -28,13 +32,23 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  const errors: string[] = [];
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 60, 24 * 3600, errors);
+  const ports = parseProbePorts(values["probe-port"] ?? [], errors);
+  if (errors.length > 0) {
+    process.stderr.write(`${errors.map((e) => `myoci rollback: ${e}`).join("\n")}\n${USAGE}\n`);
+    return 2;
+  }
   const interrupt = interruptible();
   try {
     const deps = realDeps({
       projectDir: values["project-dir"] ?? process.cwd(),
       mirrors: {},
       stacks: [values.stack],
-      signal: interrupt.signal,
+      command: `myoci rollback --stack ${values.stack} --to ${to}`,
+      interrupt,
+      upTimeoutMs: upTimeout !== undefined ? upTimeout * 1000 : undefined,
+      probe: { ports },
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const report = await runRollback(values.stack, to, deps);
