@@ -5,7 +5,7 @@ import { interruptible, realDeps } from "../lib/rollout/wiring";
 import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommandArgs } from "../lib/command";
 
-const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--up-timeout SECONDS] [--probe-port COMPONENT=PORT …] [--project-dir DIR]
+const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--up-timeout SECONDS] [--probe-port [STACK:]COMPONENT=PORT …] [--project-dir DIR]
   Restores the pins of the N-th earlier successful deployment (default 1: the last one whose pins differ from
   the current ones, from the stack's update history), runs pulumi up with the policy pack and verifies the
   changed services. Needs the pulumi CLI.
@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const errors: string[] = [];
-  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 60, 24 * 3600, errors);
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 1, 24 * 3600, errors);
   const ports = parseProbePorts(values["probe-port"] ?? [], errors);
   if (errors.length > 0) {
     process.stderr.write(`${errors.map((e) => `myoci rollback: ${e}`).join("\n")}\n${USAGE}\n`);

@@ -8,7 +8,7 @@ import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommandArgs } from "../lib/command";
 
 const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [--stacks staging,prod] [--json] [--notify] [--migrate]
-         [--probe-successes N] [--probe-deadline SECONDS] [--probe-port COMPONENT=PORT …] [--up-timeout SECONDS]
+         [--probe-successes N] [--probe-deadline SECONDS] [--probe-port [STACK:]COMPONENT=PORT …] [--up-timeout SECONDS]
          [--registry-mirror HOST=URL …] [--project-dir DIR]
   For each stack in order: record the pins, back up stateful services, pin the new tags (digests resolved once,
   rules checked before anything changes), pulumi up with the policy pack, verify the changed services' health
@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   if (deadline !== undefined && !(Number.isFinite(deadline) && deadline >= 1 && deadline <= 3600)) {
     errors.push(`--probe-deadline ${JSON.stringify(values["probe-deadline"])}: expected seconds from 1 to 3600`);
   }
-  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 60, 24 * 3600, errors);
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 1, 24 * 3600, errors);
   const ports = parseProbePorts(values["probe-port"] ?? [], errors);
   let mirrors: Record<string, string> = {};
   try {

@@ -252,17 +252,18 @@ export class HttpProber implements Prober {
     private readonly options: Omit<ProbeOptions, "signal"> = DEFAULT_PROBE_OPTIONS,
     private readonly clock: Clock = REAL_CLOCK,
     private readonly exec: Exec = realExec,
-    private readonly ports: Readonly<Partial<Record<ComponentId, number>>> = {},
+    /** Per stack (or `*` for every stack): the loopback port to probe a component on instead of the published one. */
+    private readonly ports: Readonly<Record<string, Readonly<Partial<Record<ComponentId, number>>>>> = {},
   ) {}
 
   async verify(
-    _stack: string,
+    stack: string,
     dockerHost: string,
     components: readonly ComponentId[],
     signal?: AbortSignal,
   ): Promise<{ verdict: Verdict; results: ProbeResult[] }> {
     const attempt = attemptForDockerHost(dockerHost, this.exec);
-    const targets = probeTargets(components, this.ports);
+    const targets = probeTargets(components, { ...this.ports["*"], ...this.ports[stack] });
     if ("error" in attempt) {
       const results = targets.map((t): ProbeResult => ({
         component: t.component,

@@ -68,7 +68,7 @@ export class AutomationEngine implements PulumiEngine {
     return { stack: this.stack, name: this.stackName };
   }
 
-  async selectStack(stack: string): Promise<void> {
+  async assertStacks(stacks: readonly string[]): Promise<void> {
     const ws = await this.ws();
     this.stackNames ??= (async () => {
       const summaries = await ws.listStacks();
@@ -76,11 +76,17 @@ export class AutomationEngine implements PulumiEngine {
       return { backend: who.url ?? "(the backend of `pulumi whoami`)", names: summaries.map((s) => s.name) };
     })();
     const { backend, names } = await this.stackNames;
-    // `stack ls` names stacks as the backend does: `name`, `org/name` or `org/project/name`.
-    if (!names.some((n) => n === stack || n.endsWith(`/${stack}`))) {
-      throw new StackNotFoundError(stack, backend, names);
+    for (const stack of stacks) {
+      // `stack ls` names stacks as the backend does: `name`, `org/name` or `org/project/name`.
+      if (!names.some((n) => n === stack || n.endsWith(`/${stack}`))) {
+        throw new StackNotFoundError(stack, backend, names);
+      }
     }
-    this.stack = await Stack.select(stack, ws);
+  }
+
+  async selectStack(stack: string): Promise<void> {
+    await this.assertStacks([stack]);
+    this.stack = await Stack.select(stack, await this.ws());
     this.stackName = stack;
   }
 

@@ -65,6 +65,8 @@ export class StackNotFoundError extends Error {
 }
 
 export interface PulumiEngine {
+  /** Rejects with StackNotFoundError for the first of `stacks` the backend does not have (before anything changes). */
+  assertStacks(stacks: readonly string[]): Promise<void>;
   /** Selects an existing stack of the backend (never creates one: StackNotFoundError). */
   selectStack(stack: string): Promise<void>;
   /** Pins of the selected stack, from its stack file. */

@@ -257,8 +257,15 @@ async function rolloutLocked(
       report.refusals.push(...verdict.refusals.map((r) => `Pulumi.${stack}.yaml: ${r}`));
       plans.push({ stack, config, changed, reverify, before, after, migration });
     }
+    if (report.refusals.length === 0) {
+      await deps.engine.assertStacks(request.stacks); // select, never create: every stack must exist before anything changes
+    }
   } catch (error) {
     report.refusals.push(error instanceof Error ? error.message : String(error));
+    if (error instanceof StackNotFoundError) {
+      report.nextSteps.push(`Nothing was changed (not started). myoci never creates a stack; once ${error.stackName} is in the backend, run the rollout again.`);
+      return finish(2, `not started: stack ${error.stackName} is not in the Pulumi backend`);
+    }
   }
   if (report.refusals.length > 0) {
     report.nextSteps.push("Nothing was changed. Fix the request (or the stack files) and run the rollout again.");

@@ -18,7 +18,8 @@ export interface WiringOptions {
   /** The command line, for the lock holder's description (e.g. "myoci rollout grafana=13.0.3"). */
   readonly command: string;
   readonly interrupt: Interrupts;
-  readonly probe?: { successes?: number; deadlineMs?: number; ports?: Readonly<Partial<Record<ComponentId, number>>> };
+  /** `ports`: per stack (`*`: every stack), the loopback port to probe a component on (`--probe-port`). */
+  readonly probe?: { successes?: number; deadlineMs?: number; ports?: Readonly<Record<string, Readonly<Partial<Record<ComponentId, number>>>>> };
   readonly upTimeoutMs?: number;
   /** How long to wait for another myoci run's lock. @default 10 s */
   readonly lockWaitMs?: number;
