@@ -5,7 +5,25 @@ import { isMap, isScalar } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT, SECRET_KEYS, type RawStackConfig, type StackConfig } from "./schema";
 import { parseYamlDocument } from "./yaml-file";
 
+/** A Pulumi stack name as the CLI accepts it: letters, digits, `-`, `_`, `.`; no `/`, no leading dot, no `..`. */
+export const STACK_NAME_PATTERN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/** Throws ConfigError unless `stack` is a stack name (it becomes part of file names). */
+export function assertStackName(stack: string): void {
+  if (!STACK_NAME_PATTERN.test(stack)) {
+    throw new ConfigError([
+      {
+        file: "--stack",
+        key: "stack",
+        value: stack,
+        expected: "expected a stack name: letters, digits, -, _ and . (no /, no .., at most 100 characters), e.g. staging",
+      },
+    ]);
+  }
+}
+
 export function stackFilePath(projectDir: string, stack: string): string {
+  assertStackName(stack);
   return path.join(projectDir, `Pulumi.${stack}.yaml`);
 }
 

@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`myoci promote: expected --from and --to naming two different stacks\n${USAGE}\n`);
     return EXIT_ERROR;
   }
-  const outcome = promote({
+  const outcome = await promote({
     projectDir: values["project-dir"] ?? process.cwd(),
     from: values.from,
     to: values.to,
