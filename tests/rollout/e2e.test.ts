@@ -27,7 +27,7 @@ interface World {
   fake: FakePulumi;
   ports: Record<string, Record<string, number>>;
   original: Record<string, string>;
-  run(args: string[]): ReturnType<typeof runMyoci>;
+  run(args: string[], options?: { direct?: boolean }): ReturnType<typeof runMyoci>;
   rollout(args: string[]): Promise<{ code: number | null; report: RolloutReport; stderr: string }>;
   stackText(stack: string): string;
   verified(): ReturnType<typeof readPromotionRecord>["entries"];
@@ -112,7 +112,17 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
       fake,
       ports,
       original,
-      run: (args) => runMyoci([...args, ...common, ...(args[0] === "rollout" ? ["--registry-mirror", `docker.io=${registry!.url}`, "--probe-successes", "2", "--probe-deadline", "5"] : [])], fake.env()),
+      run: (args, options) =>
+        runMyoci(
+          [
+            args[0]!,
+            ...common,
+            ...(args[0] === "rollout" ? ["--registry-mirror", `docker.io=${registry!.url}`, "--probe-successes", "2", "--probe-deadline", "5"] : []),
+            ...args.slice(1),
+          ],
+          fake.env(),
+          options,
+        ),
       rollout: async (args) => {
         const result = await w.run(args).done;
         return { code: result.code, report: JSON.parse(result.stdout) as RolloutReport, stderr: result.stderr };
@@ -194,8 +204,9 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
     await w.fake.started(["up"]);
     run.interrupt();
     const result = await run.done;
-    expect(result.code).to.equal(2);
+    expect(result.signal).to.equal("SIGINT"); // npm's `sh -c` re-raises the terminal's interrupt once myoci has exited …
     const report = JSON.parse(result.stdout) as RolloutReport;
+    expect(report.exitCode).to.equal(2); // … myoci's own exit code is in the report (and see the next test)
     expect(report.summary).to.equal(`interrupted: ${STAGING} deployed but not verified`);
     const up = w.fake.invocations().find((i) => i.argv[0] === "up")!;
     expect([up.exit, up.signals]).to.deep.equal([0, []]); // the terminal's SIGINT never reached pulumi
@@ -207,6 +218,17 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
     expect([again.code, again.report.stacks[0]!.outcome]).to.deep.equal([0, "verified"]);
   });
 
+  it("first Ctrl-C with myoci itself as the foreground job (node cli/myoci.js): exit 2", async () => {
+    const w = await world();
+    cue(w, { command: "up", stack: STAGING, nth: 1, sleepMs: 3000 });
+    const run = w.run(["rollout", "netdata=v2.11.0", "--stacks", STAGING], { direct: true });
+    await w.fake.started(["up"]);
+    run.interrupt();
+    const result = await run.done;
+    expect([result.code, result.signal]).to.deep.equal([2, null]);
+    expect((JSON.parse(result.stdout) as RolloutReport).stacks[0]!.outcome).to.equal("interrupted");
+  });
+
   it("second Ctrl-C cancels up through Pulumi's cancel, still reports, and leaves the stack file equal to what is deployed", async () => {
     const w = await world();
     cue(w, { command: "up", stack: STAGING, nth: 1, sleepMs: 20_000 });
@@ -216,8 +238,8 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
     await new Promise((r) => setTimeout(r, 500));
     run.interrupt();
     const result = await run.done;
-    expect(result.code).to.equal(2);
     const report = JSON.parse(result.stdout) as RolloutReport;
+    expect(report.exitCode).to.equal(2);
     expect(report.summary).to.equal(`interrupted: up of ${STAGING} canceled`);
     expect(report.stacks[0]!.outcome).to.equal("canceled");
     const up = w.fake.invocations().find((i) => i.argv[0] === "up")!;
@@ -263,13 +285,13 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
 
   it("two rollouts at once: the second does not start (myoci's lock), plans nothing on the first one's pins", async () => {
     const w = await world();
-    cue(w, { command: "up", stack: STAGING, nth: 1, sleepMs: 4000 });
+    cue(w, { command: "up", stack: STAGING, nth: 1, sleepMs: 14_000 }); // longer than a run waits for a lock (10 s)
     const first = w.run(["rollout", "netdata=v2.11.0", "--stacks", STAGING]);
     await w.fake.started(["up"]);
     const second = await w.rollout(["rollout", "netbirdDashboard=v2.91.0", "--stacks", STAGING]);
     expect(second.code).to.equal(2);
     expect(second.report.summary).to.equal("not started: a stack is locked by another myoci run");
-    expect(second.report.refusals[0]).to.contain("myoci rollout netdata=v2.11.0");
+    expect(second.report.refusals[0]).to.contain("myoci rollout netdata=v2.11.0").and.contain(`stack ${STAGING} is locked by`);
     expect(second.report.steps).to.deep.equal([]);
     expect((await first.done).code).to.equal(0);
     expect(ups(w)).to.have.length(1);

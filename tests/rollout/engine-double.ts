@@ -55,6 +55,7 @@ export class EngineDouble implements PulumiEngine {
     return this.stack;
   }
 
+  async assertStacks(_stacks: readonly string[]): Promise<void> {}
   async selectStack(stack: string): Promise<void> {
     this.calls.push(`select ${stack}`);
     this.stack = stack;

@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import type { ComponentId } from "../../../catalog";
 import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../../config/promotion-record";
+import { ownSignal } from "../../../config/exit-cleanup";
 import { loadStackFile } from "../../../config/stack-file";
 import { HostBackupRunner } from "../backup";
 import { DEFAULT_PROBE_OPTIONS, HttpProber } from "../probe";
@@ -89,7 +90,7 @@ export interface Interrupts {
   readonly signal: AbortSignal;
   /** Second Ctrl-C: cancel a running `up` through Pulumi's cancel. */
   readonly cancel: AbortSignal;
-  /** Called if myoci is ended by a further signal (SIGTERM, a third Ctrl-C is not one: it repeats Pulumi's cancel). */
+  /** Called when myoci is ended by SIGTERM (a third Ctrl-C does not end it: it waits for the canceled CLI). */
   onExit(hook: () => void): void;
   dispose(): void;
 }
@@ -114,10 +115,12 @@ export function interruptible(write: (line: string) => void = (line) => process.
       write("myoci: still waiting for `pulumi` to end after its cancel\n");
     }
   };
+  // SIGTERM: the exit clean-ups (lock files) run and the process exits 143; the running CLIs are ended first.
   const onSigterm = (): void => {
     hooks.forEach((hook) => hook());
     process.exit(143);
   };
+  const giveBack = ownSignal("SIGINT");
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
   return {
@@ -125,6 +128,7 @@ export function interruptible(write: (line: string) => void = (line) => process.
     cancel: second.signal,
     onExit: (hook) => hooks.push(hook),
     dispose: () => {
+      giveBack();
       process.off("SIGINT", onSigint);
       process.off("SIGTERM", onSigterm);
     },

@@ -145,9 +145,13 @@ export interface MyociRun {
   interrupt(): void;
 }
 
-/** `npx myoci <args>` from the repository root, in a process group of its own (a terminal's foreground job). */
-export function runMyoci(args: readonly string[], env: NodeJS.ProcessEnv): MyociRun {
-  const child = spawn("npx", ["myoci", ...args], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * `npx myoci <args>` from the repository root, in a process group of its own (a terminal's foreground job);
+ * `direct`: `node cli/myoci.js <args>` instead (myoci alone in the job, as an installed `myoci` runs).
+ */
+export function runMyoci(args: readonly string[], env: NodeJS.ProcessEnv, options: { direct?: boolean } = {}): MyociRun {
+  const [command, argv] = options.direct === true ? [process.execPath, [path.join(ROOT, "cli", "myoci.js"), ...args]] : ["npx", ["myoci", ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
