@@ -107,7 +107,7 @@ export function planDumpManifest(dumpFile: string): string {
   const program = [
     String.raw`/^\\connect -reuse-previous=on "dbname='/ { db = $0; sub(/^[^']*'/, "", db); sub(/'"$/, "", db); print db "|"; next }`,
     String.raw`/^\\connect / { db = $2; gsub(/"/, "", db); print db "|"; next }`,
-    String.raw`/^COPY .* FROM stdin;$/ { table = $2; rows = 0; copying = 1; next }`,
+    String.raw`/^COPY .* FROM stdin;$/ { table = $0; sub(/^COPY /, "", table); sub(/ \(.*\) FROM stdin;$/, "", table); sub(/ FROM stdin;$/, "", table); rows = 0; copying = 1; next }`,
     String.raw`copying && /^\\\.$/ { print db "|" table "|" rows; copying = 0; next }`,
     String.raw`copying { rows++ }`,
   ].join("\n");
