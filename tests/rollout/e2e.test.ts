@@ -5,7 +5,7 @@
  * Each case asserts exit code, report, the pulumi invocations, the stack files and the promotion record.
  */
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gateStatus, readPromotionRecord } from "../../config/promotion-record";
@@ -14,6 +14,7 @@ import type { RolloutReport } from "../../cli/lib/rollout/rollout";
 import { FakePulumi, importProbeImage, runMyoci, type FakeCue } from "../helpers/fake-pulumi";
 import { startLocalRegistry, type LocalRegistry } from "../helpers/local-registry";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
+import { postgresBinDir, startPostgres, type PostgresServer } from "../helpers/postgres-server";
 import { freePort } from "../helpers/podman-probe";
 import { stackFileText } from "../helpers/stack-fixture";
 
@@ -53,6 +54,7 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
     digests.netdataGood = await registry.pushTinyImage("netdata/netdata", "v2.11.0", "netdata good");
     digests.netdataBad = await registry.pushTinyImage("netdata/netdata", "v2.12.0", "netdata bad");
     digests.dashboard = await registry.pushTinyImage("netbirdio/dashboard", "v2.91.0", "dashboard");
+    digests.postgres17 = await registry.pushTinyImage("library/postgres", "17.2-alpine", "postgres 17");
   });
 
   after(async () => {
@@ -64,11 +66,30 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
     await podman?.stop();
   });
 
-  async function world(options: { backendStacks?: string[] } = {}): Promise<World> {
+  /**
+   * `postgres`: the staging PostgreSQL is a real server behind a `docker exec` shim (as in tests/backup): the shim
+   * reaches the server whose port the deployed postgres digest selects (old pins → `old`, 17.2-alpine → `fresh`).
+   */
+  async function world(options: { backendStacks?: string[]; postgres?: { old: PostgresServer; fresh: PostgresServer } } = {}): Promise<World> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-h17-e2e-"));
+    const shim = path.join(dir, "shim");
+    mkdirSync(shim);
+    writeFileSync(
+      path.join(shim, "docker"),
+      `#!/bin/sh
+# docker exec [-i] <container> <tool> … → the Debian PostgreSQL tool against the server in <shim>/<container>.port
+[ "$1" = exec ] || { echo "shim: unsupported docker $1" >&2; exit 2; }
+shift; [ "$1" = "-i" ] && shift
+port=$(cat "${shim}/$1.port") || exit 1; shift
+tool=$1; shift
+exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgresql/15/bin"}/$tool" "$@"
+`,
+    );
+    chmodSync(path.join(shim, "docker"), 0o755);
+    const backupsDir = path.join(dir, "backups");
     const original: Record<string, string> = {};
     for (const stack of STACKS) {
-      original[stack] = stackFileText().replace("unix:///var/run/docker.sock", podman!.dockerHost);
+      original[stack] = stackFileText({ extraConfig: `  myoci:backups:\n    dir: ${backupsDir}\n    keep: 5` }).replace("unix:///var/run/docker.sock", podman!.dockerHost);
       writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), original[stack]);
     }
     writeFileSync(path.join(dir, "promotions.yaml"), "entries: []\n");
@@ -93,6 +114,11 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
         await podman!.podman(["run", "-d", "--name", name, "-p", `127.0.0.1:${port}:8080`, good, "/bin/httpd", "-f", "-p", "8080", "-h", "/www"]);
       }
     }
+    const portFile = path.join(shim, `myoci-${STAGING}-postgres.port`);
+    const oldPostgres = loadStackFile(dir, STAGING, { placeholderSecrets: true }).images.postgres!.digest;
+    if (options.postgres) {
+      writeFileSync(portFile, String(options.postgres.old.port));
+    }
     const fake = new FakePulumi({
       url: `file://${dir}/.state`,
       user: "tester",
@@ -100,7 +126,11 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
       containers,
       healthImages,
       podman: { argv: [...podman!.argv], env: { ...podman!.env } },
+      deployFiles: options.postgres
+        ? [{ stack: STAGING, component: "postgres", file: portFile, values: { [oldPostgres]: String(options.postgres.old.port), [digests.postgres17!]: String(options.postgres.fresh.port) } }]
+        : [],
     });
+    const env = { ...fake.env(), PATH: `${shim}:${fake.env().PATH ?? ""}` };
     const common = [
       "--project-dir",
       dir,
@@ -120,7 +150,7 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
             ...(args[0] === "rollout" ? ["--registry-mirror", `docker.io=${registry!.url}`, "--probe-successes", "2", "--probe-deadline", "5"] : []),
             ...args.slice(1),
           ],
-          fake.env(),
+          env,
           options,
         ),
       rollout: async (args) => {
@@ -320,6 +350,56 @@ describe("myoci rollout / rollback end to end (scripted pulumi, real probes, reg
     expect(phases(report, STAGING)).to.deep.equal(["record", "write-pins", "up", "restore-pins", "rollback-up", "rollback-verify"]);
     expect(w.stackText(STAGING)).to.equal(w.original[STAGING]);
     expect(w.stackText(PROD)).to.equal(w.original[PROD]);
+  });
+
+  describe("PostgreSQL major with --migrate (real PostgreSQL servers)", () => {
+    const servers: PostgresServer[] = [];
+    const server = async (): Promise<PostgresServer> => {
+      const s = await startPostgres();
+      servers.push(s);
+      return s;
+    };
+    before(function () {
+      if (!postgresBinDir()) {
+        this.skip(); // PostgreSQL server binaries absent (CI installs postgresql)
+      }
+    });
+    after(async () => Promise.all(servers.map((s) => s.stop())));
+    const seed = async (old: PostgresServer): Promise<void> => {
+      await old.psql("CREATE DATABASE zitadel");
+      await old.psql("CREATE TABLE users (id int PRIMARY KEY, name text); INSERT INTO users SELECT g, 'user-' || g FROM generate_series(1, 250) g", "zitadel");
+    };
+
+    it("dumps, deploys the new major, restores with ON_ERROR_STOP and proves it against the dump before recording", async () => {
+      const old = await server();
+      const fresh = await server();
+      await seed(old);
+      const w = await world({ postgres: { old, fresh } });
+      const { code, report } = await w.rollout(["rollout", "postgres=17.2-alpine", "--migrate", "--stacks", STAGING]);
+      expect(code, report.summary).to.equal(0);
+      expect(phases(report, STAGING)).to.deep.equal(["record", "backup", "write-pins", "up", "deployment", "restore-data", "verify", "record-verified"]);
+      expect(report.steps.find((s) => s.phase === "restore-data")!.detail).to.contain("3 databases, 1 tables, 250 rows equal to the dump");
+      expect(await fresh.psql("SELECT count(*), sum(id) FROM users", "zitadel")).to.equal("250|31375");
+      expect(loadStackFile(w.dir, STAGING, { placeholderSecrets: true }).postgres.migration).to.deep.equal({ from: 16, to: 17 });
+      const entry = w.verified().at(-1)!;
+      expect([entry.images.postgres?.tag, entry.checks]).to.deep.equal(["17.2-alpine", { postgres: "container-healthcheck" }]);
+    });
+
+    it("a restore that meets an SQL error keeps the old major: rolled back, nothing recorded", async () => {
+      const old = await server();
+      const fresh = await server();
+      await seed(old);
+      await fresh.psql("CREATE DATABASE zitadel"); // the dump's CREATE DATABASE zitadel now fails
+      const w = await world({ postgres: { old, fresh } });
+      const { code, report } = await w.rollout(["rollout", "postgres=17.2-alpine", "--migrate", "--stacks", STAGING]);
+      expect(code).to.equal(1);
+      expect(report.summary).to.equal(`${STAGING}: restore of the PostgreSQL dump failed; rolled back`);
+      expect(report.steps.find((s) => s.phase === "restore-data")!.detail).to.match(/stopped at the first SQL error\): .*database "zitadel" already exists/);
+      expect(w.stackText(STAGING)).to.equal(w.original[STAGING]);
+      expect(readFileSync(path.join(w.dir, "shim", `myoci-${STAGING}-postgres.port`), "utf8")).to.equal(String(old.port)); // the old major runs again
+      expect(await old.psql("SELECT count(*) FROM users", "zitadel")).to.equal("250");
+      expect(w.verified()).to.deep.equal([]);
+    });
   });
 
   it("a failing probe rolls back; `myoci rollback` then restores an earlier deployment and records only what it restored", async () => {

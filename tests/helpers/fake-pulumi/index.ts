@@ -49,6 +49,7 @@ export interface FakeBackendState {
   containers?: Record<string, Record<string, { name: string; port: number }>>;
   healthImages?: Record<string, string>;
   podman?: { argv: string[]; env: Record<string, string> };
+  deployFiles?: { stack: string; component: string; file: string; values: Record<string, string> }[];
 }
 
 export class FakePulumi {

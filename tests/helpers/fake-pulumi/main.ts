@@ -40,6 +40,8 @@ interface Backend {
   containers?: Record<string, Record<string, { name: string; port: number }>>;
   healthImages?: Record<string, string>;
   podman?: { argv: string[]; env: Record<string, string> };
+  /** Host facts a deployment changes: when `component` of `stack` is deployed at a digest, `file` gets `values[digest]`. */
+  deployFiles?: { stack: string; component: string; file: string; values: Record<string, string> }[];
 }
 /** A scripted behaviour: for the nth (1-based, per stack) run of `command`. */
 interface Cue {
@@ -189,6 +191,12 @@ async function up(backend: Backend, stack: string): Promise<never> {
     const image = backend.healthImages?.[digest];
     if (image !== undefined) {
       podman(backend, ["run", "-d", "--name", spec.name, "-p", `127.0.0.1:${spec.port}:8080`, image, "/bin/httpd", "-f", "-p", "8080", "-h", "/www"]);
+    }
+  }
+  for (const fact of backend.deployFiles?.filter((f) => f.stack === stack) ?? []) {
+    const value = fact.values[images[fact.component]?.digest ?? ""];
+    if (value !== undefined) {
+      writeFileSync(fact.file, value);
     }
   }
   finish("succeeded");
