@@ -48,7 +48,10 @@ const entrySchema = z.strictObject({
   note: z.string().optional(),
   images: z.partialRecord(z.enum(COMPONENT_IDS, { error: "expected a known component" }), pin),
   checks: z
-    .partialRecord(z.enum(COMPONENT_IDS, { error: "expected a known component" }), z.enum(VERIFIED_CHECKS, { error: 'expected "http-probe" or "container-healthcheck"' }))
+    .partialRecord(
+      z.enum(COMPONENT_IDS, { error: "expected a known component" }),
+      z.enum(VERIFIED_CHECKS, { error: 'expected "http-probe" or "container-healthcheck"' }),
+    )
     .optional(),
 });
 const recordSchema = z.strictObject({ entries: z.array(entrySchema) });

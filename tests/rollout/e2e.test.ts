@@ -89,7 +89,10 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
     const backupsDir = path.join(dir, "backups");
     const original: Record<string, string> = {};
     for (const stack of STACKS) {
-      original[stack] = stackFileText({ extraConfig: `  myoci:backups:\n    dir: ${backupsDir}\n    keep: 5` }).replace("unix:///var/run/docker.sock", podman!.dockerHost);
+      original[stack] = stackFileText({ extraConfig: `  myoci:backups:\n    dir: ${backupsDir}\n    keep: 5` }).replace(
+        "unix:///var/run/docker.sock",
+        podman!.dockerHost,
+      );
       writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), original[stack]);
     }
     writeFileSync(path.join(dir, "promotions.yaml"), "entries: []\n");
@@ -107,8 +110,8 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
       for (const component of PROBED) {
         const port = await freePort();
         const name = `myoci-${stack}-${component === "netdata" ? "netdata" : "netbird-dashboard"}`;
-        ports[stack]![component] = port;
-        containers[stack]![component] = { name, port };
+        ports[stack][component] = port;
+        containers[stack][component] = { name, port };
         healthImages[pins[component]!.digest] = good;
         await podman!.podman(["rm", "-f", "-t", "0", name]);
         await podman!.podman(["run", "-d", "--name", name, "-p", `127.0.0.1:${port}:8080`, good, "/bin/httpd", "-f", "-p", "8080", "-h", "/www"]);
@@ -127,16 +130,18 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
       healthImages,
       podman: { argv: [...podman!.argv], env: { ...podman!.env } },
       deployFiles: options.postgres
-        ? [{ stack: STAGING, component: "postgres", file: portFile, values: { [oldPostgres]: String(options.postgres.old.port), [digests.postgres17!]: String(options.postgres.fresh.port) } }]
+        ? [
+            {
+              stack: STAGING,
+              component: "postgres",
+              file: portFile,
+              values: { [oldPostgres]: String(options.postgres.old.port), [digests.postgres17!]: String(options.postgres.fresh.port) },
+            },
+          ]
         : [],
     });
     const env = { ...fake.env(), PATH: `${shim}:${fake.env().PATH ?? ""}` };
-    const common = [
-      "--project-dir",
-      dir,
-      ...STACKS.flatMap((s) => PROBED.map((c) => `--probe-port=${s}:${c}=${ports[s]![c]}`)),
-      "--json",
-    ];
+    const common = ["--project-dir", dir, ...STACKS.flatMap((s) => PROBED.map((c) => `--probe-port=${s}:${c}=${ports[s]![c]}`)), "--json"];
     const w: World = {
       dir,
       fake,
@@ -180,7 +185,10 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
     expect(commands.filter((c) => c === "version")).to.have.length(1);
     expect(commands.some((c) => c.includes("--show-secrets"))).to.equal(false);
     expect(commands.some((c) => c.startsWith("stack init"))).to.equal(false);
-    const afterUp = commands.slice(commands.findIndex((c) => c.startsWith("up ")) + 1, commands.findIndex((c) => c.startsWith(`stack select --stack ${PROD}`)));
+    const afterUp = commands.slice(
+      commands.findIndex((c) => c.startsWith("up ")) + 1,
+      commands.findIndex((c) => c.startsWith(`stack select --stack ${PROD}`)),
+    );
     expect(afterUp).to.deep.equal([`stack history --json --page-size 1 --page 1 --stack ${STAGING}`, `stack output --json --stack ${STAGING}`]);
     for (const invocation of w.fake.invocations().filter((i) => i.argv[0] !== "version")) {
       expect(invocation.pgid, invocation.argv.join(" ")).to.equal(invocation.pid); // a group of its own …

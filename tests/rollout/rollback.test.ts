@@ -71,7 +71,12 @@ describe("myoci rollback (engine double)", () => {
       grafana: { tag: "13.0.3", digest: testDigest("grafana/grafana:13.0.3") },
     });
     const last = readPromotionRecord(path.join(w.dir, "promotions.yaml")).entries.at(-1)!;
-    expect([last.kind, last.stack, last.note, last.images.grafana?.tag]).to.deep.equal(["verified", "staging", "myoci rollback --to 1 (pins of update #1)", "13.0.2"]);
+    expect([last.kind, last.stack, last.note, last.images.grafana?.tag]).to.deep.equal([
+      "verified",
+      "staging",
+      "myoci rollback --to 1 (pins of update #1)",
+      "13.0.2",
+    ]);
   });
 
   it("fails with exit 2 and next steps when the rollback's up fails", async () => {

@@ -116,7 +116,17 @@ describe("rollout orchestration (engine double)", () => {
     const report = await runRollout(request, w.deps);
     expect(report.exitCode).to.equal(1);
     expect(report.stacks.map((s) => s.outcome)).to.deep.equal(["rolled-back", "untouched"]);
-    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "deployment", "verify", "restore-pins", "rollback-up", "rollback-verify"]);
+    expect(phases(report, "staging")).to.deep.equal([
+      "record",
+      "backup",
+      "write-pins",
+      "up",
+      "deployment",
+      "verify",
+      "restore-pins",
+      "rollback-up",
+      "rollback-verify",
+    ]);
     expect(stackText(w, "staging")).to.equal(w.original.staging);
     expect(stackText(w, "prod")).to.equal(w.original.prod);
     expect(w.engine.deployed.staging!.grafana!.tag).to.equal("13.0.2");

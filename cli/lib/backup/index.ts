@@ -316,7 +316,10 @@ export class HostBackupRunner implements BackupRunner {
     const source = parseManifest(dumped.stdout);
     const problems = compareManifests(source, parseManifest(live.stdout));
     if (problems.length > 0) {
-      return { ok: false, error: `restored ${dumpFile}, but it differs from the dump: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (+${problems.length - 10} more)` : ""}` };
+      return {
+        ok: false,
+        error: `restored ${dumpFile}, but it differs from the dump: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (+${problems.length - 10} more)` : ""}`,
+      };
     }
     const rows = [...source.tables.values()].reduce((a, b) => a + b, 0);
     return { ok: true, summary: `${source.databases.size} databases, ${source.tables.size} tables, ${rows} rows equal to the dump` };

@@ -116,11 +116,16 @@ export class AutomationEngine implements PulumiEngine {
     }
     args.push("--color", "never", "--exec-kind", "auto.local", "--stack", name);
     try {
-      await this.cli.runWith(args, this.projectDir, { PULUMI_DEBUG_COMMANDS: "true" }, {
-        onOutput: options.onOutput,
-        cancel: options.cancel,
-        timeoutMs: options.timeoutMs,
-      });
+      await this.cli.runWith(
+        args,
+        this.projectDir,
+        { PULUMI_DEBUG_COMMANDS: "true" },
+        {
+          onOutput: options.onOutput,
+          cancel: options.cancel,
+          timeoutMs: options.timeoutMs,
+        },
+      );
       return { result: "succeeded", durationMs: this.now() - started };
     } catch (error) {
       const durationMs = this.now() - started;

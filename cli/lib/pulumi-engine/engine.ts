@@ -107,7 +107,7 @@ export function pinsFromImagesOutput(value: unknown): PinSet {
       }
     }
   }
-  return pins as PinSet;
+  return pins;
 }
 
 /** The holder named by Pulumi's lock error ("the stack is currently locked by N lock(s) … created by u@h (pid P) at T"). */

@@ -143,7 +143,11 @@ async function rollbackLocked(stack: string, to: number, deps: RollbackDeps): Pr
   }
   const up = await step("rollback-up", async () => {
     const outcome = await deps.engine.up({ policyPack: deps.policyPack ?? "policy", cancel: deps.cancel, timeoutMs: deps.upTimeoutMs });
-    return { ok: outcome.result === "succeeded", detail: outcome.result === "succeeded" ? `pins of update #${version} deployed` : describeUp(outcome, false), value: outcome };
+    return {
+      ok: outcome.result === "succeeded",
+      detail: outcome.result === "succeeded" ? `pins of update #${version} deployed` : describeUp(outcome, false),
+      value: outcome,
+    };
   });
   if (up.value?.result === "locked" || (up.value?.result === "canceled" && up.value.why === "interrupt")) {
     // Nothing (locked) or an unknown part (canceled) of the restore was deployed: the file goes back to the deployed pins.

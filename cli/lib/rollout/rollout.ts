@@ -111,7 +111,13 @@ export interface RolloutDeps {
   /** Loads and validates a stack's config (loadStackFile with placeholder secrets). */
   readonly loadConfig: (stack: string) => StackConfig;
   /** Appends a `verified` entry to promotions.yaml: exactly `images`, each checked as `checks` says. */
-  readonly recordVerified: (stack: string, images: PinSet, checks: Readonly<Partial<Record<ComponentId, VerifiedCheck>>>, recordedAt: string, note: string) => void;
+  readonly recordVerified: (
+    stack: string,
+    images: PinSet,
+    checks: Readonly<Partial<Record<ComponentId, VerifiedCheck>>>,
+    recordedAt: string,
+    note: string,
+  ) => void;
   /** Whether the record already holds this pin as verified (or adopted) on the stack. */
   readonly isVerified: (stack: string, component: ComponentId, pin: ImagePin) => boolean;
   /** Runs `fn` under myoci's own lock of each stack (shared with pin/promote); `locked` names the holder instead. */
@@ -263,7 +269,9 @@ async function rolloutLocked(
   } catch (error) {
     report.refusals.push(error instanceof Error ? error.message : String(error));
     if (error instanceof StackNotFoundError) {
-      report.nextSteps.push(`Nothing was changed (not started). myoci never creates a stack; once ${error.stackName} is in the backend, run the rollout again.`);
+      report.nextSteps.push(
+        `Nothing was changed (not started). myoci never creates a stack; once ${error.stackName} is in the backend, run the rollout again.`,
+      );
       return finish(2, `not started: stack ${error.stackName} is not in the Pulumi backend`);
     }
   }
@@ -326,14 +334,24 @@ async function rolloutLocked(
           missing ? `myoci never creates a stack; once it exists in the backend, run: ${again}` : `Then re-run: ${again}`,
         );
       }
-      return stop("interrupted", 2, `${stack}: stack file changed underneath the rollout`, `Pulumi.${stack}.yaml changed while the rollout ran; nothing was changed by this run. Re-run: ${again}`);
+      return stop(
+        "interrupted",
+        2,
+        `${stack}: stack file changed underneath the rollout`,
+        `Pulumi.${stack}.yaml changed while the rollout ran; nothing was changed by this run. Re-run: ${again}`,
+      );
     }
     if (targets.length === 0) {
       stackReport.outcome = "unchanged";
       continue;
     }
     if (aborted()) {
-      return stop("interrupted", 2, `interrupted before ${stack} changed`, `Interrupted before ${stack} changed; Pulumi.${stack}.yaml still holds the deployed pins. Re-run: ${again}`);
+      return stop(
+        "interrupted",
+        2,
+        `interrupted before ${stack} changed`,
+        `Interrupted before ${stack} changed; Pulumi.${stack}.yaml still holds the deployed pins. Re-run: ${again}`,
+      );
     }
 
     // Backups first: a failed backup leaves nothing to undo.
@@ -389,7 +407,10 @@ async function rolloutLocked(
     };
     /** Writes the recorded pins back (nothing of this run was deployed) and stops. */
     const undeployed = async (outcome: StackOutcome, summary: string, why: string, ...next: string[]): Promise<RolloutReport> => {
-      const restored = plan.changed.length === 0 ? { ok: true } : await step("restore-pins", async () => (await restorePins(), { ok: true, detail: `${why}: deployed pins restored` }));
+      const restored =
+        plan.changed.length === 0
+          ? { ok: true }
+          : await step("restore-pins", async () => (await restorePins(), { ok: true, detail: `${why}: deployed pins restored` }));
       return stop(
         outcome,
         2,
@@ -472,10 +493,16 @@ async function rolloutLocked(
         const wrong = targets.filter((c) => deployment.exported[c]?.digest !== plan.after[c]!.digest || deployment.exported[c]?.tag !== plan.after[c]!.tag);
         stackReport.update = deployment.update?.version;
         if (deployment.update?.result !== "succeeded") {
-          return { ok: false, detail: `the stack history's newest update is ${deployment.update ? `#${deployment.update.version} ${deployment.update.result}` : "missing"}` };
+          return {
+            ok: false,
+            detail: `the stack history's newest update is ${deployment.update ? `#${deployment.update.version} ${deployment.update.result}` : "missing"}`,
+          };
         }
         if (wrong.length > 0) {
-          return { ok: false, detail: `the stack's exported images disagree for ${wrong.map((c) => `${c} (${deployment.exported[c]?.tag ?? "none"})`).join(", ")}` };
+          return {
+            ok: false,
+            detail: `the stack's exported images disagree for ${wrong.map((c) => `${c} (${deployment.exported[c]?.tag ?? "none"})`).join(", ")}`,
+          };
         }
         return { ok: true, detail: `update #${deployment.update.version} exports ${targets.map((c) => `${c} ${plan.after[c]!.tag}`).join(", ")}` };
       });
@@ -509,7 +536,8 @@ async function rolloutLocked(
         const result = await deps.prober.verify(stack, config.dockerHost, targets, deps.signal);
         stackReport.probes = result.results;
         const checks = checksPassed(targets, result.results);
-        const verdict = result.verdict === "pass" && Object.keys(checks).length === targets.length ? "pass" : result.verdict === "pass" ? "inconclusive" : result.verdict;
+        const verdict =
+          result.verdict === "pass" && Object.keys(checks).length === targets.length ? "pass" : result.verdict === "pass" ? "inconclusive" : result.verdict;
         return { ok: verdict === "pass", detail: describeProbes(result.results), value: { verdict, checks } };
       });
       const verdict = verified.value?.verdict ?? "inconclusive";
@@ -523,10 +551,11 @@ async function rolloutLocked(
           `Interrupted during verification of ${stack}: Pulumi.${stack}.yaml holds the new (deployed, unverified) pins. Re-run \`${again}\`: its up is a no-op and it verifies and records ${targets.join(", ")}; or roll back: myoci rollback --stack ${stack}`,
         );
       } else if (verdict === "inconclusive") {
-        inconclusive = stackReport.probes
-          .filter((p) => p.verdict !== "pass")
-          .map((p) => `${p.component} (${p.url}): ${p.reason}`)
-          .join("; ") || "a probe did not run";
+        inconclusive =
+          stackReport.probes
+            .filter((p) => p.verdict !== "pass")
+            .map((p) => `${p.component} (${p.url}): ${p.reason}`)
+            .join("; ") || "a probe did not run";
       } else {
         const checks = verified.value!.checks;
         const images = pick(plan.after, targets);
@@ -534,7 +563,10 @@ async function rolloutLocked(
         const note = `myoci rollout ${targets.map((c) => `${c}=${plan.after[c]!.tag}`).join(" ")}${stackReport.update !== undefined ? ` (update #${stackReport.update})` : ""}`;
         const record = await step("record-verified", async () => {
           deps.recordVerified(stack, images, checks, recordedAt, note);
-          return { ok: true, detail: `verified entry appended to promotions.yaml: ${targets.map((c) => `${c} ${plan.after[c]!.tag} (${checks[c]})`).join(", ")}` };
+          return {
+            ok: true,
+            detail: `verified entry appended to promotions.yaml: ${targets.map((c) => `${c} ${plan.after[c]!.tag} (${checks[c]})`).join(", ")}`,
+          };
         });
         if (!record.ok) {
           return stop(
@@ -602,14 +634,17 @@ async function rolloutLocked(
       `1. Pulumi.${stack}.yaml ${restored.ok ? "holds the previous pins again" : "could not be restored"}; check: git diff Pulumi.${stack}.yaml (expected pins: ${plan.changed.map((c) => `${c} ${plan.before[c]?.tag ?? "(none)"}@${plan.before[c]?.digest ?? ""}`).join(", ")})`,
       `2. See what runs: DOCKER_HOST=${config.dockerHost} docker ps -a --filter label=myoci.stack=${stack}; docker logs <name> for the changed containers (${services})`,
       `3. Deploy the previous pins by hand and read the error: pulumi up --stack ${stack} --policy-pack policy`,
-      `4. Data: backups taken before the update: ${stackReport.backups.join(", ") || "none"}${dumpFile ? `; restore PostgreSQL with: docker exec -i myoci-${stack}-postgres psql -X -v ON_ERROR_STOP=1 -U postgres -d postgres -f - < ${dumpFile}` : ""}`,
+      `4. Data: backups taken before the update: ${stackReport.backups.join(", ") || "none"}${dumpFile ? `; restore PostgreSQL (into a fresh data volume) with: sed '/^CREATE ROLE postgres;$/d' ${dumpFile} | docker exec -i myoci-${stack}-postgres psql -X -v ON_ERROR_STOP=1 -U postgres -d postgres -f -` : ""}`,
       `5. When it is healthy again: myoci rollback --stack ${stack} (deploys and verifies the last good pins) and record what happened.`,
       ...(later.length > 0 ? [`Not touched: ${later.join(", ")}.`] : []),
     );
     return report;
   }
   const done = report.stacks.filter((s) => s.outcome === "rolled-out" || s.outcome === "verified").map((s) => s.stack);
-  return finish(0, done.length > 0 ? `rolled out and verified on ${done.join(", ")}` : "nothing to change: every stack already runs and has verified these pins");
+  return finish(
+    0,
+    done.length > 0 ? `rolled out and verified on ${done.join(", ")}` : "nothing to change: every stack already runs and has verified these pins",
+  );
 }
 
 /** One line for an `up` step. */
@@ -620,7 +655,9 @@ export function describeUp(outcome: UpOutcome, noChanges: boolean): string {
     case "failed":
       return `up failed: ${outcome.error}`;
     case "canceled":
-      return outcome.why === "timeout" ? `up timed out; canceled through Pulumi's cancel: ${outcome.error}` : `up canceled through Pulumi's cancel: ${outcome.error}`;
+      return outcome.why === "timeout"
+        ? `up timed out; canceled through Pulumi's cancel: ${outcome.error}`
+        : `up canceled through Pulumi's cancel: ${outcome.error}`;
     case "locked":
       return `not started: the stack is locked by ${outcome.holder}`;
   }

@@ -103,7 +103,9 @@ function cueFor(command: string, stack: string | undefined): Cue | undefined {
   const nth = (counts[key] ?? 0) + 1;
   counts[key] = nth;
   writeFileSync(file("counts.json"), JSON.stringify(counts));
-  return readJson<Cue[]>("cues.json", []).find((c) => c.command === command && (c.stack === undefined || c.stack === stack) && (c.nth === undefined || c.nth === nth));
+  return readJson<Cue[]>("cues.json", []).find(
+    (c) => c.command === command && (c.stack === undefined || c.stack === stack) && (c.nth === undefined || c.nth === nth),
+  );
 }
 
 function podman(backend: Backend, args: string[]): void {
@@ -139,7 +141,7 @@ async function up(backend: Backend, stack: string): Promise<never> {
     process.stdout.write("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n");
   });
   const text = readFileSync(path.join(process.cwd(), `Pulumi.${stack}.yaml`), "utf8");
-  const config = ((parse(text) as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>;
+  const config = (parse(text) as { config?: Record<string, unknown> }).config ?? {};
   const images = (config["myoci:images"] ?? {}) as Record<string, { tag: string; digest: string }>;
   const state = backend.stacks[stack]!;
   const version = (state.updates[0]?.version ?? 0) + 1;
@@ -260,11 +262,11 @@ async function main(): Promise<void> {
   }
   if (first === "stack" && second === "history") {
     const size = flag("--page-size");
-    const updates = backend.stacks[stack]!.updates;
+    const updates = backend.stacks[stack].updates;
     done(0, `${JSON.stringify(size !== undefined ? updates.slice(0, Number(size)) : updates, null, 4)}\n`);
   }
   if (first === "stack" && second === "output") {
-    done(0, `${JSON.stringify(backend.stacks[stack]!.outputs, null, 4)}\n`);
+    done(0, `${JSON.stringify(backend.stacks[stack].outputs, null, 4)}\n`);
   }
   if (first === "cancel") {
     rmSync(file(`locks/${stack}.json`), { force: true });
