@@ -30,7 +30,6 @@ import { formatDuration } from "./report";
 import type { DigestResolver } from "../registry/client";
 
 export type Phase =
-  | "lock"
   | "record"
   | "backup"
   | "write-pins"
