@@ -14,6 +14,8 @@ export interface CompatibilityRule {
   readonly reason: string;
   readonly source: string;
   readonly components: readonly ComponentId[];
+  /** The components are released together under one version: update tools propose them as one change (renovate.json groups). */
+  readonly releasedTogether?: boolean;
   /** Returns one message per violation (empty: compatible). */
   readonly check: (versions: VersionSet) => string[];
 }
@@ -45,6 +47,7 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
     reason: "Promtail is released with Loki; mixed lines are untested and break on push API and config changes.",
     source: "grafana.com Loki/Promtail docs",
     components: ["loki", "promtail"],
+    releasedTogether: true,
     check: ({ loki, promtail }) =>
       loki && promtail && majorMinor(loki) !== majorMinor(promtail)
         ? [`Promtail ${v(promtail)} and Loki ${v(loki)} must share major.minor (${majorMinor(promtail)} ≠ ${majorMinor(loki)}).`]
@@ -69,11 +72,24 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
     },
   },
   {
+    id: "loki-healthcheck-possible",
+    title: "Loki 3.6.0–3.6.4 cannot be health-checked",
+    reason:
+      "Loki 3.6.0 moved to distroless static (no shell, no wget) and the built-in `-health` check arrived in 3.6.5: in between no healthcheck can run in the container, so `up` (wait) can never see it healthy.",
+    source: "grafana/loki cmd/loki/Dockerfile@v3.6.0, cmd/loki/main.go@v3.6.4 and @v3.6.5; issue 20149",
+    components: ["loki"],
+    check: ({ loki }) =>
+      loki && !below(loki, [3, 6, 0]) && below(loki, [3, 6, 5])
+        ? [`Loki ${v(loki)} has no way to run a healthcheck (distroless, no -health before 3.6.5): pin 3.6.5 or later, or 3.5.x.`]
+        : [],
+  },
+  {
     id: "netbird-one-version",
     title: "NetBird management, signal and relay run one version",
     reason: "The three servers are released together under one version; every public deployment pins matching triples.",
     source: "docs.netbird.io; netbirdio/netbird infrastructure_files",
     components: ["netbirdManagement", "netbirdSignal", "netbirdRelay"],
+    releasedTogether: true,
     check: ({ netbirdManagement, netbirdSignal, netbirdRelay }) => {
       const servers: [string, ParsedTag | undefined][] = [
         ["management", netbirdManagement],

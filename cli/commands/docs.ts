@@ -6,7 +6,8 @@ import { parseCommandArgs } from "../lib/command";
 import { generateDocs, staleDocs } from "../lib/docs";
 
 const USAGE = `usage: myoci docs [--check]
-  Generates DEPENDENCIES.md and COMPATIBILITY_MATRIX.md at the project root from the catalog and stack files.
+  Generates DEPENDENCIES.md, COMPATIBILITY_MATRIX.md and renovate.json at the project root from the catalog,
+  the stack files and package.json.
   --check  write nothing; exit 1 (naming the files) when the committed files differ from what would be generated
   exit 0 written / up to date, 1 stale (--check), 2 error`;
 
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     for (const name of stale) {
-      process.stderr.write(`myoci docs: ${name} is stale: run \`npm run myoci -- docs\` and commit it\n`);
+      process.stderr.write(`myoci docs: ${name} is stale: run \`npx myoci docs\` and commit it\n`);
     }
     return 1;
   }
