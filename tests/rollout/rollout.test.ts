@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
+import { appendPromotionEntry, gateStatus, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
 import { loadStackFile } from "../../config/stack-file";
 import { StackFilePins } from "../../cli/lib/pulumi-engine/stack-pins";
-import { runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/lib/rollout/rollout";
+import { checksPassed, runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/lib/rollout/rollout";
 import { formatReport, rolloutNotices } from "../../cli/lib/rollout/report";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
@@ -287,5 +287,31 @@ describe("rollout orchestration (engine double)", () => {
       expect(stackText(w, "prod")).to.equal(w.original.prod);
       expect(report.nextSteps[0]).to.contain("myoci rollout grafana=13.0.3 --stacks prod");
     });
+  });
+});
+
+describe("what a verified entry vouches for", () => {
+  it("a probe that did not run is not a pass; a component without an HTTP probe passes on the healthcheck up waited for", () => {
+    const pass = { url: "u", attempts: 2, reason: "r", startedAt: "", durationMs: 1 };
+    expect(checksPassed(["netdata", "postgres", "grafana"], [{ ...pass, component: "netdata", verdict: "pass" }])).to.deep.equal({
+      netdata: "http-probe",
+      postgres: "container-healthcheck",
+    });
+    expect(checksPassed(["grafana"], [{ ...pass, component: "grafana", verdict: "inconclusive" }])).to.deep.equal({});
+  });
+
+  it("the gate reads an entry with checks as vouching for the checked components only", () => {
+    const grafana = { tag: "13.1.0", digest: testDigest("grafana:13.1.0") };
+    const ntfy = { tag: "v2.28.0", digest: testDigest("ntfy:v2.28.0") };
+    const record = {
+      entries: [
+        { kind: "verified" as const, stack: "staging", recordedAt: "2026-12-01T00:00:00Z", images: { grafana, ntfy }, checks: { ntfy: "http-probe" as const } },
+      ],
+    };
+    expect(gateStatus(record, "ntfy", ntfy.digest, "staging", "prod").status).to.equal("verified");
+    expect(gateStatus(record, "grafana", grafana.digest, "staging", "prod").status).to.equal("unverified");
+    expect(isVerifiedOn(record, "staging", "grafana", grafana)).to.equal(false);
+    expect(isVerifiedOn(record, "staging", "ntfy", ntfy)).to.equal(true);
+    expect(isVerifiedOn(record, "staging", "ntfy", { ...ntfy, tag: "v2.28.1" })).to.equal(false);
   });
 });

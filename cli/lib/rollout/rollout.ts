@@ -30,17 +30,7 @@ import { formatDuration } from "./report";
 import type { DigestResolver } from "../registry/client";
 
 export type Phase =
-  | "record"
-  | "backup"
-  | "write-pins"
-  | "up"
-  | "deployment"
-  | "restore-data"
-  | "verify"
-  | "record-verified"
-  | "restore-pins"
-  | "rollback-up"
-  | "rollback-verify";
+  "record" | "backup" | "write-pins" | "up" | "deployment" | "restore-data" | "verify" | "record-verified" | "restore-pins" | "rollback-up" | "rollback-verify";
 
 export interface StepReport {
   readonly stack: string;
