@@ -8,6 +8,8 @@ type Cleanup = () => void;
 
 const cleanups = new Set<Cleanup>();
 let installed = false;
+/** Signals a command handles itself (it ends normally later; the clean-ups then run on "exit"). */
+const owned = new Set<NodeJS.Signals>();
 
 const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
@@ -30,6 +32,9 @@ function install(): void {
   process.on("exit", runAll);
   for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
     process.on(signal as NodeJS.Signals, () => {
+      if (owned.has(signal as NodeJS.Signals)) {
+        return;
+      }
       runAll();
       // the default action of the signal, as the shell expects it (128 + signal number)
       process.exit(code);
@@ -43,5 +48,16 @@ export function onExitCleanup(cleanup: Cleanup): () => void {
   cleanups.add(cleanup);
   return () => {
     cleanups.delete(cleanup);
+  };
+}
+
+/**
+ * For a command that handles `signal` itself (rollout/rollback: the first Ctrl-C stops between steps, the second
+ * cancels `pulumi up`): the clean-ups no longer exit on it. Returns the function that gives it back.
+ */
+export function ownSignal(signal: NodeJS.Signals): () => void {
+  owned.add(signal);
+  return () => {
+    owned.delete(signal);
   };
 }
