@@ -25,6 +25,8 @@ export interface WiringOptions {
   /** How long to wait for another myoci run's lock. @default 10 s */
   readonly lockWaitMs?: number;
   readonly log?: (line: string) => void;
+  /** What `pulumi version` printed in the pre-flight (the run then does not ask again). */
+  readonly pulumiVersion?: string;
 }
 
 export function realDeps(options: WiringOptions): RolloutDeps {
@@ -42,7 +44,7 @@ export function realDeps(options: WiringOptions): RolloutDeps {
   const cli = new DetachedPulumiCli();
   options.interrupt.onExit(() => cli.killAll());
   return {
-    engine: new AutomationEngine(options.projectDir, cli),
+    engine: new AutomationEngine(options.projectDir, cli, Date.now, options.pulumiVersion),
     prober: new HttpProber(
       {
         ...DEFAULT_PROBE_OPTIONS,
