@@ -2,7 +2,7 @@
  * The real PulumiEngine: Pulumi's Automation API (LocalWorkspace over the project folder) driving the `pulumi`
  * CLI through DetachedPulumiCli (own process group, Pulumi's cancel, one error text). Read against
  * @pulumi/pulumi/automation/{localWorkspace,stack,cmd}.js@3.270.0:
- * - `pulumi version` runs once per engine (PulumiCommand.get), not once per LocalWorkspace;
+ * - `pulumi version` runs once per run (the command's pre-flight, else PulumiCommand.get), not once per LocalWorkspace;
  * - stacks are selected, never created: `stack ls --json` first, then `stack select --stack <s>`;
  * - `up` runs the argv Stack.up builds, and only that: Stack.up itself follows every update with
  *   `stack output --json`, `stack output --json --show-secrets` and `stack history --json --show-secrets
@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import * as semver from "semver";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import {
   imagesFromConfig,
@@ -42,18 +43,27 @@ export class AutomationEngine implements PulumiEngine {
   private readonly pins: StackFilePins;
 
   /** @param projectDir the repository root (Pulumi.yaml, Pulumi.<stack>.yaml, policy/). */
+  private readonly now: () => number;
+
+  /**
+   * @param projectDir the repository root (Pulumi.yaml, Pulumi.<stack>.yaml, policy/).
+   * @param options.version the CLI's version when the command's pre-flight already ran `pulumi version`.
+   */
   constructor(
     private readonly projectDir: string,
     private readonly cli: PulumiCli = new DetachedPulumiCli(),
-    private readonly now: () => number = Date.now,
+    private readonly options: { readonly version?: string; readonly now?: () => number } = {},
   ) {
     this.pins = new StackFilePins(projectDir);
+    this.now = options.now ?? Date.now;
   }
 
   /** One LocalWorkspace per engine, over one PulumiCommand whose runs go through the detached CLI. */
   private ws(): Promise<LocalWorkspace> {
     this.workspace ??= (async () => {
-      const probe = await PulumiCommand.get(); // the run's one `pulumi version` (and the SDK's minimum-version check)
+      // The run's one `pulumi version`: the pre-flight's, or PulumiCommand.get's (with the SDK's minimum-version check).
+      const known = this.options.version !== undefined ? semver.parse(semver.coerce(this.options.version)?.version ?? "") : null;
+      const probe = known !== null ? { version: known } : await PulumiCommand.get();
       // LocalWorkspace only calls `run(args, cwd, env, onOutput)` and reads `command`/`version` (cmd.js).
       const pulumiCommand = { command: this.cli.command, version: probe.version, run: this.cli.run.bind(this.cli) } as unknown as PulumiCommand;
       return LocalWorkspace.create({ workDir: this.projectDir, pulumiCommand });

@@ -22,6 +22,8 @@ export interface WiringOptions {
   /** `ports`: per stack (`*`: every stack), the loopback port to probe a component on (`--probe-port`). */
   readonly probe?: { successes?: number; deadlineMs?: number; ports?: Readonly<Record<string, Readonly<Partial<Record<ComponentId, number>>>>> };
   readonly upTimeoutMs?: number;
+  /** The Pulumi CLI's version, when the command's pre-flight already asked it (then it is not asked again). */
+  readonly pulumiVersion?: string;
   /** How long to wait for another myoci run's lock. @default 10 s */
   readonly lockWaitMs?: number;
   readonly log?: (line: string) => void;
@@ -42,7 +44,7 @@ export function realDeps(options: WiringOptions): RolloutDeps {
   const cli = new DetachedPulumiCli();
   options.interrupt.onExit(() => cli.killAll());
   return {
-    engine: new AutomationEngine(options.projectDir, cli),
+    engine: new AutomationEngine(options.projectDir, cli, { version: options.pulumiVersion }),
     prober: new HttpProber(
       {
         ...DEFAULT_PROBE_OPTIONS,
