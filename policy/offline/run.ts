@@ -1,6 +1,7 @@
 /**
  * Offline enforcement without the Pulumi CLI:
- *   npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   (--preview: the program evaluated as in `pulumi preview`, computed outputs unknown)
  *   npm run plan -- --stack <name> [--json] [--config key.path=value …]
  * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage/config/program error.
  */
@@ -14,10 +15,10 @@ import { PolicyPackServer } from "./server";
 import type { RecordedResource } from "./types";
 import { evaluateStack, readResourceFile, UsageError } from "./evaluate";
 import { formatPlan, planOf } from "./plan";
-import { PolicyConfigError } from "./policy-config";
+import { PolicyConfigError, policyConfigPath } from "./policy-config";
 import { formatText } from "./report";
 
-const USAGE = `usage: npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
+const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
        npm run plan -- --stack <name> [--json] [--config key.path=value]…`;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     options: {
       stack: { type: "string" },
       json: { type: "boolean", default: false },
+      preview: { type: "boolean", default: false },
       resources: { type: "string" },
       config: { type: "string", multiple: true, default: [] },
       "policy-config": { type: "string" },
@@ -50,13 +52,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(values.json ? JSON.stringify({ stack, containers: plan }, null, 2) : formatPlan(stack, plan));
     return 0;
   }
+  const configFile = values["policy-config"] ?? policyConfigPath(stack);
   const config = packConfigFor(stack, values["policy-config"]);
   // The pack starts (a child process) while the program is evaluated here: the two overlap.
   const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(PROJECT_DIR, stack) });
   starting.catch(() => undefined); // awaited below; a failed start is reported there
   let resources: RecordedResource[];
   try {
-    resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
+    resources =
+      values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config, { preview: values.preview })).resources;
   } catch (error) {
     await (await starting.catch(() => undefined))?.stop();
     throw error;
@@ -64,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const server = await starting;
   let report;
   try {
-    report = await checkWithServer(server, stack, resources, config);
+    report = await checkWithServer(server, stack, resources, config, configFile);
   } finally {
     await server.stop();
   }

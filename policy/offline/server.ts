@@ -180,6 +180,12 @@ export class PolicyPackServer {
         resource.setOptions(options(r));
         if (r.opts.parent !== undefined) resource.setParent(r.opts.parent);
         resource.setDependenciesList(r.opts.dependsOn ?? []);
+        const dependencies = resource.getPropertydependenciesMap();
+        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+          const list = new analyzer.AnalyzerPropertyDependencies();
+          list.setUrnsList(urns);
+          dependencies.set(key, list);
+        }
         return resource;
       }),
     );

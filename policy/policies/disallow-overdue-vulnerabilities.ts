@@ -4,7 +4,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acceptances";
 import { CATALOG, type RiskAcceptance } from "../../catalog";
 import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
 import { ACCEPTANCES_PROPERTY, affectingAdvisories } from "../lib/vulnerabilities";
 
@@ -49,10 +49,11 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   configSchema: configSchema as never,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
     const now = policyNow(settings.now);
     const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(PACK_PARENT, settings.acceptanceFile))];
-    for (const { advisory, state, version } of affectingAdvisories(args.props, now, acceptances)) {
+    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances)) {
       if (state.state !== "overdue") {
         continue;
       }
@@ -60,7 +61,7 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
         ? ` The risk acceptance of ${advisory.id} ("${state.expiredAcceptance.reason}") expired on ${state.expiredAcceptance.expires}.`
         : "";
       reportViolation(
-        `${displayName(args.props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}), overdue since ${state.deadline.toISOString()}: update to a fixed version (${advisory.affected.fixed.join(", ")}) or accept the risk with a reason and an expiry.${expired}`,
+        `${displayName(props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}), overdue since ${state.deadline.toISOString()}: update to a fixed version (${advisory.affected.fixed.join(", ")}) or accept the risk with a reason and an expiry.${expired}`,
       );
     }
   },

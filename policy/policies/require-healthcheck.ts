@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { requireType } from "../lib/applies";
-import { displayName, recordOf, TYPES } from "../lib/resources";
+import { displayName, recordOf, TYPES, plainProps } from "../lib/resources";
 
 export const requireHealthcheck: ResourceValidationPolicy = {
   name: "require-healthcheck",
@@ -8,8 +8,9 @@ export const requireHealthcheck: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const name = displayName(args.props, args.name);
-    const tests = recordOf(args.props["healthcheck"])["tests"];
+    const props = plainProps(args.props);
+    const name = displayName(props, args.name);
+    const tests = recordOf(props["healthcheck"])["tests"];
     if (!Array.isArray(tests) || tests.length === 0) {
       reportViolation(`${name} has no healthcheck: set healthcheck.tests (the catalog's health test for its component).`);
       return;
@@ -18,9 +19,9 @@ export const requireHealthcheck: ResourceValidationPolicy = {
       reportViolation(`${name} disables its healthcheck (tests = ["NONE"]).`);
       return;
     }
-    if (args.props["wait"] !== true) {
+    if (props["wait"] !== true) {
       reportViolation(
-        `${name} does not wait for its healthcheck (wait = ${JSON.stringify(args.props["wait"] ?? null)}): set wait = true so a rollout fails on an unhealthy container.`,
+        `${name} does not wait for its healthcheck (wait = ${JSON.stringify(props["wait"] ?? null)}): set wait = true so a rollout fails on an unhealthy container.`,
       );
     }
   },

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -18,9 +18,10 @@ export const requireMemoryLimit: ResourceValidationPolicy = {
   configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const { minimumMb } = settingsOf<Settings>(args, configSchema);
-    const memory: unknown = args.props["memory"];
-    const name = displayName(args.props, args.name);
+    const memory: unknown = props["memory"];
+    const name = displayName(props, args.name);
     if (typeof memory !== "number" || memory <= 0) {
       reportViolation(`${name} has no memory limit: set memory (MiB; the catalog's memoryMb by default).`);
     } else if (memory < minimumMb) {

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -20,10 +20,11 @@ export const requireRestartPolicy: ResourceValidationPolicy = {
   configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const { allowed } = settingsOf<Settings>(args, configSchema);
-    const restart: unknown = args.props["restart"];
+    const restart: unknown = props["restart"];
     if (typeof restart !== "string" || !allowed.includes(restart)) {
-      reportViolation(`${displayName(args.props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
+      reportViolation(`${displayName(props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
     }
   },
 };
