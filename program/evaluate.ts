@@ -129,7 +129,9 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
         if (args.type === "pulumi:pulumi:StackReference") {
           const inputs = args.inputs as Record<string, unknown>;
           const stackName = typeof inputs["name"] === "string" ? inputs["name"] : args.name;
-          return { id: stackName, state: { name: stackName, outputs: options.stackReferences?.[stackName] ?? {}, secretOutputNames: [] } };
+          const state = { name: stackName, outputs: options.stackReferences?.[stackName] ?? {}, secretOutputNames: [] };
+          states.set(stateKey(args.type, args.name), state);
+          return { id: stackName, state };
         }
         const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>, preview);
         states.set(stateKey(args.type, args.name), state);
@@ -184,7 +186,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
         name,
         urn: renamed(urn, r.replica),
         inputs,
-        state: preview ? inputs : (states.get(stateKey(r.type, r.name)) ?? inputs),
+        state: preview && r.type !== "pulumi:pulumi:StackReference" ? inputs : (states.get(stateKey(r.type, r.name)) ?? inputs),
         opts: {
           protect: r.opts.protect,
           retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { CATALOG, type ComponentId } from "../../catalog";
 import { DEFAULT_RECORD_FILE } from "../../config/promotion-record";
@@ -61,7 +62,7 @@ export const enforceDigestTagBinding: StackValidationPolicy = {
     const know = (digest: string, binding: Binding) => known.set(digest, [...(known.get(digest) ?? []), binding]);
     for (const [name, pins] of committedStackPins(settings.stackFiles)) {
       if (name === stack) continue;
-      for (const [component, pin] of Object.entries(pins)) know(pin.digest, { component, tag: pin.tag, where: `Pulumi.${name}.yaml` });
+      for (const [component, pin] of Object.entries(pins)) know(pin.digest, { component, tag: pin.tag, where: path.join(settings.stackFiles, `Pulumi.${name}.yaml`) });
     }
     for (const entry of promotionRecordAt(settings.recordFile).entries) {
       for (const [component, pin] of Object.entries(entry.images)) {

@@ -50,7 +50,7 @@ export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
       if (socket === undefined) {
         continue;
       }
-      const through = bind.hostPath === socket ? `the Docker socket ${socket}` : `${bind.hostPath}, which contains the Docker socket ${socket},`;
+      const through = bind.hostPath === socket ? `the Docker socket ${socket}` : `${bind.hostPath} (which contains the Docker socket ${socket})`;
       if (!allowed) {
         reportViolation(
           `${name} binds ${through} (${bind.property} → ${bind.containerPath}): the Docker API is root on the host; only allowlisted components may see it, with a reason.`,
