@@ -33,6 +33,8 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export interface EvaluationResult {
   readonly resources: RecordedResource[];
   readonly outputs: Record<string, unknown>;
+  /** URNs of every RegisterResource call the SDK made (the mock monitor's view; what an engine would receive). */
+  readonly registered: string[];
 }
 
 export interface EvaluateOptions {
@@ -167,6 +169,8 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
     }
     return Promise.resolve({ images: platform.images, hostnames: platform.hostnames });
   });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getMonitor } = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { getRegisteredResources?(): Map<string, unknown> } | undefined };
   await pulumi.runtime.disconnect?.();
 
   // The root stack resource, which the engine sends to a policy pack too (transformations never see it).
@@ -200,7 +204,9 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
     }),
   );
   resources.push(...records);
-  return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown> };
+  // Read once every URN has resolved, i.e. every registration was answered.
+  const registered = [...(getMonitor()?.getRegisteredResources?.().keys() ?? [])];
+  return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown>, registered };
 }
 
 /** URNs each top-level input depends on, as the SDK computes them for RegisterResource. */

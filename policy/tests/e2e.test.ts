@@ -7,15 +7,28 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { evaluateProgram } from "../../program/evaluate";
+import { evaluateProgram, UNKNOWN } from "../../program/evaluate";
 import { checkWithServer, packConfigFor, stackConfigEnv } from "../offline/check";
-import type { PackConfig } from "../offline/policy-config";
+import { checkAllowlistNames } from "../offline/check";
+import { PolicyConfigError, type PackConfig } from "../offline/policy-config";
+import { allPolicies } from "../policies";
 import { PolicyPackServer } from "../offline/server";
 import type { RecordedResource } from "../offline/types";
-import { changed, container, find, fixtureStack, remoteImage, replace, ROOT, stackImages, testDigest } from "./helpers";
+import { changed, container, find, FIXTURE_RECORDS, FIXTURES, programStack, remoteImage, replace, ROOT, stackImages, testDigest } from "./helpers";
 
 const prodPins = stackImages("prod");
 const stagingPins = stackImages("staging");
+
+/** The shipped pack config, with the record-reading policies pointed at the fixture records. */
+function fixtureConfig(stack: string): PackConfig {
+  const config = structuredClone(packConfigFor(stack));
+  for (const [name, entry] of Object.entries(config)) {
+    for (const key of Object.keys(FIXTURE_RECORDS) as (keyof typeof FIXTURE_RECORDS)[]) {
+      if (key in entry.properties) config[name]!.properties[key] = FIXTURE_RECORDS[key];
+    }
+  }
+  return config;
+}
 
 function withNow(config: PackConfig, now: string, acceptances?: unknown[]): PackConfig {
   const copy = structuredClone(config);
@@ -38,24 +51,24 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   });
 
   /** Mandatory findings as "policy: message". */
-  async function mandatory(stack: string, resources: readonly RecordedResource[], config: PackConfig = packConfigFor(stack)): Promise<string[]> {
+  async function mandatory(stack: string, resources: readonly RecordedResource[], config: PackConfig = fixtureConfig(stack)): Promise<string[]> {
     const report = await checkWithServer(server, stack, resources, config);
     expect(report.passed).to.equal(report.mandatory === 0);
     return report.findings.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`);
   }
 
-  it("reports the pack and its 19 policies over GetAnalyzerInfo", async () => {
+  it("reports the pack and all its policies over GetAnalyzerInfo", async () => {
     const info = await server.info();
     expect(info.name).to.equal("myoci");
     expect(info.version).to.equal("0.2.0");
-    expect(info.policies).to.have.length(19);
+    expect(info.policies.map((p) => p.name)).to.deep.equal(allPolicies.map((p) => p.name));
     expect(info.policies.find((p) => p.name === "warn-end-of-life")?.enforcementLevel).to.equal("advisory");
   });
 
   it("passes the shipped stacks as the program declares them (prod: Promtail's end of life is advisory only)", async () => {
     for (const stack of ["staging", "prod"]) {
-      const { resources } = await evaluateProgram({ stack });
-      const report = await checkWithServer(server, stack, resources, withNow(packConfigFor(stack), "2026-11-25T12:00:00Z"));
+      const resources = await programStack(stack);
+      const report = await checkWithServer(server, stack, resources, withNow(fixtureConfig(stack), "2026-11-25T12:00:00Z"));
       expect(report.mandatory, `${stack}: ${JSON.stringify(report.findings)}`).to.equal(0);
       expect(report.findings.map((f) => `${f.level} ${f.policy} ${f.resource?.name}`)).to.deep.equal(
         stack === "prod" ? ["advisory warn-end-of-life promtail-agent-container"] : [],
@@ -64,9 +77,10 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   });
 
   it("refuses :latest", async () => {
+    const base = await programStack("prod");
     const stack = replace(
-      fixtureStack("prod"),
-      changed(remoteImage(fixtureStack("prod"), "loki"), (i) => (i["name"] = `docker.io/grafana/loki:latest@${prodPins.loki!.digest}`)),
+      base,
+      changed(remoteImage(base, "loki"), (i) => (i["name"] = `docker.io/grafana/loki:latest@${prodPins.loki!.digest}`)),
     );
     expect(await mandatory("prod", stack)).to.deep.equal([
       `disallow-floating-image-tags: Image docker.io/grafana/loki:latest@${prodPins.loki!.digest} (name) uses the floating tag "latest": pin a release tag and its digest.`,
@@ -74,7 +88,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   });
 
   it("refuses a missing digest and an upper-case digest", async () => {
-    const base = fixtureStack("prod");
+    const base = await programStack("prod");
     const missing = replace(
       base,
       changed(remoteImage(base, "loki"), (i) => (i["name"] = "docker.io/grafana/loki:3.0.0")),
@@ -93,7 +107,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   });
 
   it("refuses a wrong repository", async () => {
-    const base = fixtureStack("prod");
+    const base = await programStack("prod");
     const stack = replace(
       base,
       changed(remoteImage(base, "grafana"), (i) => (i["name"] = `docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest}`)),
@@ -104,25 +118,25 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   });
 
   it("refuses Loki 3.x with Promtail 2.9", async () => {
-    expect(await mandatory("prod", fixtureStack("prod", { promtail: { tag: "2.9.0", digest: prodPins.promtail!.digest } }))).to.deep.equal([
+    expect(await mandatory("prod", await programStack("prod", { images: { promtail: { tag: "2.9.0", digest: prodPins.promtail!.digest } } }))).to.deep.equal([
       "enforce-compatible-versions: Promtail 2.9.0 and Loki 3.0.0 must share major.minor (2.9 ≠ 3.0). (rule loki-promtail-same-minor)",
     ]);
   });
 
   it("refuses NetBird management 0.77.0 with signal 0.76.1", async () => {
-    expect(await mandatory("staging", fixtureStack("staging", { netbirdSignal: prodPins.netbirdSignal! }))).to.deep.equal([
+    expect(await mandatory("staging", await programStack("staging", { images: { netbirdSignal: prodPins.netbirdSignal! } }))).to.deep.equal([
       "enforce-compatible-versions: NetBird servers must run one version, found management 0.77.0, signal 0.76.1, relay 0.77.0. (rule netbird-one-version)",
     ]);
   });
 
   it("refuses Zitadel v4 with PostgreSQL 13", async () => {
-    expect(await mandatory("staging", fixtureStack("staging", { postgres: { tag: "13.22-alpine", digest: stagingPins.postgres!.digest } }))).to.deep.equal([
+    expect(await mandatory("staging", await programStack("staging", { images: { postgres: { tag: "13.22-alpine", digest: stagingPins.postgres!.digest } }, config: { postgresDataMajor: 13 } }))).to.deep.equal([
       "enforce-compatible-versions: Zitadel 4.13.1 supports PostgreSQL 14–18, not PostgreSQL 13.22. (rule zitadel-postgres-supported)",
     ]);
   });
 
   it("refuses a privileged container, a read-write Docker socket and Postgres on 0.0.0.0:5432", async () => {
-    const base = fixtureStack("prod");
+    const base = await programStack("prod");
     expect(
       await mandatory(
         "prod",
@@ -155,7 +169,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   });
 
   it("refuses an unprotected Postgres volume (protect travels in the Analyze options)", async () => {
-    const base = fixtureStack("prod");
+    const base = await programStack("prod");
     const stack = replace(
       base,
       changed(find(base, "docker:index/volume:Volume", "postgres"), (_, r) => (r.opts["protect"] = false)),
@@ -167,26 +181,122 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
 
   it("refuses a prod digest staging never ran (and passes it on staging, where the gate is disabled)", async () => {
     const digest = testDigest("e2e grafana never on staging");
-    const prodStack = fixtureStack("prod", { grafana: { tag: "12.0.2", digest } });
+    const prodStack = await programStack("prod", { images: { grafana: { tag: "12.0.2", digest } } });
     expect(await mandatory("prod", prodStack)).to.deep.equal([
       `require-verified-promotion: Grafana 12.0.2 @ ${digest} was never run and verified on staging: not in staging's stack outputs nor in promotions.yaml (verified on staging or adopted by prod). Roll it out on staging first, then promote it.`,
     ]);
-    expect(await mandatory("staging", fixtureStack("staging", { grafana: { tag: "13.0.2", digest } }))).to.deep.equal([]);
+    expect(await mandatory("staging", await programStack("staging", { images: { grafana: { tag: "13.0.2", digest } } }))).to.deep.equal([]);
   });
 
   it("refuses a critical advisory past its deadline, and an accepted risk that has expired", async () => {
-    const stack = fixtureStack("staging", { grafana: { tag: "11.0.0", digest: prodPins.grafana!.digest } });
+    const stack = await programStack("staging", { images: { grafana: { tag: "11.0.0", digest: prodPins.grafana!.digest } } });
     const overdue =
       "disallow-overdue-vulnerabilities: myoci-staging-grafana runs Grafana 11.0.0, affected by CVE-2024-9264 (critical), overdue since 2026-11-26T00:00:00.000Z: update to a fixed version (11.0.5-security-01, 11.1.6, 11.2.1) or accept the risk with a reason and an expiry.";
-    expect(await mandatory("staging", stack, withNow(packConfigFor("staging"), "2026-11-25T23:00:00Z"))).to.deep.equal([]);
-    expect(await mandatory("staging", stack, withNow(packConfigFor("staging"), "2026-11-26T01:00:00Z"))).to.deep.equal([overdue]);
+    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-25T23:00:00Z"))).to.deep.equal([]);
+    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-26T01:00:00Z"))).to.deep.equal([overdue]);
     const acceptance = { id: "CVE-2024-9264", reason: "DuckDB is not on PATH in the image", expires: "2026-11-28" };
-    expect(await mandatory("staging", stack, withNow(packConfigFor("staging"), "2026-11-27T00:00:00Z", [acceptance]))).to.deep.equal([]);
-    expect(await mandatory("staging", stack, withNow(packConfigFor("staging"), "2026-11-28T00:00:00Z", [acceptance]))).to.deep.equal([
+    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-27T00:00:00Z", [acceptance]))).to.deep.equal([]);
+    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-28T00:00:00Z", [acceptance]))).to.deep.equal([
       `${overdue} The risk acceptance of CVE-2024-9264 ("DuckDB is not on PATH in the image") expired on 2026-11-28.`,
     ]);
   });
 });
+
+describe("policy pack: what it sees is what pulumi preview would send", function () {
+  this.timeout(120_000);
+  const key = (urn: string) => {
+    const [qualified, name] = [urn.split("::")[2]!, urn.split("::")[3]!];
+    return `${qualified.split("$").pop()}::${name}`;
+  };
+  const counts = (keys: readonly string[]) => {
+    const byType: Record<string, number> = {};
+    for (const k of keys) byType[k.split("::")[0]!] = (byType[k.split("::")[0]!] ?? 0) + 1;
+    return byType;
+  };
+  for (const stack of ["staging", "prod"]) {
+    it(`${stack}: every resource the program registers (types, names, counts), and nothing else`, async () => {
+      const { resources, registered } = await evaluateProgram({ stack, projectDir: FIXTURES });
+      const sent = resources.map((r) => `${r.type}::${r.name}`).sort();
+      expect(sent).to.deep.equal(registered.map(key).sort());
+      expect(new Set(resources.map((r) => r.urn)).size).to.equal(resources.length);
+      // The hand-made model this replaces collapsed these: one URN per Netdata volume, both networks.
+      const byType = counts(sent);
+      expect(byType["docker:index/network:Network"]).to.equal(2);
+      expect(resources.filter((r) => r.type === "docker:index/volume:Volume" && r.name.startsWith("netdata-"))).to.have.length(3);
+      expect(byType["docker:index/container:Container"]).to.equal(Object.keys(stackImages(stack)).length);
+    });
+  }
+});
+
+describe("policy pack in preview (unknown outputs, as pulumi preview sends them)", function () {
+  this.timeout(120_000);
+  let server: PolicyPackServer;
+  before(async () => {
+    server = await PolicyPackServer.start({ stack: "prod" });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("every policy decides from the literal inputs: no policy is skipped for an unknown value", async () => {
+    const preview = await programStack("prod", { preview: true });
+    expect(container(preview, "grafana").inputs["image"]).to.equal(UNKNOWN);
+    const report = await checkWithServer(server, "prod", preview, withNow(fixtureConfig("prod"), "2026-11-25T12:00:00Z"));
+    expect(report.findings.filter((f) => /during preview/.test(f.message))).to.deep.equal([]);
+    expect(report.findings.filter((f) => f.level === "mandatory").map((f) => f.policy)).to.deep.equal(
+      (await checkWithServer(server, "prod", await programStack("prod"), withNow(fixtureConfig("prod"), "2026-11-25T12:00:00Z"))).findings
+        .filter((f) => f.level === "mandatory")
+        .map((f) => f.policy),
+    );
+    const privileged = replace(
+      preview,
+      changed(container(preview, "grafana"), (i) => (i["privileged"] = true)),
+    );
+    const broken = await checkWithServer(server, "prod", privileged, fixtureConfig("prod"));
+    expect(broken.findings.filter((f) => f.policy === "disallow-privileged-containers").map((f) => f.resource?.name)).to.deep.equal(["grafana-server-container"]);
+  });
+});
+
+describe("policy config as Pulumi reads it", () => {
+  it("accepts Pulumi's all key for every level not set by name", () => {
+    const config = packConfigFor("prod", writeTemp({ all: "advisory", "require-memory-limit": "mandatory" }));
+    expect(config["require-healthcheck"]!.enforcementLevel).to.equal("advisory");
+    expect(config["require-memory-limit"]!.enforcementLevel).to.equal("mandatory");
+    expect(packConfigFor("prod", writeTemp({ all: { enforcementLevel: "disabled" } }))["warn-end-of-life"]!.enforcementLevel).to.equal("disabled");
+  });
+  it("refuses an allowlist entry naming no component, naming file and key", () => {
+    const file = writeTemp({ "disallow-dangerous-capabilities": { allowed: [{ component: "grafanna", capabilities: ["NET_ADMIN"], reason: "typo" }] } });
+    let error: PolicyConfigError | undefined;
+    try {
+      packConfigFor("prod", file);
+    } catch (e) {
+      error = e as PolicyConfigError;
+    }
+    expect(error?.file).to.equal(file);
+    expect(error?.problems[0]).to.match(/^disallow-dangerous-capabilities\.allowed\[0\]\.component = "grafanna": expected one of "netdata", /);
+  });
+  it("refuses an allowlist entry for a component the program runs no container of", async () => {
+    const config = packConfigFor("prod", writeTemp({ "disallow-host-namespaces": { allowed: [{ component: "alloy", namespace: "pidMode", reason: "x" }] } }));
+    expect(() => checkAllowlistNames(config, [], "p.json")).to.throw(PolicyConfigError);
+    let error: PolicyConfigError | undefined;
+    try {
+      checkAllowlistNames(config, await programStack("prod"), "p.json");
+    } catch (e) {
+      error = e as PolicyConfigError;
+    }
+    expect(error?.message).to.contain('disallow-host-namespaces.allowed[0].component = "alloy": no container of this stack runs that component');
+  });
+});
+
+const temps: string[] = [];
+after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function writeTemp(content: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "myoci-h12-config-"));
+  temps.push(dir);
+  const file = path.join(dir, "policy.json");
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
 
 describe("npm run policy (the offline runner as CI calls it)", function () {
   this.timeout(180_000);
@@ -213,7 +323,7 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
   });
 
   it("exits 1 on a broken resource list and reports it as JSON", async () => {
-    const base = fixtureStack("prod");
+    const base = await programStack("prod");
     const file = path.join(dir, "broken.json");
     writeFileSync(
       file,
