@@ -170,7 +170,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
     return Promise.resolve({ images: platform.images, hostnames: platform.hostnames });
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { getMonitor } = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { getRegisteredResources?(): Map<string, unknown> } | undefined };
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor: () => { getRegisteredResources?: () => Map<string, unknown> } | undefined };
   await pulumi.runtime.disconnect?.();
 
   // The root stack resource, which the engine sends to a policy pack too (transformations never see it).
@@ -205,7 +205,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
   );
   resources.push(...records);
   // Read once every URN has resolved, i.e. every registration was answered.
-  const registered = [...(getMonitor()?.getRegisteredResources?.().keys() ?? [])];
+  const registered = [...(settings.getMonitor()?.getRegisteredResources?.().keys() ?? [])];
   return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown>, registered };
 }
 

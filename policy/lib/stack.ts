@@ -1,6 +1,6 @@
 /** Stack-wide views over the resources a stack policy receives. */
 import type { PolicyResource } from "@pulumi/policy";
-import { CATALOG, COMPONENT_IDS, parseImageReference, type ComponentId } from "../../catalog";
+import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseImageReference, type ComponentId } from "../../catalog";
 import { componentOf, imageUsesOf, LABEL, labelsOf, plainProps, TYPES, type ImageUse, type Props } from "./resources";
 
 export type StackResource = Pick<PolicyResource, "type" | "props" | "urn" | "name"> & {
@@ -87,12 +87,12 @@ export interface PinnedImage {
 
 /**
  * Component, tag and digest of every pinned image reference (RemoteImage names, build base images): the pins as
- * the engine will pull them. References without a tag or digest are other policies' findings and skipped here.
+ * the engine will pull them. References without a tag or a well-formed digest are other policies' findings and skipped here.
  */
 export function pinnedImages(resources: readonly StackResource[]): PinnedImage[] {
   return stackImageUses(resources).flatMap((use) => {
     const ref = parseImageReference(use.reference);
-    return use.component !== undefined && ref.tag !== undefined && ref.tag !== "" && ref.digest !== undefined
+    return use.component !== undefined && ref.tag !== undefined && ref.tag !== "" && ref.digest !== undefined && DIGEST_PATTERN.test(ref.digest)
       ? [{ resource: use.resource, component: use.component, tag: ref.tag, digest: ref.digest, reference: use.reference }]
       : [];
   });

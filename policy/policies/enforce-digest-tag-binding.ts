@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CATALOG, type ComponentId } from "../../catalog";
+import { CATALOG } from "../../catalog";
 import { DEFAULT_RECORD_FILE } from "../../config/promotion-record";
 import { PROVENANCE_FILE } from "../../config/provenance";
 import { COMPONENT_PROPERTY } from "../lib/exceptions";
@@ -43,7 +43,7 @@ const configSchema = {
 } as const;
 
 interface Binding {
-  readonly component: ComponentId | string;
+  readonly component: string;
   readonly tag: string;
   readonly where: string;
 }
@@ -62,7 +62,8 @@ export const enforceDigestTagBinding: StackValidationPolicy = {
     const know = (digest: string, binding: Binding) => known.set(digest, [...(known.get(digest) ?? []), binding]);
     for (const [name, pins] of committedStackPins(settings.stackFiles)) {
       if (name === stack) continue;
-      for (const [component, pin] of Object.entries(pins)) know(pin.digest, { component, tag: pin.tag, where: path.join(settings.stackFiles, `Pulumi.${name}.yaml`) });
+      for (const [component, pin] of Object.entries(pins))
+        know(pin.digest, { component, tag: pin.tag, where: path.join(settings.stackFiles, `Pulumi.${name}.yaml`) });
     }
     for (const entry of promotionRecordAt(settings.recordFile).entries) {
       for (const [component, pin] of Object.entries(entry.images)) {

@@ -3,7 +3,7 @@ import { CATALOG } from "../../catalog";
 import { originOf, PROVENANCE_FILE } from "../../config/provenance";
 import { provenanceAt } from "../lib/records";
 import { settingsOf } from "../lib/settings";
-import { pinnedImages, type StackResource } from "../lib/stack";
+import { pinnedImages } from "../lib/stack";
 
 interface Settings {
   provenanceFile: string;
@@ -29,7 +29,7 @@ export const requireDigestProvenance: StackValidationPolicy = {
     const { provenanceFile } = settingsOf<Settings>(args, configSchema);
     const records = provenanceAt(provenanceFile);
     const seen = new Set<string>();
-    for (const pin of pinnedImages(args.resources as readonly StackResource[])) {
+    for (const pin of pinnedImages(args.resources)) {
       const key = `${pin.component} ${pin.tag} ${pin.digest}`;
       if (seen.has(key) || originOf(records, pin.component, pin.tag, pin.digest) !== undefined) {
         continue;

@@ -202,7 +202,8 @@ describe("policy disallow-dangerous-capabilities", () => {
 });
 
 describe("policy require-readonly-docker-socket", () => {
-  const socket = (r: RecordedResource) => (r.inputs["volumes"] as { hostPath?: string; readOnly?: boolean }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
+  const socket = (r: RecordedResource) =>
+    (r.inputs["volumes"] as { hostPath?: string; readOnly?: boolean }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
   it("refuses a read-write Docker socket", async () => {
     const rw = changed(promtail, (i) => (socketOf(i).readOnly = false));
     expect(await validate(requireReadonlyDockerSocket, rw)).to.deep.equal([
@@ -256,7 +257,9 @@ describe("policy disallow-writable-host-mounts", () => {
   it("refuses a path below a system path, and accepts an allowlisted one", async () => {
     const rw = changed(grafana, (i) => i["volumes"].push({ hostPath: "/etc/ssl/private", containerPath: "/keys", readOnly: false }));
     expect(await validate(disallowWritableHostMounts, rw)).to.have.length(1);
-    expect(await validate(disallowWritableHostMounts, rw, { allowed: [{ component: "grafana", hostPath: "/etc/ssl/private/", reason: "test" }] })).to.deep.equal([]);
+    expect(
+      await validate(disallowWritableHostMounts, rw, { allowed: [{ component: "grafana", hostPath: "/etc/ssl/private/", reason: "test" }] }),
+    ).to.deep.equal([]);
   });
 });
 
@@ -296,7 +299,11 @@ describe("policy disallow-unconfined-security", () => {
   });
   it("refuses seccomp or AppArmor unconfined on another container", async () => {
     const open = changed(grafana, (i) => (i["securityOpts"] = ["seccomp:unconfined", "apparmor=unconfined", "label=disable", "no-new-privileges"]));
-    expect((await validate(disallowUnconfinedSecurity, open)).map((m) => m.split('"')[1])).to.deep.equal(["seccomp:unconfined", "apparmor=unconfined", "label=disable"]);
+    expect((await validate(disallowUnconfinedSecurity, open)).map((m) => m.split('"')[1])).to.deep.equal([
+      "seccomp:unconfined",
+      "apparmor=unconfined",
+      "label=disable",
+    ]);
   });
 });
 
@@ -314,7 +321,7 @@ describe("policy disallow-host-devices", () => {
 });
 
 function socketOf(inputs: Record<string, any>): { readOnly?: boolean } {
-  return (inputs["volumes"] as { hostPath?: string }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
+  return (inputs["volumes"] as { hostPath?: string; readOnly?: boolean }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
 }
 
 describe("policy disallow-public-ports", () => {
@@ -395,7 +402,10 @@ describe("policy disallow-plain-credential-env: secrets in any shape", () => {
       ]);
       expect(await validate(disallowPlainCredentialEnv, grafana)).to.deep.equal([]);
     } finally {
-      for (const [key, value] of [["PULUMI_CONFIG", saved.config], ["PULUMI_CONFIG_SECRET_KEYS", saved.keys]] as const) {
+      for (const [key, value] of [
+        ["PULUMI_CONFIG", saved.config],
+        ["PULUMI_CONFIG_SECRET_KEYS", saved.keys],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }

@@ -3,7 +3,9 @@
  * (started once for this file), configured, then Analyze per resource and AnalyzeStack.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { CATALOG, type ComponentId } from "../../catalog";
+import { recordProvenance } from "../../config/provenance";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -17,7 +19,6 @@ import type { RecordedResource } from "../offline/types";
 import { changed, container, find, FIXTURE_RECORDS, FIXTURES, programStack, remoteImage, replace, ROOT, stackImages, testDigest } from "./helpers";
 
 const prodPins = stackImages("prod");
-const stagingPins = stackImages("staging");
 
 /** The shipped pack config, with the record-reading policies pointed at the fixture records. */
 function fixtureConfig(stack: string): PackConfig {
@@ -28,6 +29,29 @@ function fixtureConfig(stack: string): PackConfig {
     }
   }
   return config;
+}
+
+/** As if `myoci pin` had resolved these test pins: a provenance file with the fixture records and theirs. */
+function resolvedBy(config: PackConfig, pins: Record<string, { tag: string; digest: string }>): PackConfig {
+  const dir = mkdtempSync(path.join(tmpdir(), "myoci-h12-provenance-"));
+  temps.push(dir);
+  const file = path.join(dir, "provenance.yaml");
+  copyFileSync(path.join(FIXTURES, "provenance.yaml"), file);
+  recordProvenance(
+    file,
+    Object.entries(pins).map(([component, pin]) => ({
+      component: component as ComponentId,
+      ...pin,
+      origin: "registry" as const,
+      tool: "pin" as const,
+      registry: CATALOG[component as ComponentId].registry,
+      repository: `${CATALOG[component as ComponentId].registry}/${CATALOG[component as ComponentId].repository}`,
+      resolvedAt: "2026-11-26T00:00:00Z",
+    })),
+  );
+  const copy = structuredClone(config);
+  for (const name of ["require-digest-provenance", "enforce-digest-tag-binding"]) copy[name]!.properties["provenanceFile"] = file;
+  return copy;
 }
 
 function withNow(config: PackConfig, now: string, acceptances?: unknown[]): PackConfig {
@@ -82,8 +106,16 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
       base,
       changed(remoteImage(base, "loki"), (i) => (i["name"] = `docker.io/grafana/loki:latest@${prodPins.loki!.digest}`)),
     );
-    expect(await mandatory("prod", stack)).to.deep.equal([
+    const found = await mandatory("prod", stack);
+    expect(found[0]).to.equal(
       `disallow-floating-image-tags: Image docker.io/grafana/loki:latest@${prodPins.loki!.digest} (name) uses the floating tag "latest": pin a release tag and its digest.`,
+    );
+    // The digest the project knows as 3.0.0, now called latest: every record-reading policy says so too.
+    expect(found.map((f) => f.split(":")[0])).to.deep.equal([
+      "disallow-floating-image-tags",
+      "enforce-digest-tag-binding",
+      "require-digest-provenance",
+      "require-verified-promotion",
     ]);
   });
 
@@ -95,6 +127,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
     );
     expect(await mandatory("prod", missing)).to.deep.equal([
       "require-image-digest: Image docker.io/grafana/loki:3.0.0 (name) has no digest: append @sha256:<64 lower-case hex digits> (the multi-arch index digest).",
+      `require-pinned-container-image: myoci-prod-loki runs image "sha256-of:docker.io/grafana/loki:3.0.0@${prodPins.loki!.digest}", not the pinned Loki 3.0.0 @ ${prodPins.loki!.digest}: set image to the pinned RemoteImage's imageId (or the pinned reference).`,
     ]);
     const upper = `sha256:${prodPins.loki!.digest.slice(7).toUpperCase()}`;
     const upperStack = replace(
@@ -103,6 +136,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
     );
     expect(await mandatory("prod", upperStack)).to.deep.equal([
       `require-image-digest: Image docker.io/grafana/loki:3.0.0@${upper} (name) has digest "${upper}", which is not sha256: followed by 64 lower-case hex digits.`,
+      `require-pinned-container-image: myoci-prod-loki runs image "sha256-of:docker.io/grafana/loki:3.0.0@${prodPins.loki!.digest}", not the pinned Loki 3.0.0 @ ${prodPins.loki!.digest}: set image to the pinned RemoteImage's imageId (or the pinned reference).`,
     ]);
   });
 
@@ -113,24 +147,31 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
       changed(remoteImage(base, "grafana"), (i) => (i["name"] = `docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest}`)),
     );
     expect(await mandatory("prod", stack)).to.deep.equal([
-      `enforce-canonical-repository: Image docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest} (grafana-image.name) runs Grafana from docker.io/bitnami/grafana, but the catalog's canonical repository for grafana is docker.io/grafana/grafana.`,
+      `enforce-canonical-repository: Image docker.io/bitnami/grafana:12.0.2@${prodPins.grafana!.digest} (grafana-server-image.name) runs Grafana from docker.io/bitnami/grafana, but the catalog's canonical repository for grafana is docker.io/grafana/grafana.`,
+      `require-pinned-container-image: myoci-prod-grafana runs image "sha256-of:docker.io/grafana/grafana:12.0.2@${prodPins.grafana!.digest}", not the pinned Grafana 12.0.2 @ ${prodPins.grafana!.digest}: set image to the pinned RemoteImage's imageId (or the pinned reference).`,
     ]);
   });
 
   it("refuses Loki 3.x with Promtail 2.9", async () => {
-    expect(await mandatory("prod", await programStack("prod", { images: { promtail: { tag: "2.9.0", digest: prodPins.promtail!.digest } } }))).to.deep.equal([
+    const images = { promtail: { tag: "2.9.0", digest: testDigest("e2e promtail 2.9.0") } };
+    expect(await mandatory("prod", await programStack("prod", { images }), resolvedBy(fixtureConfig("prod"), images))).to.deep.equal([
+      "enforce-version-transitions: Promtail 3.0.0 → 2.9.0 is a downgrade from stack prod's previous deployment (policy/tests/fixtures/promotions.yaml, 2026-11-25T00:00:00Z): acknowledge it in policy config (acknowledgedDowngrades, with a reason) if it is intended.",
+      `require-verified-promotion: Promtail 2.9.0 @ ${images.promtail.digest} was never run and verified on staging: not in staging's stack outputs nor in promotions.yaml (verified on staging or adopted by prod). Roll it out on staging first, then promote it.`,
       "enforce-compatible-versions: Promtail 2.9.0 and Loki 3.0.0 must share major.minor (2.9 ≠ 3.0). (rule loki-promtail-same-minor)",
     ]);
   });
 
   it("refuses NetBird management 0.77.0 with signal 0.76.1", async () => {
+    // prod's signal pin (its own tag and digest, known to the project): only the version rule is broken.
     expect(await mandatory("staging", await programStack("staging", { images: { netbirdSignal: prodPins.netbirdSignal! } }))).to.deep.equal([
       "enforce-compatible-versions: NetBird servers must run one version, found management 0.77.0, signal 0.76.1, relay 0.77.0. (rule netbird-one-version)",
     ]);
   });
 
   it("refuses Zitadel v4 with PostgreSQL 13", async () => {
-    expect(await mandatory("staging", await programStack("staging", { images: { postgres: { tag: "13.22-alpine", digest: stagingPins.postgres!.digest } }, config: { postgresDataMajor: 13 } }))).to.deep.equal([
+    const images = { postgres: { tag: "13.22-alpine", digest: testDigest("e2e postgres 13.22") } };
+    const stack = await programStack("staging", { images, config: { postgresDataMajor: 13 } });
+    expect(await mandatory("staging", stack, resolvedBy(fixtureConfig("staging"), images))).to.deep.equal([
       "enforce-compatible-versions: Zitadel 4.13.1 supports PostgreSQL 14–18, not PostgreSQL 13.22. (rule zitadel-postgres-supported)",
     ]);
   });
@@ -153,7 +194,8 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
       (i) => (i["volumes"].find((v: { hostPath?: string }) => v.hostPath === "/var/run/docker.sock").readOnly = false),
     );
     expect(await mandatory("prod", replace(base, rw))).to.deep.equal([
-      "require-readonly-docker-socket: myoci-prod-promtail mounts the Docker socket /var/run/docker.sock read-write at /var/run/docker.sock: mount it with readOnly = true.",
+      "disallow-writable-host-mounts: myoci-prod-promtail binds the host path /var/run/docker.sock read-write (volumes[1] → /var/run/docker.sock), inside /var/run: mount it read-only or use a named volume.",
+      "require-readonly-docker-socket: myoci-prod-promtail mounts the Docker socket /var/run/docker.sock read-write (volumes[1] → /var/run/docker.sock): mount it with readOnly = true.",
     ]);
     expect(
       await mandatory(
@@ -175,28 +217,31 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
       changed(find(base, "docker:index/volume:Volume", "postgres"), (_, r) => (r.opts["protect"] = false)),
     );
     expect(await mandatory("prod", stack)).to.deep.equal([
-      "require-protected-data-volumes: Volume myoci-prod-postgres-data holds PostgreSQL data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.",
+      "require-protected-data-volumes: Volume myoci-prod-postgres-var-lib-postgresql-data-pg16 holds PostgreSQL data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.",
     ]);
   });
 
   it("refuses a prod digest staging never ran (and passes it on staging, where the gate is disabled)", async () => {
     const digest = testDigest("e2e grafana never on staging");
     const prodStack = await programStack("prod", { images: { grafana: { tag: "12.0.2", digest } } });
-    expect(await mandatory("prod", prodStack)).to.deep.equal([
+    expect(await mandatory("prod", prodStack, resolvedBy(fixtureConfig("prod"), { grafana: { tag: "12.0.2", digest } }))).to.deep.equal([
       `require-verified-promotion: Grafana 12.0.2 @ ${digest} was never run and verified on staging: not in staging's stack outputs nor in promotions.yaml (verified on staging or adopted by prod). Roll it out on staging first, then promote it.`,
     ]);
-    expect(await mandatory("staging", await programStack("staging", { images: { grafana: { tag: "13.0.2", digest } } }))).to.deep.equal([]);
+    const onStaging = { grafana: { tag: "13.0.2", digest } };
+    expect(await mandatory("staging", await programStack("staging", { images: onStaging }), resolvedBy(fixtureConfig("staging"), onStaging))).to.deep.equal([]);
   });
 
   it("refuses a critical advisory past its deadline, and an accepted risk that has expired", async () => {
-    const stack = await programStack("staging", { images: { grafana: { tag: "11.0.0", digest: prodPins.grafana!.digest } } });
+    const grafana11 = { tag: "11.0.0", digest: testDigest("e2e grafana 11.0.0") };
+    const stack = await programStack("staging", { images: { grafana: grafana11 } });
+    const staging = resolvedBy(fixtureConfig("staging"), { grafana: grafana11 });
     const overdue =
       "disallow-overdue-vulnerabilities: myoci-staging-grafana runs Grafana 11.0.0, affected by CVE-2024-9264 (critical), overdue since 2026-11-26T00:00:00.000Z: update to a fixed version (11.0.5-security-01, 11.1.6, 11.2.1) or accept the risk with a reason and an expiry.";
-    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-25T23:00:00Z"))).to.deep.equal([]);
-    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-26T01:00:00Z"))).to.deep.equal([overdue]);
+    expect(await mandatory("staging", stack, withNow(staging, "2026-11-25T23:00:00Z"))).to.deep.equal([]);
+    expect(await mandatory("staging", stack, withNow(staging, "2026-11-26T01:00:00Z"))).to.deep.equal([overdue]);
     const acceptance = { id: "CVE-2024-9264", reason: "DuckDB is not on PATH in the image", expires: "2026-11-28" };
-    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-27T00:00:00Z", [acceptance]))).to.deep.equal([]);
-    expect(await mandatory("staging", stack, withNow(fixtureConfig("staging"), "2026-11-28T00:00:00Z", [acceptance]))).to.deep.equal([
+    expect(await mandatory("staging", stack, withNow(staging, "2026-11-27T00:00:00Z", [acceptance]))).to.deep.equal([]);
+    expect(await mandatory("staging", stack, withNow(staging, "2026-11-28T00:00:00Z", [acceptance]))).to.deep.equal([
       `${overdue} The risk acceptance of CVE-2024-9264 ("DuckDB is not on PATH in the image") expired on 2026-11-28.`,
     ]);
   });
@@ -221,7 +266,10 @@ describe("policy pack: what it sees is what pulumi preview would send", function
       expect(new Set(resources.map((r) => r.urn)).size).to.equal(resources.length);
       // The hand-made model this replaces collapsed these: one URN per Netdata volume, both networks.
       const byType = counts(sent);
-      expect(byType["docker:index/network:Network"]).to.equal(2);
+      const networks = new Set(resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.inputs["name"]));
+      for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) {
+        for (const n of c.inputs["networksAdvanced"] as { name: string }[]) expect(networks, `${c.name} → ${n.name}`).to.include(n.name);
+      }
       expect(resources.filter((r) => r.type === "docker:index/volume:Volume" && r.name.startsWith("netdata-"))).to.have.length(3);
       expect(byType["docker:index/container:Container"]).to.equal(Object.keys(stackImages(stack)).length);
     });
@@ -253,7 +301,9 @@ describe("policy pack in preview (unknown outputs, as pulumi preview sends them)
       changed(container(preview, "grafana"), (i) => (i["privileged"] = true)),
     );
     const broken = await checkWithServer(server, "prod", privileged, fixtureConfig("prod"));
-    expect(broken.findings.filter((f) => f.policy === "disallow-privileged-containers").map((f) => f.resource?.name)).to.deep.equal(["grafana-server-container"]);
+    expect(broken.findings.filter((f) => f.policy === "disallow-privileged-containers").map((f) => f.resource?.name)).to.deep.equal([
+      "grafana-server-container",
+    ]);
   });
 });
 
@@ -340,7 +390,7 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
     expect(report.passed).to.equal(false);
     expect(report.mandatory).to.equal(1);
     expect(report.findings.filter((f) => f.level === "mandatory").map((f) => [f.policy, f.resource.name])).to.deep.equal([
-      ["disallow-privileged-containers", "grafana-container"],
+      ["disallow-privileged-containers", "grafana-server-container"],
     ]);
   });
 

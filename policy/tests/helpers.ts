@@ -125,8 +125,10 @@ export function programStack(stack: string, variant: Variant = {}): Promise<Reco
   if (evaluation === undefined) {
     const overrides: Record<string, unknown> = { ...variant.config };
     if (variant.images !== undefined) overrides["images"] = { ...stackImages(stack), ...variant.images };
-    evaluation = queue.then(async () =>
-      (await evaluateProgram({ stack, projectDir: FIXTURES, configOverrides: overrides, preview: variant.preview, stackReferences: variant.stackReferences })).resources,
+    evaluation = queue.then(
+      async () =>
+        (await evaluateProgram({ stack, projectDir: FIXTURES, configOverrides: overrides, preview: variant.preview, stackReferences: variant.stackReferences }))
+          .resources,
     );
     queue = evaluation.catch(() => undefined);
     evaluations.set(key, evaluation);
@@ -159,7 +161,8 @@ export const volume = (resources: readonly RecordedResource[], component: string
 export function changed(r: RecordedResource, mutate: (inputs: Record<string, any>, r: { opts: Record<string, unknown> }) => void): RecordedResource {
   const copy = structuredClone(r) as RecordedResource & { opts: Record<string, unknown> };
   mutate(copy.inputs, copy);
-  return { ...copy, state: structuredClone(copy.inputs) };
+  // The changed inputs over the provider's state (ids and other computed values stay as they were).
+  return { ...copy, state: { ...copy.state, ...structuredClone(copy.inputs) } };
 }
 
 /** Replaces one resource of a list by URN. */

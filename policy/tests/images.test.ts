@@ -156,7 +156,10 @@ describe("policy enforce-compatible-versions", () => {
     ]);
   });
   it("refuses Zitadel v4 with PostgreSQL 13, unless an exception with a reason is configured", async () => {
-    const stack = await programStack("prod", { images: { postgres: { tag: "13.22-alpine", digest: pins.postgres!.digest } }, config: { postgresDataMajor: 13 } });
+    const stack = await programStack("prod", {
+      images: { postgres: { tag: "13.22-alpine", digest: pins.postgres!.digest } },
+      config: { postgresDataMajor: 13 },
+    });
     expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal([
       "Zitadel 4.9.2 supports PostgreSQL 14–18, not PostgreSQL 13.22. (rule zitadel-postgres-supported)",
     ]);
@@ -193,7 +196,10 @@ describe("policy require-pinned-container-image", () => {
     const grafana = container(preview, "grafana");
     expect(grafana.inputs["image"]).to.equal(UNKNOWN);
     expect(await validateStack(requirePinnedContainerImage, preview)).to.deep.equal([]);
-    const other = changed(grafana, (_, r) => ((r as unknown as { propertyDependencies: Record<string, string[]> }).propertyDependencies = { image: [remoteImage(preview, "loki").urn] }));
+    const other = changed(
+      grafana,
+      (_, r) => ((r as unknown as { propertyDependencies: Record<string, string[]> }).propertyDependencies = { image: [remoteImage(preview, "loki").urn] }),
+    );
     expect(await validateStack(requirePinnedContainerImage, replace(preview, other))).to.have.length(1);
   });
 });

@@ -12,7 +12,20 @@ import {
   warnOpenVulnerabilities,
 } from "../policies";
 import type { RecordedResource } from "../offline/types";
-import { changed, container, find, FIXTURE_RECORDS, programStack, NotApplicable, replace, setLabel, stackImages, testDigest, validate, validateStack } from "./helpers";
+import {
+  changed,
+  container,
+  find,
+  FIXTURE_RECORDS,
+  programStack,
+  NotApplicable,
+  replace,
+  setLabel,
+  stackImages,
+  testDigest,
+  validate,
+  validateStack,
+} from "./helpers";
 
 const pins = stackImages("prod");
 let prod: RecordedResource[];
@@ -149,7 +162,13 @@ describe("policy require-postgres-migration", () => {
   });
   it("refuses a declared migration that does not match the data", async () => {
     const wrongMajor = changed(
-      container(await programStack("prod", { images: { postgres: { tag: "17.6-alpine", digest: testDigest("pg17") } }, config: { postgresMigration: { from: 16, to: 17 } } }), "postgres"),
+      container(
+        await programStack("prod", {
+          images: { postgres: { tag: "17.6-alpine", digest: testDigest("pg17") } },
+          config: { postgresMigration: { from: 16, to: 17 } },
+        }),
+        "postgres",
+      ),
       (i) => setLabel(i, "myoci.postgres.migration", "15->17"),
     );
     expect(await validate(requirePostgresMigration, wrongMajor)).to.deep.equal([
@@ -166,7 +185,10 @@ describe("policy require-postgres-migration", () => {
 
 describe("policy require-postgres-migration: data path and volume of the image's major", () => {
   it("refuses PostgreSQL 18 on the ≤ 17 data path (/var/lib/postgresql/data)", async () => {
-    const pg18 = container(await programStack("prod", { images: { postgres: { tag: "18.1-alpine", digest: testDigest("pg18") } }, config: { postgresDataMajor: 18 } }), "postgres");
+    const pg18 = container(
+      await programStack("prod", { images: { postgres: { tag: "18.1-alpine", digest: testDigest("pg18") } }, config: { postgresDataMajor: 18 } }),
+      "postgres",
+    );
     expect(await validate(requirePostgresMigration, pg18)).to.deep.equal([]);
     const oldPath = changed(pg18, (i) => (i["volumes"][0].containerPath = "/var/lib/postgresql/data"));
     expect(await validate(requirePostgresMigration, oldPath)).to.deep.equal([
@@ -187,7 +209,12 @@ describe("policy enforce-version-transitions (against the previous deployment in
   after(() => rmSync(dir, { recursive: true, force: true }));
   const recordWith = (images: Record<string, { tag: string; digest: string }>): { recordFile: string } => {
     const file = path.join(dir, `record-${Object.values(images)[0]!.tag}.yaml`);
-    writeFileSync(file, `entries:\n  - kind: verified\n    stack: prod\n    recordedAt: 2026-11-26T00:00:00Z\n    images:\n${Object.entries(images).map(([c, p]) => `      ${c}:\n        tag: ${p.tag}\n        digest: ${p.digest}\n`).join("")}`);
+    writeFileSync(
+      file,
+      `entries:\n  - kind: verified\n    stack: prod\n    recordedAt: 2026-11-26T00:00:00Z\n    images:\n${Object.entries(images)
+        .map(([c, p]) => `      ${c}:\n        tag: ${p.tag}\n        digest: ${p.digest}\n`)
+        .join("")}`,
+    );
     return { recordFile: file };
   };
   it("passes the shipped prod pins against their adoption baseline", async () => {
@@ -212,7 +239,10 @@ describe("policy enforce-version-transitions (against the previous deployment in
     expect(await validateStack(enforceVersionTransitions, prod, { ...FIXTURE_RECORDS, ...record })).to.deep.equal([
       `PostgreSQL 15 → 16 is a major-version change: declare a migration (myoci rollout --migrate) instead of swapping the image. (stack prod, from its previous deployment in ${record.recordFile}; rule postgres-major-needs-migration)`,
     ]);
-    const migrating = replace(prod, changed(postgres, (i) => setLabel(i, "myoci.postgres.migration", "15->16")));
+    const migrating = replace(
+      prod,
+      changed(postgres, (i) => setLabel(i, "myoci.postgres.migration", "15->16")),
+    );
     expect(await validateStack(enforceVersionTransitions, migrating, { ...FIXTURE_RECORDS, ...record })).to.deep.equal([]);
   });
 });
