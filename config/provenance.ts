@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isSeq, parseDocument } from "yaml";
 import { z } from "zod";
-import { COMPONENT_IDS, DIGEST_PATTERN, type ComponentId } from "../catalog";
+import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, type ComponentId } from "../catalog";
 import { writeFileAtomic } from "./atomic-write";
 import { ConfigError, issuesFromZod } from "./schema";
 import { parseYamlDocument } from "./yaml-file";
@@ -98,4 +98,38 @@ export function recordProvenance(file: string, records: readonly ProvenanceRecor
     document.set("records", document.createNode(fresh.map((r) => JSON.parse(JSON.stringify(r)) as unknown)));
   }
   writeFileAtomic(file, document.toString({ lineWidth: 0 }));
+}
+
+/** The record of a digest a tool resolved from the registry just now (`myoci pin`, `myoci rollout`). */
+export function registryResolution(
+  component: ComponentId,
+  pin: { tag: string; digest: string },
+  tool: "pin" | "rollout",
+  mediaType?: string,
+): ProvenanceRecord {
+  const entry = CATALOG[component];
+  return {
+    component,
+    ...pin,
+    origin: "registry",
+    tool,
+    registry: entry.registry,
+    repository: `${entry.registry}/${entry.repository}`,
+    ...(mediaType !== undefined ? { mediaType } : {}),
+    resolvedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  };
+}
+
+/** The record of pins `myoci promote` copied from another stack (how they moved; their origin is recorded already). */
+export function promotion(component: ComponentId, pin: { tag: string; digest: string }, fromStack: string): ProvenanceRecord {
+  const entry = CATALOG[component];
+  return {
+    component,
+    ...pin,
+    origin: "stack",
+    tool: "promote",
+    repository: `${entry.registry}/${entry.repository}`,
+    resolvedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    source: fromStack,
+  };
 }

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { CATALOG, classifyChange, DIGEST_PATTERN, describeScheme, isComponentId, parseTag, type ComponentId, type ImagePin } from "../../../catalog";
 import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
+import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
 import { editStackFile, unifiedDiff } from "../stack-edit";
 import { judgePinSet } from "./rules";
 import type { DigestResolver } from "../registry/client";
@@ -112,6 +113,9 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
       };
     }
     const result = editStackFile(file, { images: { [component]: pin } }, { dryRun: request.dryRun });
+    // A digest this run resolved from the registry gets its provenance record (a hand-given --digest does not).
+    if (result.changed && !request.dryRun && request.digest === undefined)
+      recordProvenance(provenancePath(request.projectDir), [registryResolution(component, pin, "pin")]);
     const diff = unifiedDiff(result.before, result.after, `a/${name}`, `b/${name}`);
     const summary = !result.changed
       ? `${name}: ${key} is already ${pin.tag}@${pin.digest}; nothing to change\n`
