@@ -5,6 +5,7 @@
  *   npm run plan -- --stack <name> [--json] [--config key.path=value …]
  * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage/config/program error.
  */
+import "./compile-cache";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PROJECT_DIR } from "../../program/evaluate";

@@ -13,6 +13,7 @@ import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
 import { existsSync } from "node:fs";
+import { COMPILE_CACHE_DIR } from "./compile-cache";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
@@ -79,6 +80,8 @@ export class PolicyPackServer {
         PULUMI_NODEJS_STACK: options.stack,
         // A TypeScript pack is type-checked by ts-node, as the CLI does; a compiled one (bin/policy) is plain JS.
         ...(existsSync(path.join(packDir, "index.ts")) ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
+        // Node's compile cache for the SDK the pack loads (an environment setting; the gRPC path is the CLI's).
+        NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
