@@ -3,6 +3,7 @@ import {
   disallowDangerousCapabilities,
   disallowHostDevices,
   disallowHostNamespaces,
+  disallowPortsWithoutExternalNetwork,
   disallowUnconfinedSecurity,
   disallowWritableHostMounts,
   disallowPlainCredentialEnv,
@@ -16,7 +17,8 @@ import {
 } from "../policies";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { RecordedResource } from "../offline/types";
-import { changed, container, programStack, NotApplicable, remoteImage, validate } from "./helpers";
+import { packConfigFor, retainOnDeleteFindings } from "../offline/check";
+import { changed, container, find, programStack, NotApplicable, remoteImage, replace, validate, validateStack } from "./helpers";
 
 let prod: RecordedResource[];
 let grafana: RecordedResource;
@@ -410,5 +412,38 @@ describe("policy disallow-plain-credential-env: secrets in any shape", () => {
         else process.env[key] = value;
       }
     }
+  });
+});
+
+describe("policy disallow-ports-without-external-network (moby/moby#36174)", () => {
+  it("passes both shipped stacks: every container that publishes a port has a non-internal network", async () => {
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, prod)).to.deep.equal([]);
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, await programStack("staging"))).to.deep.equal([]);
+  });
+  it("refuses a published port on a container attached only to the internal network", async () => {
+    const loki = container(prod, "loki");
+    const internalOnly = changed(
+      loki,
+      (i) => (i["networksAdvanced"] = (i["networksAdvanced"] as { name: string }[]).filter((n) => n.name.endsWith("-internal"))),
+    );
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, replace(prod, internalOnly))).to.deep.equal([
+      "myoci-prod-loki publishes 127.0.0.1:3100 but is attached only to internal networks (myoci-prod-internal): Docker does not publish such ports (moby/moby#36174). Attach it to a non-internal network or drop the ports.",
+    ]);
+  });
+  it("decides in a preview from the networks the property depends on", async () => {
+    const preview = await programStack("prod", { preview: true });
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, preview)).to.deep.equal([]);
+  });
+});
+
+describe("offline runner: retainOnDelete (not in the Analyzer protocol)", () => {
+  it("reports a data volume without retainOnDelete under require-protected-data-volumes", async () => {
+    const config = packConfigFor("prod");
+    expect(retainOnDeleteFindings(prod, config)).to.deep.equal([]);
+    const volume = find(prod, "docker:index/volume:Volume", "postgres");
+    const unretained = changed(volume, (_, r) => (r.opts["retainOnDelete"] = false));
+    expect(retainOnDeleteFindings(replace(prod, unretained), config).map((f) => [f.policy, f.level, f.resource?.name])).to.deep.equal([
+      ["require-protected-data-volumes", "mandatory", volume.name],
+    ]);
   });
 });

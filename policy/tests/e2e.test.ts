@@ -394,6 +394,26 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
     ]);
   });
 
+  it("--preview: the shipped prod stack as a preview sends it (unknown image ids) passes, no policy skipped", async () => {
+    const { code, stdout } = await run(["policy", "--stack", "prod", "--preview", "--json"]);
+    const report = JSON.parse(stdout) as { passed: boolean; findings: { message: string }[] };
+    expect(code).to.equal(0);
+    expect(report.passed).to.equal(true);
+    expect(report.findings.filter((f) => /during preview/.test(f.message))).to.deep.equal([]);
+  });
+
+  it("exits 2 naming file, key and value for an allowlist entry that names no component", async () => {
+    const file = path.join(dir, "typo.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ "disallow-dangerous-capabilities": { allowed: [{ component: "grafanna", capabilities: ["NET_ADMIN"], reason: "typo" }] } }),
+    );
+    const { code, stderr } = await run(["policy", "--stack", "prod", "--policy-config", file]);
+    expect(code).to.equal(2);
+    expect(stderr).to.contain(`Invalid policy config ${file}`);
+    expect(stderr).to.contain('disallow-dangerous-capabilities.allowed[0].component = "grafanna": expected one of "netdata"');
+  });
+
   it("exits 2 naming the problem for an unknown stack", async () => {
     const { code, stderr } = await run(["policy", "--stack", "nope"]);
     expect(code).to.equal(2);
