@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
 import { componentOf, displayName, plainProps, recordOf, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
@@ -66,7 +66,7 @@ export const disallowDangerousCapabilities: ResourceValidationPolicy = {
     "No container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL, …, in any spelling) unless allowlisted for its component with a reason (by default Netdata's SYS_PTRACE).",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -87,5 +87,5 @@ export const disallowDangerousCapabilities: ResourceValidationPolicy = {
         `${displayName(props, args.name)} adds dangerous capabilit${refused.length === 1 ? "y" : "ies"} ${refused.join(", ")}, not allowlisted for ${component ?? "an unlabelled container"}.`,
       );
     }
-  },
+  }),
 };

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { normaliseHostPath } from "../lib/mounts";
 import { arrayOf, componentOf, displayName, plainProps, scalarText, TYPES } from "../lib/resources";
@@ -22,7 +22,7 @@ export const disallowHostDevices: ResourceValidationPolicy = {
   description: "No container is given a host device (devices, e.g. /dev/mem or /dev/sda) unless allowlisted for its component with a reason.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -38,5 +38,5 @@ export const disallowHostDevices: ResourceValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

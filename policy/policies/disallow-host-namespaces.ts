@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
 import { componentOf, displayName, plainProps, scalarText, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
@@ -41,7 +41,7 @@ export const disallowHostNamespaces: ResourceValidationPolicy = {
     'No container joins a host namespace (networkMode, pidMode, ipcMode or usernsMode "host") unless allowlisted with a reason (by default Netdata\'s host PID mode).',
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -55,5 +55,5 @@ export const disallowHostNamespaces: ResourceValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

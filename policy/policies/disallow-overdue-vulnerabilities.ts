@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acceptances";
 import { CATALOG, type RiskAcceptance } from "../../catalog";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
 import { ACCEPTANCES_PROPERTY, affectingAdvisories } from "../lib/vulnerabilities";
@@ -47,7 +47,7 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
     "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted (policy config or the committed risk-acceptance file) until a future date.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -64,5 +64,5 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
         `${displayName(props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}), overdue since ${state.deadline.toISOString()}: update to a fixed version (${advisory.affected.fixed.join(", ")}) or accept the risk with a reason and an expiry.${expired}`,
       );
     }
-  },
+  }),
 };

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { SECRET_KEYS, PROJECT } from "../../config/schema";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { COMPONENT_PROPERTY, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { componentOf, displayName, labelsOf, plainProps, recordOf, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
@@ -94,7 +94,7 @@ export const disallowPlainCredentialEnv: ResourceValidationPolicy = {
     "Credentials never reach a container as plain values: no credential-named variable (…_PASSWORD, …_TOKEN, …_SECRET) with a value, no URL or DSN with an inline password, no value equal to a configured secret, in env, labels, command or healthcheck; they go in files (uploads) and the variable names the file (…_FILE).",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -119,5 +119,5 @@ export const disallowPlainCredentialEnv: ResourceValidationPolicy = {
         reportViolation(`${name} carries the value of a configured secret in ${at}: pass it as a file upload, never as plain text.`);
       }
     }
-  },
+  }),
 };

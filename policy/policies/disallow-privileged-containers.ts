@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 import { allowedProperty } from "../lib/exceptions";
@@ -19,7 +19,7 @@ export const disallowPrivilegedContainers: ResourceValidationPolicy = {
   description: "No container runs privileged, unless its component is allowlisted in policy config with a reason.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     if (props["privileged"] !== true) {
@@ -30,5 +30,5 @@ export const disallowPrivilegedContainers: ResourceValidationPolicy = {
     if (!allowed.some((a) => a.component === component)) {
       reportViolation(`${displayName(props, args.name)} runs privileged (full access to the host): drop privileged and add only the capabilities it needs.`);
     }
-  },
+  }),
 };

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, COMPONENT_IDS } from "../../catalog";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { arrayOf, componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 import { COMPONENT_PROPERTY, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
@@ -63,7 +63,7 @@ export const disallowPublicPorts: ResourceValidationPolicy = {
     "Containers publish ports on a loopback address only, except the edge ports allowlisted in policy config (by default the catalog's edge ports: Caddy 80/443, coturn).",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -84,5 +84,5 @@ export const disallowPublicPorts: ResourceValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

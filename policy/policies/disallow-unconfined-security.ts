@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
 import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
@@ -48,7 +48,7 @@ export const disallowUnconfinedSecurity: ResourceValidationPolicy = {
     "No container switches off seccomp, AppArmor or SELinux confinement (securityOpts seccomp/apparmor unconfined, label disable, systempaths unconfined) unless allowlisted with a reason.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -65,5 +65,5 @@ export const disallowUnconfinedSecurity: ResourceValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { hostBinds, isSameOrParent, normaliseHostPath } from "../lib/mounts";
 import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
@@ -32,7 +32,7 @@ export const disallowWritableHostMounts: ResourceValidationPolicy = {
     "No container binds a host system path (/, /etc, /proc, /sys, /run, /var/lib/docker, …, a path below one or a parent of one) read-write, in volumes or in mounts of type bind, unless allowlisted with a reason.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -50,5 +50,5 @@ export const disallowWritableHostMounts: ResourceValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

@@ -1,12 +1,12 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { displayName, recordOf, TYPES, plainProps } from "../lib/resources";
 
 export const requireHealthcheck: ResourceValidationPolicy = {
   name: "require-healthcheck",
   description: "Every container has a healthcheck test and waits for it, so a rollout fails when the service never turns healthy.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const name = displayName(props, args.name);
@@ -24,5 +24,5 @@ export const requireHealthcheck: ResourceValidationPolicy = {
         `${name} does not wait for its healthcheck (wait = ${JSON.stringify(props["wait"] ?? null)}): set wait = true so a rollout fails on an unhealthy container.`,
       );
     }
-  },
+  }),
 };

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { displayName, recordOf, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
@@ -23,7 +23,7 @@ export const requireLogRotation: ResourceValidationPolicy = {
   description: "Every container's logs rotate (a file log driver with max-size and max-file), so logs cannot fill the disk.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const { rotatingDrivers } = settingsOf<Settings>(args, configSchema);
@@ -41,5 +41,5 @@ export const requireLogRotation: ResourceValidationPolicy = {
     if (missing.length > 0) {
       reportViolation(`${name} logs with ${driver} without ${missing.join(" and ")}: its logs would grow without bound.`);
     }
-  },
+  }),
 };

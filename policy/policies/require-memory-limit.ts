@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
@@ -16,7 +16,7 @@ export const requireMemoryLimit: ResourceValidationPolicy = {
   description: "Every container has a memory limit, so one service cannot exhaust the host's memory.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const { minimumMb } = settingsOf<Settings>(args, configSchema);
@@ -27,5 +27,5 @@ export const requireMemoryLimit: ResourceValidationPolicy = {
     } else if (memory < minimumMb) {
       reportViolation(`${name} has a memory limit of ${memory} MiB, below the minimum of ${minimumMb} MiB.`);
     }
-  },
+  }),
 };

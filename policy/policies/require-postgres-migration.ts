@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, checkTransition, parseTag, postgresDataPath, type ParsedTag } from "../../catalog";
-import { notApplicable, requireType } from "../lib/applies";
+import { forType, notApplicable, requireType } from "../lib/applies";
 import { arrayOf, componentOf, displayName, isUnknown, LABEL, labelsOf, plainProps, TYPES } from "../lib/resources";
 
 const major = (n: number): ParsedTag => ({ raw: String(n), numbers: [n, 0], suffix: "", security: 0 });
@@ -10,7 +10,7 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
   description:
     "A PostgreSQL container never runs a major version other than the one its data volume holds, unless a migration is declared; its data volume is mounted at the data path of the image's major (18+: /var/lib/postgresql, up to 17: /var/lib/postgresql/data) and named for that major.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     if (componentOf(props) !== "postgres") {
@@ -62,5 +62,5 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
     )) {
       reportViolation(`${name}: ${violation.message}`);
     }
-  },
+  }),
 };

@@ -1,13 +1,13 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
-import { notApplicable, requireType } from "../lib/applies";
+import { forType, notApplicable, requireType } from "../lib/applies";
 import { componentOf, displayName, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
 
 export const requireProtectedDataVolumes: ResourceValidationPolicy = {
   name: "require-protected-data-volumes",
   description: "Every volume that holds a service's data is protected from deletion (protect = true).",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.volume, (args, reportViolation) => {
     requireType(args, [TYPES.volume]);
     const props = plainProps(args.props);
     const labels = labelsOf(props);
@@ -22,5 +22,5 @@ export const requireProtectedDataVolumes: ResourceValidationPolicy = {
         `Volume ${displayName(props, args.name)} holds ${component === undefined ? "service" : CATALOG[component].title} data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.`,
       );
     }
-  },
+  }),
 };

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS, type Exception } from "../lib/exceptions";
 import { hostBinds, isSameOrParent, normaliseHostPath } from "../lib/mounts";
 import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
@@ -37,7 +37,7 @@ export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
     "Only allowlisted components (by default Netdata and the log shipper) bind the Docker socket, in any mount form (volumes, mounts of type bind, or any parent directory such as /var/run or /), and only read-only.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
@@ -59,5 +59,5 @@ export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
         reportViolation(`${name} mounts ${through} read-write (${bind.property} → ${bind.containerPath}): mount it with readOnly = true.`);
       }
     }
-  },
+  }),
 };

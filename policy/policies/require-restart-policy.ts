@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
@@ -18,7 +18,7 @@ export const requireRestartPolicy: ResourceValidationPolicy = {
   description: "Every container has a restart policy that brings it back after a crash or a host reboot.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const { allowed } = settingsOf<Settings>(args, configSchema);
@@ -26,5 +26,5 @@ export const requireRestartPolicy: ResourceValidationPolicy = {
     if (typeof restart !== "string" || !allowed.includes(restart)) {
       reportViolation(`${displayName(props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
     }
-  },
+  }),
 };

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
 
@@ -15,7 +15,7 @@ export const warnEndOfLife: ResourceValidationPolicy = {
   description: "No container runs a component past its end-of-life date; the finding names the successor to migrate to.",
   enforcementLevel: "advisory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const component = componentOf(props);
@@ -28,5 +28,5 @@ export const warnEndOfLife: ResourceValidationPolicy = {
       const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
       reportViolation(`${displayName(props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);
     }
-  },
+  }),
 };

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, type RiskAcceptance } from "../../catalog";
-import { requireType } from "../lib/applies";
+import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
 import { affectingAdvisories } from "../lib/vulnerabilities";
@@ -20,7 +20,7 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
   description: "No container runs a version affected by a catalog advisory; before the advisory's response deadline this is a warning.",
   enforcementLevel: "advisory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const now = policyNow(settingsOf<Settings>(args, configSchema).now);
@@ -35,5 +35,5 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
         `${displayName(props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}): ${advisory.summary} Fixed in ${advisory.affected.fixed.join(", ")}; ${due}.`,
       );
     }
-  },
+  }),
 };
