@@ -77,5 +77,7 @@ export function readResourceFile(file: string): RecordedResource[] {
     state: (r["state"] ?? r["inputs"] ?? {}) as Record<string, unknown>,
     opts: r["opts"] ?? {},
     custom: r["custom"] !== false,
+    // Kept so that the plan can show secret contents as `[secret]` (absent: every upload counts as secret).
+    ...(Array.isArray(r["secretPaths"]) ? { secretPaths: (r["secretPaths"] as unknown[]).map(String) } : {}),
   }));
 }
