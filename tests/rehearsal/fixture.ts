@@ -22,7 +22,7 @@ export const REHEARSAL_SECRETS: Readonly<Record<SecretKey, string>> = {
   ntfyPassword: "fixture-ntfy-password",
 };
 
-export function rehearsalConfig(logShipper: "promtail" | "alloy" = "alloy"): { values: Record<string, unknown>; secretKeys: string[] } {
+export function rehearsalConfig(logShipper: "promtail" | "alloy" = "alloy", domain = REHEARSAL_DOMAIN): { values: Record<string, unknown>; secretKeys: string[] } {
   const components = Object.keys(DEFAULT_TAGS).filter((c) => c !== (logShipper === "alloy" ? "promtail" : "alloy"));
   // Loki and the shipper keep one major.minor (a catalog rule): Alloy goes with a current Loki.
   const tags: Record<string, string> = { ...DEFAULT_TAGS, ...(logShipper === "alloy" ? { loki: "3.7.2" } : {}) };
@@ -30,7 +30,7 @@ export function rehearsalConfig(logShipper: "promtail" | "alloy" = "alloy"): { v
   return {
     values: {
       dockerHost: "unix:///var/run/docker.sock",
-      domain: REHEARSAL_DOMAIN,
+      domain,
       acmeEmail: "ops@example.org",
       logShipper,
       telegramChatId: "100200300",
@@ -42,6 +42,6 @@ export function rehearsalConfig(logShipper: "promtail" | "alloy" = "alloy"): { v
   };
 }
 
-export function evaluateRehearsal(logShipper: "promtail" | "alloy" = "alloy"): Promise<EvaluationResult> {
-  return evaluateProgram({ stack: REHEARSAL_STACK, rawConfig: rehearsalConfig(logShipper) });
+export function evaluateRehearsal(logShipper: "promtail" | "alloy" = "alloy", domain = REHEARSAL_DOMAIN): Promise<EvaluationResult> {
+  return evaluateProgram({ stack: REHEARSAL_STACK, rawConfig: rehearsalConfig(logShipper, domain) });
 }
