@@ -41,10 +41,13 @@ export function createPlatform(config: StackConfig): Platform {
   const opts = { provider };
   const edge = new docker.Network("edge", { name: `myoci-${config.stack}-edge`, driver: "bridge" }, opts);
   const internal = new docker.Network("internal", { name: `myoci-${config.stack}-internal`, driver: "bridge", internal: true }, opts);
+  // Publishing a port needs a network that is not internal (moby/moby#36174): the services that only the host
+  // reaches (Loki, Netdata, the log shipper) join this one beside `internal`; their ports stay on 127.0.0.1.
+  const loopback = new docker.Network("loopback", { name: `myoci-${config.stack}-loopback`, driver: "bridge" }, opts);
   const context: PlatformContext = {
     stack: config.stack,
     domain: config.domain,
-    networks: { edge: edge.name, internal: internal.name },
+    networks: { edge: edge.name, internal: internal.name, loopback: loopback.name },
     pins: config.images,
     memoryMb: config.memoryMb,
   };

@@ -94,10 +94,12 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     repository: "netdata/netdata",
     tagScheme: { vPrefix: true, parts: 3, suffixes: NO_SUFFIX },
     health: {
-      test: ["CMD", "/usr/sbin/health.sh"],
+      // The image's own HEALTHCHECK (/usr/sbin/health.sh) runs `curl -sSL` without -f, so an HTTP 500 passes;
+      // the same curl with -f fails on any error status.
+      test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:19999/api/v1/info"],
       probe: { port: 19999, path: "/api/v1/info" },
       startPeriodSeconds: 60,
-      source: "netdata packaging/docker/health.sh (the image's own HEALTHCHECK)",
+      source: 'netdata/netdata packaging/docker/health.sh@b697a3c (curl -sSL "${NETDATA_HEALTHCHECK_TARGET}", no -f; curl is in the image)',
     },
     ports: [{ container: 19999, protocol: "tcp", host: 19999, purpose: "dashboard and API" }],
     dataPaths: ["/etc/netdata", "/var/lib/netdata", "/var/cache/netdata"],
@@ -155,13 +157,15 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     health: {
       test: ["CMD-SHELL", "wget --no-verbose --tries=1 --spider http://localhost:3100/ready || exit 1"],
       testSince: {
-        version: "3.6.0",
+        version: "3.6.5",
         test: ["CMD", "/usr/bin/loki", "-health"],
-        source: "grafana/loki issue 20149, PR 20313/20590, CHANGELOG v3.7.0: distroless image without busybox; built-in -health",
+        source:
+          "grafana/loki cmd/loki/main.go@v3.6.5 and cmd/loki/health.go@v3.6.5 (`-health` GETs http://localhost:3100/ready, exit 1 unless 200); absent in main.go@v3.6.4 (PR 20313)",
       },
       probe: { port: 3100, path: "/ready" },
       startPeriodSeconds: 30,
-      source: "grafana/loki cmd/loki/Dockerfile (distroless static:debug with busybox wget up to 3.5)",
+      source:
+        "grafana/loki cmd/loki/Dockerfile@v3.0.0 (alpine, wget), @v3.5.0 (distroless static:debug, busybox); @v3.6.0–v3.6.4 FROM gcr.io/distroless/static:nonroot: no shell, no wget, no -health (rule loki-healthcheck-possible)",
     },
     ports: [{ container: 3100, protocol: "tcp", host: 3100, purpose: "push and query API" }],
     dataPaths: ["/loki"],
@@ -393,7 +397,8 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
       startPeriodSeconds: 30,
       source: "docker-library postgres (pg_isready; -U avoids the 'role root' log noise)",
     },
-    ports: [{ container: 5432, protocol: "tcp", host: 5432, purpose: "SQL" }],
+    // Not published: Zitadel reaches it on the internal network, backups through `docker exec`.
+    ports: [],
     dataPaths: ["/var/lib/postgresql/data"],
     memoryMb: 512,
     backup: "pg_dumpall",

@@ -69,6 +69,18 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
     },
   },
   {
+    id: "loki-healthcheck-possible",
+    title: "Loki 3.6.0–3.6.4 cannot be health-checked",
+    reason:
+      "Loki 3.6.0 moved to distroless static (no shell, no wget) and the built-in `-health` check arrived in 3.6.5: in between no healthcheck can run in the container, so `up` (wait) can never see it healthy.",
+    source: "grafana/loki cmd/loki/Dockerfile@v3.6.0, cmd/loki/main.go@v3.6.4 and @v3.6.5; issue 20149",
+    components: ["loki"],
+    check: ({ loki }) =>
+      loki && !below(loki, [3, 6, 0]) && below(loki, [3, 6, 5])
+        ? [`Loki ${v(loki)} has no way to run a healthcheck (distroless, no -health before 3.6.5): pin 3.6.5 or later, or 3.5.x.`]
+        : [],
+  },
+  {
     id: "netbird-one-version",
     title: "NetBird management, signal and relay run one version",
     reason: "The three servers are released together under one version; every public deployment pins matching triples.",

@@ -6,8 +6,11 @@ import type { NetworkAttachment } from "./service-container";
 export interface PlatformContext {
   readonly stack: string;
   readonly domain: string;
-  /** Docker network names: `edge` (Caddy and what it proxies) and `internal` (no outside access). */
-  readonly networks: { readonly edge: pulumi.Input<string>; readonly internal: pulumi.Input<string> };
+  /**
+   * Docker network names: `edge` (Caddy and what it proxies), `internal` (no outside access) and `loopback`
+   * (a plain bridge that only lets Docker publish the 127.0.0.1 ports of services that are not on `edge`).
+   */
+  readonly networks: { readonly edge: pulumi.Input<string>; readonly internal: pulumi.Input<string>; readonly loopback: pulumi.Input<string> };
   readonly pins: Readonly<Partial<Record<ComponentId, ImagePin>>>;
   readonly memoryMb: Readonly<Record<ComponentId, number>>;
 }
@@ -21,8 +24,18 @@ export function pinOf(context: PlatformContext, component: ComponentId): ImagePi
   return pin;
 }
 
-/** Attach to the internal network (and the edge one when Caddy proxies the service) under one alias. */
+/**
+ * Attach to the internal network under one alias, plus the edge network when Caddy proxies the service, or
+ * else the loopback network so that its 127.0.0.1 ports are published (Docker publishes none of a container
+ * that is only on internal networks, moby/moby#36174).
+ */
 export function attach(context: PlatformContext, alias: string, edge: boolean): NetworkAttachment[] {
-  const internal = { network: context.networks.internal, aliases: [alias] };
-  return edge ? [internal, { network: context.networks.edge, aliases: [alias] }] : [internal];
+  const internal = { network: context.networks.internal, aliases: [alias], internal: true };
+  const outside = edge ? context.networks.edge : context.networks.loopback;
+  return [internal, { network: outside, aliases: [alias], internal: false }];
+}
+
+/** Attach to the internal network only: for services that publish no port (PostgreSQL). */
+export function attachInternalOnly(context: PlatformContext, alias: string): NetworkAttachment[] {
+  return [{ network: context.networks.internal, aliases: [alias], internal: true }];
 }

@@ -24,6 +24,12 @@ export const LABELS = {
 export interface NetworkAttachment {
   readonly network: pulumi.Input<string>;
   readonly aliases: readonly string[];
+  /**
+   * The network is `internal: true` (no route out). Docker publishes no port of a container attached only to
+   * internal networks (moby/moby#36174), so a container that publishes ports needs one attachment that is not.
+   * @default false
+   */
+  readonly internal?: boolean;
 }
 
 export interface FileUpload {
@@ -146,6 +152,12 @@ export class ServiceContainer extends pulumi.ComponentResource {
     this.volumes = volumes;
 
     const ports = args.ports ?? entry.ports;
+    if (ports.length > 0 && args.networks.every((n) => n.internal === true)) {
+      throw new Error(
+        `${this.containerName}: publishes ${ports.map((p) => `${p.host}/${p.protocol}`).join(", ")} but is attached only to internal networks, ` +
+          "where Docker publishes no port (moby/moby#36174): attach it to the loopback or edge network too.",
+      );
+    }
     const labels: Record<string, string> = {
       ...commonLabels,
       [LABELS.version]: this.tag,

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { postgresDataPath } from "../../catalog";
-import { attach, pinOf, type PlatformContext } from "../context";
+import { attachInternalOnly, pinOf, type PlatformContext } from "../context";
 import { LABELS, ServiceContainer, toLabels, volumeNameFor, type ServiceOutputs } from "../service-container";
 
 export const POSTGRES_LABELS = { dataMajor: "myoci.postgres.data-major", migration: "myoci.postgres.migration" } as const;
@@ -36,7 +36,8 @@ export class Postgres extends pulumi.ComponentResource implements ServiceOutputs
         pin,
         stack: context.stack,
         service: "postgres",
-        networks: attach(context, "postgres", false),
+        // No published port: only Zitadel (internal network) and `docker exec` (backups) reach the database.
+        networks: attachInternalOnly(context, "postgres"),
         memoryMb: context.memoryMb.postgres,
         dataPaths: [postgresDataPath(mountedMajor)],
         volumeSuffix: `-pg${mountedMajor}`,

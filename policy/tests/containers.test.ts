@@ -173,14 +173,14 @@ describe("policy require-readonly-docker-socket", () => {
 });
 
 describe("policy disallow-public-ports", () => {
-  it("refuses Postgres on 0.0.0.0:5432", async () => {
-    const open = changed(postgres, (i) => (i["ports"][0].ip = "0.0.0.0"));
+  it("refuses Loki on 0.0.0.0:3100", async () => {
+    const open = changed(container(prod, "loki"), (i) => (i["ports"][0].ip = "0.0.0.0"));
     expect(await validate(disallowPublicPorts, open)).to.deep.equal([
-      "myoci-prod-postgres publishes 0.0.0.0:5432/tcp (container port 5432) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.",
+      "myoci-prod-loki publishes 0.0.0.0:3100/tcp (container port 3100) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.",
     ]);
   });
   it("treats a port without an address as published on every address", async () => {
-    const open = changed(postgres, (i) => delete i["ports"][0].ip);
+    const open = changed(container(prod, "loki"), (i) => delete i["ports"][0].ip);
     expect(await validate(disallowPublicPorts, open)).to.have.length(1);
   });
   it("allows Caddy's edge ports but not another Caddy port on every address", async () => {

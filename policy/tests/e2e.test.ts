@@ -121,7 +121,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
     ]);
   });
 
-  it("refuses a privileged container, a read-write Docker socket and Postgres on 0.0.0.0:5432", async () => {
+  it("refuses a privileged container, a read-write Docker socket and Loki on 0.0.0.0:3100", async () => {
     const base = fixtureStack("prod");
     expect(
       await mandatory(
@@ -146,11 +146,11 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
         "prod",
         replace(
           base,
-          changed(container(base, "postgres"), (i) => (i["ports"][0].ip = "0.0.0.0")),
+          changed(container(base, "loki"), (i) => (i["ports"][0].ip = "0.0.0.0")),
         ),
       ),
     ).to.deep.equal([
-      "disallow-public-ports: myoci-prod-postgres publishes 0.0.0.0:5432/tcp (container port 5432) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.",
+      "disallow-public-ports: myoci-prod-loki publishes 0.0.0.0:3100/tcp (container port 3100) beyond the host: bind it to 127.0.0.1 or allowlist it with a reason.",
     ]);
   });
 

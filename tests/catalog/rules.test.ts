@@ -77,4 +77,24 @@ describe("catalog advisories", () => {
     expect(healthTestFor(CATALOG.loki, version("loki", "3.0.0"))[0]).to.equal("CMD-SHELL");
     expect(healthTestFor(CATALOG.loki, version("loki", "3.7.2"))).to.deep.equal(["CMD", "/usr/bin/loki", "-health"]);
   });
+
+  it("uses `loki -health` only from 3.6.5, where the flag exists (cmd/loki/main.go@v3.6.5)", () => {
+    expect(healthTestFor(CATALOG.loki, version("loki", "3.6.5"))).to.deep.equal(["CMD", "/usr/bin/loki", "-health"]);
+    expect(healthTestFor(CATALOG.loki, version("loki", "3.6.4"))).not.to.include("-health");
+  });
+
+  it("refuses Loki 3.6.0–3.6.4, which no healthcheck can probe (distroless, no -health yet)", () => {
+    for (const tag of ["3.6.0", "3.6.4"]) {
+      expect(checkCompatibility(versions({ loki: tag })).map((v) => v.rule)).to.deep.equal(["loki-healthcheck-possible"]);
+    }
+    for (const tag of ["3.5.9", "3.6.5", "3.7.2"]) {
+      expect(checkCompatibility(versions({ loki: tag }))).to.deep.equal([]);
+    }
+  });
+
+  it("checks Netdata with curl -f, so an HTTP error status is unhealthy (the image's health.sh lacks -f)", () => {
+    const test = healthTestFor(CATALOG.netdata, version("netdata", "v2.10.4"));
+    expect(test.slice(0, 2)).to.deep.equal(["CMD", "curl"]);
+    expect(test.some((arg) => /^-[a-zA-Z]*f[a-zA-Z]*$/.test(arg))).to.equal(true);
+  });
 });

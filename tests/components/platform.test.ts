@@ -132,10 +132,10 @@ describe("the platform under Pulumi mocks", function () {
     const pins = pinsOf("prod");
     // resource, component, container name, memory MiB, networks:aliases, first port binding (count), volumes
     const expected: [string, string, string, number, string, string, number, number][] = [
-      ["loki-server-container", "loki", "myoci-prod-loki", 1024, "internal:loki", "127.0.0.1:3100->3100/tcp", 1, 1],
-      ["promtail-agent-container", "promtail", "myoci-prod-promtail", 256, "internal:promtail", "127.0.0.1:9080->9080/tcp", 1, 2],
+      ["loki-server-container", "loki", "myoci-prod-loki", 1024, "internal:loki loopback:loki", "127.0.0.1:3100->3100/tcp", 1, 1],
+      ["promtail-agent-container", "promtail", "myoci-prod-promtail", 256, "internal:promtail loopback:promtail", "127.0.0.1:9080->9080/tcp", 1, 2],
       ["grafana-server-container", "grafana", "myoci-prod-grafana", 512, "internal:grafana edge:grafana", "127.0.0.1:3000->3000/tcp", 1, 1],
-      ["netdata-agent-container", "netdata", "myoci-prod-netdata", 512, "internal:netdata", "127.0.0.1:19999->19999/tcp", 1, 9],
+      ["netdata-agent-container", "netdata", "myoci-prod-netdata", 512, "internal:netdata loopback:netdata", "127.0.0.1:19999->19999/tcp", 1, 9],
       ["ntfy-server-container", "ntfy", "myoci-prod-ntfy", 128, "internal:ntfy edge:ntfy", "127.0.0.1:8090->80/tcp", 1, 2],
       [
         "telegram-forwarder-forwarder-container",
@@ -147,7 +147,7 @@ describe("the platform under Pulumi mocks", function () {
         0,
         0,
       ],
-      ["postgres-server-container", "postgres", "myoci-prod-postgres", 512, "internal:postgres", "127.0.0.1:5432->5432/tcp", 1, 1],
+      ["postgres-server-container", "postgres", "myoci-prod-postgres", 512, "internal:postgres", "", 0, 1],
       ["zitadel-server-container", "zitadel", "myoci-prod-zitadel", 512, "internal:zitadel edge:zitadel", "127.0.0.1:8080->8080/tcp", 1, 0],
       [
         "netbird-management-container",
@@ -277,7 +277,7 @@ describe("the platform under Pulumi mocks", function () {
     expect(publicPorts.filter((p) => p.startsWith("myoci-prod-coturn"))).to.have.length(2 + 41);
     expect(publicPorts.filter((p) => !p.startsWith("myoci-prod-caddy") && !p.startsWith("myoci-prod-coturn"))).to.deep.equal([]);
     const postgres = byName(stacks["prod"]!, "postgres-server-container");
-    expect(postgres.inputs["ports"]).to.deep.equal([{ internal: 5432, external: 5432, protocol: "tcp", ip: "127.0.0.1" }]);
+    expect(postgres.inputs["ports"]).to.deep.equal([]);
   });
 
   it("gives Netdata its host views read-only, SYS_PTRACE with a reason, and the host PID namespace", () => {
