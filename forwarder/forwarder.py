@@ -98,8 +98,10 @@ def run() -> None:
             # ntfy answered and refused (e.g. 401 wrong password, 403 no read access): unhealthy now.
             unhealthy()
             print(f"ntfy refused the subscription: {error.code}", flush=True)
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            # Unreachable or a broken stream: the heartbeat ages out unless the next attempt succeeds.
+        except urllib.error.URLError as error:
+            # Unreachable (no such host, refused, TLS): the heartbeat ages out unless the next attempt succeeds.
+            print(f"ntfy unreachable: {type(error.reason).__name__}", flush=True)
+        except (OSError, ValueError) as error:
             print(f"stream interrupted: {type(error).__name__}", flush=True)
         time.sleep(RETRY_SECONDS)
 

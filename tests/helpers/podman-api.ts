@@ -56,7 +56,26 @@ export class DockerApi {
     return readFirstTarEntry(answer.body);
   }
 
-  /** Runs the container's declared healthcheck once (libpod API); returns the resulting status. */
+  /**
+   * Runs a command in the container as Docker runs a healthcheck: `CMD` args exec'd as an array, `CMD-SHELL`
+   * through `/bin/sh -c`. Returns the exit code (-1 on timeout). Used instead of the engine's own run because
+   * podman 4.3's compat API splits `CMD` arguments at spaces (`["CMD","sh","-c","exit 3"]` is stored as
+   * `… "-c","exit","3"`), which Docker does not.
+   */
+  async execHealthTest(container: string, test: readonly string[], timeoutMs = 5000): Promise<{ exitCode: number; output: string }> {
+    const [kind, ...args] = test;
+    const cmd = kind === "CMD-SHELL" ? ["/bin/sh", "-c", args.join(" ")] : kind === "CMD" ? args : [kind!, ...args];
+    const { Id } = await this.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(container)}/exec`, { AttachStdout: true, AttachStderr: true, Cmd: cmd });
+    const started = this.raw("POST", `/${this.version}/exec/${Id}/start`, Buffer.from(JSON.stringify({ Detach: false, Tty: false })), "application/json", timeoutMs).catch(
+      () => undefined,
+    );
+    const answer = await started;
+    const state = await this.json<{ ExitCode: number | null; Running: boolean }>("GET", `/exec/${Id}/json`);
+    const output = (answer?.body.toString() ?? "").replace(/[\0-\x08]/g, "");
+    return { exitCode: state.Running || state.ExitCode === null ? -1 : state.ExitCode, output };
+  }
+
+  /** Runs the container's healthcheck once as the engine stored it (libpod API); returns the resulting status. */
   async runHealthcheck(container: string): Promise<string> {
     const answer = await this.raw("GET", `/v4.0.0/libpod/containers/${encodeURIComponent(container)}/healthcheck`);
     const parsed = JSON.parse(answer.body.toString() || "{}") as { Status?: string; cause?: string; message?: string };

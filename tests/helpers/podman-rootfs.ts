@@ -13,7 +13,7 @@ export const BUSYBOX = "/bin/busybox";
 /** The applets the stand-ins, entrypoints and the catalog's healthchecks call. */
 export const BUSYBOX_APPLETS = [
   "sh", "awk", "cat", "chmod", "chown", "cut", "echo", "env", "false", "grep", "head", "id", "ls", "mkdir", "nc", "printf",
-  "rm", "sed", "setpriv", "sleep", "tail", "test", "touch", "tr", "true", "wc", "wget", "[",
+  "rm", "sed", "sleep", "tail", "test", "touch", "tr", "true", "wc", "wget", "[",
 ] as const;
 
 /** Shared libraries of an ELF file (absolute paths), including the dynamic loader; none for a static one. */

@@ -24,7 +24,7 @@ const SERVE = `#!/bin/sh
 name=$1; shift
 conf=/tmp/standin-$$.caddy
 {
-  echo "{"; echo "  admin off"; echo "  auto_https off"; echo "  servers { protocols h1 h2c }"; echo "}"
+  echo "{"; echo "  admin off"; echo "  auto_https off"; echo "  servers {"; echo "    protocols h1 h2c"; echo "  }"; echo "}"
   for port in "$@"; do
     echo ":$port {"
     if [ -f /standin/extra.caddy ]; then echo "  import /standin/extra.caddy"; fi
@@ -91,7 +91,7 @@ if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
   chown -R 70:70 "$PGDATA" /var/run/postgresql
   chmod 700 "$PGDATA"
-  exec setpriv --reuid=70 --regid=70 --clear-groups "$0" "$@"
+  exec /usr/bin/setpriv --reuid=70 --regid=70 --clear-groups "$0" "$@"
 fi
 if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -n "$POSTGRES_PASSWORD_FILE" ]; then POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE"); fi
@@ -187,7 +187,7 @@ exec /standin/serve grafana 3000
         "/usr/bin/ntfy": `#!/bin/sh
 test "$1" = serve || ${fail("ntfy: expected serve")}
 test -r /etc/ntfy/server.yml || ${fail("ntfy: no /etc/ntfy/server.yml")}
-port=$(awk -F'[:"]+' '/^listen-http:/ {print $NF; exit}' /etc/ntfy/server.yml)
+port=$(sed -n 's/^listen-http: *"\\{0,1\\}[^:"]*:\\([0-9]*\\)"\\{0,1\\} *$/\\1/p' /etc/ntfy/server.yml)
 port=\${port:-80}
 exec /standin/serve ntfy "$port"
 `,
@@ -256,12 +256,14 @@ test "$(wc -c < "$key")" -eq 32 || ${fail("zitadel: masterkey is not 32 bytes")}
 field() { awk -v section="$1" -v key="$2" '$1==section":"{s=1} s && $1==key":"{v=$2; gsub(/^"|"$/, "", v); print v; exit}' "$conf"; }
 host=$(field postgres Host); port=$(field postgres Port); db=$(field postgres Database)
 admin=$(field Admin Username); admin_pw=$(field Admin Password); user=$(field User Username); user_pw=$(field User Password)
+echo "zitadel stand-in: waiting for $host:$port"
 i=0; until pg_isready -q -h "$host" -p "$port"; do i=$((i+1)); test $i -lt 60 || ${fail("zitadel: postgres unreachable")}; sleep 1; done
 sql() { PGPASSWORD="$1" psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U "$2" -d "$3" -c "$4"; }
 if [ "$(sql "$admin_pw" "$admin" postgres "SELECT count(*) FROM pg_roles WHERE rolname='$user'")" = 0 ]; then sql "$admin_pw" "$admin" postgres "CREATE USER $user WITH PASSWORD '$user_pw'"; fi
 if [ "$(sql "$admin_pw" "$admin" postgres "SELECT count(*) FROM pg_database WHERE datname='$db'")" = 0 ]; then sql "$admin_pw" "$admin" postgres "CREATE DATABASE $db"; fi
 sql "$admin_pw" "$admin" postgres "GRANT ALL ON DATABASE $db TO $user"
 sql "$user_pw" "$user" "$db" "CREATE SCHEMA IF NOT EXISTS eventstore"
+echo "zitadel stand-in: database $db ready for $user"
 exec /standin/serve zitadel 8080
 `,
       },
@@ -276,6 +278,7 @@ export async function importBase(podman: Podman, work: string): Promise<void> {
     .binary("/usr/bin/caddy")
     .binary("/bin/bash")
     .binary("/usr/bin/curl")
+    .binary("/usr/bin/setpriv")
     .binary("/usr/bin/turnserver")
     .binary("/usr/bin/turnutils_stunclient")
     .binary(`${PG_BIN}/psql`)
