@@ -96,7 +96,10 @@ export function planOf(resources: readonly RecordedResource[]): PlannedContainer
       dependsOn: [...new Set((r.opts.dependsOn ?? []).flatMap(containersOf))],
       files: arrayOf(r.inputs["uploads"]).map((u, i) => ({
         path: scalarText(u["file"]),
-        content: isSecretPath(r, `uploads.${i}.content`) || isSecretPath(r, `uploads.${i}.contentBase64`) ? SECRET_CONTENT : scalarText(u["content"] ?? u["contentBase64"]),
+        content:
+          isSecretPath(r, `uploads.${i}.content`) || isSecretPath(r, `uploads.${i}.contentBase64`)
+            ? SECRET_CONTENT
+            : scalarText(u["content"] ?? u["contentBase64"]),
       })),
     };
   });

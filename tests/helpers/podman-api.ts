@@ -45,7 +45,12 @@ export class DockerApi {
 
   /** PUT /containers/{id}/archive?path=… — what the docker provider does for `uploads`. */
   async putArchive(container: string, dir: string, tar: Buffer): Promise<void> {
-    const answer = await this.raw("PUT", `/${this.version}/containers/${encodeURIComponent(container)}/archive?path=${encodeURIComponent(dir)}`, tar, "application/x-tar");
+    const answer = await this.raw(
+      "PUT",
+      `/${this.version}/containers/${encodeURIComponent(container)}/archive?path=${encodeURIComponent(dir)}`,
+      tar,
+      "application/x-tar",
+    );
     if (answer.status !== 200) throw new Error(`archive upload to ${container}:${dir}: HTTP ${answer.status} ${answer.body.toString()}`);
   }
 
@@ -65,10 +70,18 @@ export class DockerApi {
   async execHealthTest(container: string, test: readonly string[], timeoutMs = 5000): Promise<{ exitCode: number; output: string }> {
     const [kind, ...args] = test;
     const cmd = kind === "CMD-SHELL" ? ["/bin/sh", "-c", args.join(" ")] : kind === "CMD" ? args : [kind!, ...args];
-    const { Id } = await this.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(container)}/exec`, { AttachStdout: true, AttachStderr: true, Cmd: cmd });
-    const started = this.raw("POST", `/${this.version}/exec/${Id}/start`, Buffer.from(JSON.stringify({ Detach: false, Tty: false })), "application/json", timeoutMs).catch(
-      () => undefined,
-    );
+    const { Id } = await this.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(container)}/exec`, {
+      AttachStdout: true,
+      AttachStderr: true,
+      Cmd: cmd,
+    });
+    const started = this.raw(
+      "POST",
+      `/${this.version}/exec/${Id}/start`,
+      Buffer.from(JSON.stringify({ Detach: false, Tty: false })),
+      "application/json",
+      timeoutMs,
+    ).catch(() => undefined);
     const answer = await started;
     const state = await this.json<{ ExitCode: number | null; Running: boolean }>("GET", `/exec/${Id}/json`);
     const output = (answer?.body.toString() ?? "").replace(/[\0-\x08]/g, "");
@@ -118,7 +131,7 @@ export function tarOf(files: readonly { path: string; content: Buffer | string; 
 }
 
 function readFirstTarEntry(tar: Buffer): Buffer {
-  for (let at = 0; at + 512 <= tar.length; ) {
+  for (let at = 0; at + 512 <= tar.length;) {
     const header = tar.subarray(at, at + 512);
     if (header.every((b) => b === 0)) break;
     const size = parseInt(header.subarray(124, 136).toString().replace(/\0.*$/, "").trim() || "0", 8);

@@ -12,8 +12,33 @@ export const BUSYBOX = "/bin/busybox";
 
 /** The applets the stand-ins, entrypoints and the catalog's healthchecks call. */
 export const BUSYBOX_APPLETS = [
-  "sh", "awk", "cat", "chmod", "chown", "cut", "echo", "env", "false", "grep", "head", "id", "ls", "mkdir", "nc", "printf",
-  "rm", "sed", "sleep", "tail", "test", "touch", "tr", "true", "wc", "wget", "[",
+  "sh",
+  "awk",
+  "cat",
+  "chmod",
+  "chown",
+  "cut",
+  "echo",
+  "env",
+  "false",
+  "grep",
+  "head",
+  "id",
+  "ls",
+  "mkdir",
+  "nc",
+  "printf",
+  "rm",
+  "sed",
+  "sleep",
+  "tail",
+  "test",
+  "touch",
+  "tr",
+  "true",
+  "wc",
+  "wget",
+  "[",
 ] as const;
 
 /** Shared libraries of an ELF file (absolute paths), including the dynamic loader; none for a static one. */

@@ -78,7 +78,9 @@ function adaptedRoutes(config: { apps: { http: { servers: Record<string, { route
   this.timeout(30000);
   const caddy = async (args: string[], file: string) => {
     const home = mkdtempSync(path.join(dir, "caddy-home-"));
-    return run("caddy", [...args, "--config", file, "--adapter", "caddyfile"], { env: { PATH: process.env["PATH"], HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home } });
+    return run("caddy", [...args, "--config", file, "--adapter", "caddyfile"], {
+      env: { PATH: process.env["PATH"], HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home },
+    });
   };
 
   for (const [label, stack] of [
@@ -117,7 +119,10 @@ function adaptedRoutes(config: { apps: { http: { servers: Record<string, { route
 
   it("refuses a broken Caddyfile (the check can fail)", async () => {
     const file = path.join(dir, "Caddyfile-broken");
-    writeFileSync(file, `${fileOf(alloyStack, "caddy", "/etc/caddy/Caddyfile")}\ngrafana.${REHEARSAL_DOMAIN} {\n\treverse_proxy h2c://grafana:3000 {\n\t\tno_such_option\n\t}\n}\n`);
+    writeFileSync(
+      file,
+      `${fileOf(alloyStack, "caddy", "/etc/caddy/Caddyfile")}\ngrafana.${REHEARSAL_DOMAIN} {\n\treverse_proxy h2c://grafana:3000 {\n\t\tno_such_option\n\t}\n}\n`,
+    );
     const failed = await caddy(["validate"], file).then(
       () => "",
       (e: { stderr: string }) => e.stderr,
@@ -126,123 +131,167 @@ function adaptedRoutes(config: { apps: { http: { servers: Record<string, { route
   });
 });
 
-(has("turnserver") && has("turnutils_stunclient") && has("turnutils_uclient") ? describe : describe.skip)("turnserver.conf read by the real coturn turnserver (Debian 4.6)", function () {
-  this.timeout(30000);
+(has("turnserver") && has("turnutils_stunclient") && has("turnutils_uclient") ? describe : describe.skip)(
+  "turnserver.conf read by the real coturn turnserver (Debian 4.6)",
+  function () {
+    this.timeout(30000);
 
-  it("starts with every option accepted, answers the image's STUN healthcheck, and allocates with management.json's TURN secret", async () => {
-    const turnDir = mkdtempSync(path.join(dir, "turn-"));
-    const conf = path.join(turnDir, "turnserver.conf");
-    writeFileSync(conf, fileOf(alloyStack, "coturn", "/etc/coturn/turnserver.conf"));
-    const port = await freePort();
-    // Loopback and a high port instead of the container's 3478; everything else comes from the generated file.
-    const server = spawn("turnserver", ["-c", conf, "--listening-port", String(port), "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1", "--pidfile", path.join(turnDir, "pid"), "--db", path.join(turnDir, "db")]);
-    let log = "";
-    server.stdout.on("data", (c: Buffer) => (log += c.toString()));
-    server.stderr.on("data", (c: Buffer) => (log += c.toString()));
-    try {
-      const deadline = Date.now() + 10000;
-      while (!log.includes("Total General servers") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(log, "options turnserver rejected").not.to.match(/Bad configuration format|unknown option|invalid option/i);
-      // The realm comes from the file only: it was read.
-      expect(log).to.include(`Default realm: netbird.${REHEARSAL_DOMAIN}`);
+    it("starts with every option accepted, answers the image's STUN healthcheck, and allocates with management.json's TURN secret", async () => {
+      const turnDir = mkdtempSync(path.join(dir, "turn-"));
+      const conf = path.join(turnDir, "turnserver.conf");
+      writeFileSync(conf, fileOf(alloyStack, "coturn", "/etc/coturn/turnserver.conf"));
+      const port = await freePort();
+      // Loopback and a high port instead of the container's 3478; everything else comes from the generated file.
+      const server = spawn("turnserver", [
+        "-c",
+        conf,
+        "--listening-port",
+        String(port),
+        "--listening-ip",
+        "127.0.0.1",
+        "--relay-ip",
+        "127.0.0.1",
+        "--pidfile",
+        path.join(turnDir, "pid"),
+        "--db",
+        path.join(turnDir, "db"),
+      ]);
+      let log = "";
+      server.stdout.on("data", (c: Buffer) => (log += c.toString()));
+      server.stderr.on("data", (c: Buffer) => (log += c.toString()));
+      try {
+        const deadline = Date.now() + 10000;
+        while (!log.includes("Total General servers") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(log, "options turnserver rejected").not.to.match(/Bad configuration format|unknown option|invalid option/i);
+        // The realm comes from the file only: it was read.
+        expect(log).to.include(`Default realm: netbird.${REHEARSAL_DOMAIN}`);
 
-      const [kind, program, ...args] = CATALOG.coturn.health.test;
-      expect([kind, program]).to.deep.equal(["CMD", "turnutils_stunclient"]);
-      const stun = spawnSync(program, args.map((a) => (a === "3478" ? String(port) : a)), { timeout: 5000 });
-      expect(stun.status, stun.stdout.toString()).to.equal(0);
-      expect(stun.stdout.toString()).to.include("UDP reflexive addr");
+        const [kind, program, ...args] = CATALOG.coturn.health.test;
+        expect([kind, program]).to.deep.equal(["CMD", "turnutils_stunclient"]);
+        const stun = spawnSync(
+          "turnutils_stunclient",
+          args.map((a) => (a === "3478" ? String(port) : a)),
+          { timeout: 5000 },
+        );
+        expect(stun.status, stun.stdout.toString()).to.equal(0);
+        expect(stun.stdout.toString()).to.include("UDP reflexive addr");
 
-      // The shared secret NetBird management signs TURN credentials with must be the one coturn checks them with.
-      const management = JSON.parse(fileOf(alloyStack, "netbird-management", "/etc/netbird/management.json")) as { TURNConfig: { Secret: string } };
-      const allocate = (secret: string) =>
-        spawnSync("turnutils_uclient", ["-W", secret, "-u", "netbird", "-p", String(port), "-n", "1", "-m", "1", "-y", "127.0.0.1"], { timeout: 8000 }).stdout.toString();
-      const good = allocate(management.TURNConfig.Secret);
-      // Allocation succeeds; the loopback peer is then refused (coturn denies loopback peers by default).
-      expect(good).not.to.include("Cannot complete Allocation");
-      expect(good).to.include("403 (Forbidden IP)");
-      expect(allocate("not-the-turn-secret-at-all")).to.include("Cannot complete Allocation");
-    } finally {
-      server.kill("SIGTERM");
-      await new Promise((r) => server.once("exit", r));
-    }
-  });
-});
+        // The shared secret NetBird management signs TURN credentials with must be the one coturn checks them with.
+        const management = JSON.parse(fileOf(alloyStack, "netbird-management", "/etc/netbird/management.json")) as { TURNConfig: { Secret: string } };
+        const allocate = (secret: string) =>
+          spawnSync("turnutils_uclient", ["-W", secret, "-u", "netbird", "-p", String(port), "-n", "1", "-m", "1", "-y", "127.0.0.1"], {
+            timeout: 8000,
+          }).stdout.toString();
+        const good = allocate(management.TURNConfig.Secret);
+        // Allocation succeeds; the loopback peer is then refused (coturn denies loopback peers by default).
+        expect(good).not.to.include("Cannot complete Allocation");
+        expect(good).to.include("403 (Forbidden IP)");
+        expect(allocate("not-the-turn-secret-at-all")).to.include("Cannot complete Allocation");
+      } finally {
+        server.kill("SIGTERM");
+        await new Promise((r) => server.once("exit", r));
+      }
+    });
+  },
+);
 
 const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
-(postgresBinDir() !== undefined ? describe : describe.skip)("PostgreSQL init as the Postgres component and Zitadel declare it (real PostgreSQL server)", function () {
-  this.timeout(60000);
+(postgresBinDir() !== undefined ? describe : describe.skip)(
+  "PostgreSQL init as the Postgres component and Zitadel declare it (real PostgreSQL server)",
+  function () {
+    this.timeout(60000);
 
-  /**
-   * The docker-library postgres entrypoint (docker-entrypoint.sh: initdb --username=postgres --pwfile of
-   * POSTGRES_PASSWORD(_FILE), host auth scram-sha-256, then /docker-entrypoint-initdb.d/*.sql), and Zitadel's
-   * init phase (zitadel cmd/initialise/verify_user.go, sql/postgres/01_user.sql, 02_database.sql,
-   * 03_grant_user.sql: CREATE USER … WITH PASSWORD, CREATE DATABASE, GRANT ALL ON DATABASE) as its Admin user.
-   */
-  it("initialises with the superuser password file, lets Zitadel's admin create the zitadel role and database, and the zitadel user log in", async () => {
-    const bin = postgresBinDir()!;
-    const postgres = containerOf(alloyStack, "postgres");
-    const passwordFile = postgres.env["POSTGRES_PASSWORD_FILE"];
-    expect(passwordFile).to.be.a("string");
-    // Its own folder under the temp dir: as root the server runs as the postgres OS user, which must reach it.
-    const pgDir = mkdtempSync(path.join(os.tmpdir(), "myoci-pg-init-"));
-    const user = asRoot
-      ? { uid: Number(spawnSync("id", ["-u", "postgres"]).stdout.toString()), gid: Number(spawnSync("id", ["-g", "postgres"]).stdout.toString()) }
-      : {};
-    if (user.uid !== undefined) chownSync(pgDir, user.uid, user.gid!);
-    const pwfile = path.join(pgDir, "pwfile");
-    writeFileSync(pwfile, `${postgres.files.get(passwordFile!)!}\n`);
-    if (user.uid !== undefined) chownSync(pwfile, user.uid, user.gid!);
-    const data = path.join(pgDir, "data");
-    await run(path.join(bin, "initdb"), ["-D", data, "--username=postgres", `--pwfile=${pwfile}`, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"], { ...user, cwd: pgDir });
-    const port = await freePort();
-    const server = spawn(path.join(bin, "postgres"), ["-D", data, "-p", String(port), "-k", pgDir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], { ...user, cwd: pgDir });
-    const psql = (login: { user: string; password: string }, database: string, sql: string) =>
-      run(path.join(bin, "psql"), ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", String(port), "-U", login.user, "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql], {
-        env: { PATH: process.env["PATH"], PGPASSWORD: login.password, PGCONNECT_TIMEOUT: "5" },
-      }).then((r) => r.stdout.trim());
-    try {
-      for (let i = 0; ; i++) {
-        if (spawnSync(path.join(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)]).status === 0) break;
-        if (i > 200) throw new Error("postgres did not start");
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const config = parseYaml(fileOf(alloyStack, "zitadel", "/run/secrets/zitadel-database.yaml")) as {
-        Database: { postgres: { Host: string; Port: number; Database: string; User: { Username: string; Password: string }; Admin: { Username: string; Password: string } } };
-      };
-      const db = config.Database.postgres;
-      expect([db.Host, db.Port]).to.deep.equal(["postgres", 5432]);
-      const admin = { user: db.Admin.Username, password: db.Admin.Password };
-      // Init scripts the Postgres component uploads (docker-entrypoint-initdb.d) run first, as the entrypoint does.
-      for (const [file, sql] of postgres.files) {
-        if (file.startsWith("/docker-entrypoint-initdb.d/") && file.endsWith(".sql")) await psql(admin, "postgres", sql);
-      }
-      const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-      const exists = await psql(admin, "postgres", `SELECT count(*) FROM pg_roles WHERE rolname = ${quote(db.User.Username)}`);
-      if (exists === "0") await psql(admin, "postgres", `CREATE USER ${db.User.Username} WITH PASSWORD ${quote(db.User.Password)}`);
-      if ((await psql(admin, "postgres", `SELECT count(*) FROM pg_database WHERE datname = ${quote(db.Database)}`)) === "0") {
-        await psql(admin, "postgres", `CREATE DATABASE ${db.Database}`);
-      }
-      await psql(admin, "postgres", `GRANT ALL ON DATABASE ${db.Database} TO ${db.User.Username}`);
-
-      expect(await psql(admin, "postgres", `SELECT rolname FROM pg_roles WHERE rolname = ${quote(db.User.Username)}`)).to.equal("zitadel");
-      expect(await psql(admin, "postgres", `SELECT datname FROM pg_database WHERE datname = ${quote(db.Database)}`)).to.equal("zitadel");
-      const zitadel = { user: db.User.Username, password: db.User.Password };
-      // Zitadel's next init step (04_eventstore.sql) creates its schemas as the zitadel user.
-      await psql(zitadel, db.Database, "CREATE SCHEMA IF NOT EXISTS eventstore");
-      expect(await psql(zitadel, db.Database, "SELECT current_user || '@' || current_database()")).to.equal("zitadel@zitadel");
-      const refused = await psql({ user: "zitadel", password: "wrong-password" }, db.Database, "SELECT 1").then(
-        () => "",
-        (e: { stderr: string }) => e.stderr,
+    /**
+     * The docker-library postgres entrypoint (docker-entrypoint.sh: initdb --username=postgres --pwfile of
+     * POSTGRES_PASSWORD(_FILE), host auth scram-sha-256, then /docker-entrypoint-initdb.d/*.sql), and Zitadel's
+     * init phase (zitadel cmd/initialise/verify_user.go, sql/postgres/01_user.sql, 02_database.sql,
+     * 03_grant_user.sql: CREATE USER … WITH PASSWORD, CREATE DATABASE, GRANT ALL ON DATABASE) as its Admin user.
+     */
+    it("initialises with the superuser password file, lets Zitadel's admin create the zitadel role and database, and the zitadel user log in", async () => {
+      const bin = postgresBinDir()!;
+      const postgres = containerOf(alloyStack, "postgres");
+      const passwordFile = postgres.env["POSTGRES_PASSWORD_FILE"];
+      expect(passwordFile).to.be.a("string");
+      // Its own folder under the temp dir: as root the server runs as the postgres OS user, which must reach it.
+      const pgDir = mkdtempSync(path.join(os.tmpdir(), "myoci-pg-init-"));
+      const user = asRoot
+        ? { uid: Number(spawnSync("id", ["-u", "postgres"]).stdout.toString()), gid: Number(spawnSync("id", ["-g", "postgres"]).stdout.toString()) }
+        : {};
+      if (user.uid !== undefined) chownSync(pgDir, user.uid, user.gid);
+      const pwfile = path.join(pgDir, "pwfile");
+      writeFileSync(pwfile, `${postgres.files.get(passwordFile!)!}\n`);
+      if (user.uid !== undefined) chownSync(pwfile, user.uid, user.gid);
+      const data = path.join(pgDir, "data");
+      await run(
+        path.join(bin, "initdb"),
+        ["-D", data, "--username=postgres", `--pwfile=${pwfile}`, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"],
+        { ...user, cwd: pgDir },
       );
-      expect(refused).to.include("password authentication failed");
-    } finally {
-      server.kill("SIGINT");
-      await new Promise((r) => server.once("exit", r));
-      rmSync(pgDir, { recursive: true, force: true });
-    }
-  });
-});
+      const port = await freePort();
+      const server = spawn(path.join(bin, "postgres"), ["-D", data, "-p", String(port), "-k", pgDir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], {
+        ...user,
+        cwd: pgDir,
+      });
+      const psql = (login: { user: string; password: string }, database: string, sql: string) =>
+        run(
+          path.join(bin, "psql"),
+          ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", String(port), "-U", login.user, "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql],
+          {
+            env: { PATH: process.env["PATH"], PGPASSWORD: login.password, PGCONNECT_TIMEOUT: "5" },
+          },
+        ).then((r) => r.stdout.trim());
+      try {
+        for (let i = 0; ; i++) {
+          if (spawnSync(path.join(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)]).status === 0) break;
+          if (i > 200) throw new Error("postgres did not start");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const config = parseYaml(fileOf(alloyStack, "zitadel", "/run/secrets/zitadel-database.yaml")) as {
+          Database: {
+            postgres: {
+              Host: string;
+              Port: number;
+              Database: string;
+              User: { Username: string; Password: string };
+              Admin: { Username: string; Password: string };
+            };
+          };
+        };
+        const db = config.Database.postgres;
+        expect([db.Host, db.Port]).to.deep.equal(["postgres", 5432]);
+        const admin = { user: db.Admin.Username, password: db.Admin.Password };
+        // Init scripts the Postgres component uploads (docker-entrypoint-initdb.d) run first, as the entrypoint does.
+        for (const [file, sql] of postgres.files) {
+          if (file.startsWith("/docker-entrypoint-initdb.d/") && file.endsWith(".sql")) await psql(admin, "postgres", sql);
+        }
+        const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+        const exists = await psql(admin, "postgres", `SELECT count(*) FROM pg_roles WHERE rolname = ${quote(db.User.Username)}`);
+        if (exists === "0") await psql(admin, "postgres", `CREATE USER ${db.User.Username} WITH PASSWORD ${quote(db.User.Password)}`);
+        if ((await psql(admin, "postgres", `SELECT count(*) FROM pg_database WHERE datname = ${quote(db.Database)}`)) === "0") {
+          await psql(admin, "postgres", `CREATE DATABASE ${db.Database}`);
+        }
+        await psql(admin, "postgres", `GRANT ALL ON DATABASE ${db.Database} TO ${db.User.Username}`);
+
+        expect(await psql(admin, "postgres", `SELECT rolname FROM pg_roles WHERE rolname = ${quote(db.User.Username)}`)).to.equal("zitadel");
+        expect(await psql(admin, "postgres", `SELECT datname FROM pg_database WHERE datname = ${quote(db.Database)}`)).to.equal("zitadel");
+        const zitadel = { user: db.User.Username, password: db.User.Password };
+        // Zitadel's next init step (04_eventstore.sql) creates its schemas as the zitadel user.
+        await psql(zitadel, db.Database, "CREATE SCHEMA IF NOT EXISTS eventstore");
+        expect(await psql(zitadel, db.Database, "SELECT current_user || '@' || current_database()")).to.equal("zitadel@zitadel");
+        const refused = await psql({ user: "zitadel", password: "wrong-password" }, db.Database, "SELECT 1").then(
+          () => "",
+          (e: { stderr: string }) => e.stderr,
+        );
+        expect(refused).to.include("password authentication failed");
+      } finally {
+        server.kill("SIGINT");
+        await new Promise((r) => server.once("exit", r));
+        rmSync(pgDir, { recursive: true, force: true });
+      }
+    });
+  },
+);
 
 describe("other generated configs against the fields the pinned upstream versions read", () => {
   const check = (text: unknown, shape: Shape) => shapeProblems(text, shape);
@@ -286,7 +335,10 @@ describe("other generated configs against the fields the pinned upstream version
     const knownIgnored = ["HttpConfig.Address: not a field the program reads"];
     const problems = check(json, NETBIRD_MANAGEMENT_JSON.shape);
     expect(problems.filter((p) => !knownIgnored.includes(p))).to.deep.equal([]);
-    expect(knownIgnored.filter((p) => !problems.includes(p)), "stale known-ignored entries").to.deep.equal([]);
+    expect(
+      knownIgnored.filter((p) => !problems.includes(p)),
+      "stale known-ignored entries",
+    ).to.deep.equal([]);
   });
 
   it("ntfy server.yml", () => {
@@ -298,7 +350,9 @@ describe("other generated configs against the fields the pinned upstream version
       "server.http_port: not a field the program reads",
       'auth_enabled: expected bool, got "no"',
     ]);
-    expect(shapeProblems({ TURNConfig: { CredentialsTTL: "12 hours" } }, NETBIRD_MANAGEMENT_JSON.shape)).to.deep.equal(['TURNConfig.CredentialsTTL: expected duration, got "12 hours"']);
+    expect(shapeProblems({ TURNConfig: { CredentialsTTL: "12 hours" } }, NETBIRD_MANAGEMENT_JSON.shape)).to.deep.equal([
+      'TURNConfig.CredentialsTTL: expected duration, got "12 hours"',
+    ]);
   });
 
   it("every config file a command names is uploaded into that container", () => {

@@ -17,6 +17,8 @@ const VOLUME_TYPE = "docker:index/volume:Volume";
 
 type Inputs = Record<string, unknown>;
 const list = (value: unknown): Inputs[] => (Array.isArray(value) ? (value as Inputs[]) : []);
+/** A scalar input as text, else the default (inputs are untyped records). */
+const text = (value: unknown, fallback: string): string => (typeof value === "string" || typeof value === "number" ? String(value) : fallback);
 const labelMap = (value: unknown): Record<string, string> => Object.fromEntries(list(value).map((l) => [String(l["label"]), String(l["value"])]));
 
 /** Go duration text (as the provider takes it) in nanoseconds, as the Engine API takes it. */
@@ -43,12 +45,12 @@ export function createBody(r: RecordedResource, image: string, hostPath: (p: str
   const i = r.inputs;
   const ports = list(i["ports"]);
   const health = (i["healthcheck"] ?? {}) as Inputs;
-  const portKey = (p: Inputs) => `${String(p["internal"])}/${String(p["protocol"] ?? "tcp")}`;
+  const portKey = (p: Inputs) => `${String(p["internal"])}/${text(p["protocol"], "tcp")}`;
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of ports) {
     // 0.0.0.0 means every IPv4 address to Docker; netavark 1.4 matches it literally (-d 0.0.0.0/32, never hit),
     // and takes the empty address for "every address". Same meaning, the spelling netavark understands.
-    const ip = String(p["ip"] ?? "0.0.0.0");
+    const ip = text(p["ip"], "0.0.0.0");
     (bindings[portKey(p)] ??= []).push({ HostIp: ip === "0.0.0.0" ? "" : ip, HostPort: String(p["external"] ?? p["internal"]) });
   }
   const networks = list(i["networksAdvanced"]);
@@ -58,22 +60,22 @@ export function createBody(r: RecordedResource, image: string, hostPath: (p: str
     ...(i["command"] ? { Cmd: i["command"] } : {}),
     ...(i["entrypoints"] ? { Entrypoint: i["entrypoints"] } : {}),
     ...(i["user"] ? { User: i["user"] } : {}),
-    Env: (i["envs"] as string[] | undefined) ?? [],
+    Env: i["envs"] ?? [],
     Labels: labelMap(i["labels"]),
     ExposedPorts: Object.fromEntries(ports.map((p) => [portKey(p), {}])),
     ...(i["destroyGraceSeconds"] !== undefined ? { StopTimeout: i["destroyGraceSeconds"] } : {}),
     Healthcheck: {
       Test: health["tests"],
-      Interval: durationNs(String(health["interval"] ?? "30s")),
-      Timeout: durationNs(String(health["timeout"] ?? "5s")),
+      Interval: durationNs(text(health["interval"], "30s")),
+      Timeout: durationNs(text(health["timeout"], "5s")),
       Retries: health["retries"] ?? 3,
-      StartPeriod: durationNs(String(health["startPeriod"] ?? "0s")),
+      StartPeriod: durationNs(text(health["startPeriod"], "0s")),
     },
     HostConfig: {
       PortBindings: bindings,
       ...(i["memory"] !== undefined ? { Memory: Number(i["memory"]) * 1024 * 1024 } : {}),
-      RestartPolicy: { Name: String(i["restart"] ?? "no") },
-      LogConfig: { Type: String(i["logDriver"] ?? "json-file"), Config: (i["logOpts"] as Inputs | undefined) ?? {} },
+      RestartPolicy: { Name: text(i["restart"], "no") },
+      LogConfig: { Type: text(i["logDriver"], "json-file"), Config: (i["logOpts"] as Inputs | undefined) ?? {} },
       Mounts: list(i["volumes"]).map((v) =>
         v["volumeName"] !== undefined
           ? { Type: "volume", Source: v["volumeName"], Target: v["containerPath"], ReadOnly: v["readOnly"] === true }
@@ -159,7 +161,7 @@ export async function deployStack(api: DockerApi, resources: readonly RecordedRe
     const name = String(n.inputs["name"]);
     await api.json("POST", "/networks/create", {
       Name: name,
-      Driver: String(n.inputs["driver"] ?? "bridge"),
+      Driver: text(n.inputs["driver"], "bridge"),
       Internal: n.inputs["internal"] === true,
       Labels: labelMap(n.inputs["labels"]),
       Options: { "com.docker.network.bridge.name": options.bridgeName(name, index) },
@@ -182,7 +184,11 @@ export async function deployStack(api: DockerApi, resources: readonly RecordedRe
     await api.json("POST", `/containers/create?name=${encodeURIComponent(name)}`, createBody(r, options.imageFor(r), options.hostPath));
     const uploads = list(r.inputs["uploads"]);
     if (uploads.length > 0) {
-      await api.putArchive(name, "/", tarOf(uploads.map((u) => ({ path: String(u["file"]), content: String(u["content"] ?? ""), mode: u["executable"] === true ? 0o755 : 0o644 }))));
+      await api.putArchive(
+        name,
+        "/",
+        tarOf(uploads.map((u) => ({ path: String(u["file"]), content: text(u["content"], ""), mode: u["executable"] === true ? 0o755 : 0o644 }))),
+      );
     }
     await api.json("POST", `/containers/${encodeURIComponent(name)}/start`);
     running.set(r.urn, r);

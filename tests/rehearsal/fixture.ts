@@ -22,7 +22,10 @@ export const REHEARSAL_SECRETS: Readonly<Record<SecretKey, string>> = {
   ntfyPassword: "fixture-ntfy-password",
 };
 
-export function rehearsalConfig(logShipper: "promtail" | "alloy" = "alloy", domain = REHEARSAL_DOMAIN): { values: Record<string, unknown>; secretKeys: string[] } {
+export function rehearsalConfig(
+  logShipper: "promtail" | "alloy" = "alloy",
+  domain = REHEARSAL_DOMAIN,
+): { values: Record<string, unknown>; secretKeys: string[] } {
   const components = Object.keys(DEFAULT_TAGS).filter((c) => c !== (logShipper === "alloy" ? "promtail" : "alloy"));
   // Loki and the shipper keep one major.minor (a catalog rule): Alloy goes with a current Loki.
   const tags: Record<string, string> = { ...DEFAULT_TAGS, ...(logShipper === "alloy" ? { loki: "3.7.2" } : {}) };

@@ -48,7 +48,9 @@ describe("npm run plan: networks, dependencies and uploaded files (fixture stack
     expect(byName("caddy").files.map((f) => f.path)).to.deep.equal(["/etc/caddy/Caddyfile"]);
     expect(byName("caddy").files[0]!.content).to.include("grafana.rehearsal.localhost {");
     // Every upload the program declares is listed, and each one recorded as a secret is hidden.
-    const uploads = evaluation.resources.filter((r) => r.type === "docker:index/container:Container").flatMap((r) => (r.inputs["uploads"] as unknown[] | undefined) ?? []);
+    const uploads = evaluation.resources
+      .filter((r) => r.type === "docker:index/container:Container")
+      .flatMap((r) => (r.inputs["uploads"] as unknown[] | undefined) ?? []);
     expect(plan.flatMap((c) => c.files)).to.have.length(uploads.length);
     for (const c of plan) {
       for (const f of c.files.filter((x) => x.path.startsWith("/run/secrets/"))) {

@@ -9,15 +9,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CATALOG, isComponentId, type ComponentId } from "../../catalog";
 import type { EvaluationResult, RecordedResource } from "../../program/evaluate";
-import { DockerApi } from "../helpers/podman-api";
+import { DockerApi, tarOf } from "../helpers/podman-api";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
 import { postgresBinDir } from "../helpers/postgres-server";
-import { deployStack, removeStaleNetworkState, type DeployedContainer } from "./deploy";
+import { createBody, deployStack, removeStaleNetworkState, type DeployedContainer } from "./deploy";
 import { evaluateRehearsal, REHEARSAL_DOMAIN } from "./fixture";
 import { declaredContainers, type DeclaredContainer } from "./generated-files";
 import { buildStandIn, caddyPasswordHash, importBase, importPythonBase, PYTHON_BASE_IMAGE, standIns } from "./standins";
@@ -90,7 +89,11 @@ function outsideAddress(): string | undefined {
 
     const forwarder = declared.find((c) => componentOf(c.resource) === "forwarderBase")!;
     const passwordFile = forwarder.env["NTFY_PASSWORD_FILE"]!;
-    const recipes = standIns({ user: forwarder.env["NTFY_USER"]!, topic: forwarder.env["NTFY_TOPIC"]!, passwordHash: caddyPasswordHash(forwarder.files.get(passwordFile)!) });
+    const recipes = standIns({
+      user: forwarder.env["NTFY_USER"]!,
+      topic: forwarder.env["NTFY_TOPIC"]!,
+      passwordHash: caddyPasswordHash(forwarder.files.get(passwordFile)!),
+    });
     const images = new Map<ComponentId, string>();
     // One at a time (parallel builds were no faster on 2 cores): each is FROM base + COPY, no RUN.
     for (const c of new Set(declared.map((d) => componentOf(d.resource)))) {
@@ -142,8 +145,9 @@ function outsideAddress(): string | undefined {
     for (const c of declared) {
       const state = await inspect(c.name);
       const i = c.resource.inputs;
-      expect(state.Config.User, c.name).to.equal(String(i["user"] ?? state.Config.User));
-      for (const { label, value } of i["labels"] as { label: string; value: string }[]) expect(state.Config.Labels[label], `${c.name} ${label}`).to.equal(value);
+      expect(state.Config.User, c.name).to.equal(typeof i["user"] === "string" ? i["user"] : state.Config.User);
+      for (const { label, value } of i["labels"] as { label: string; value: string }[])
+        expect(state.Config.Labels[label], `${c.name} ${label}`).to.equal(value);
       expect(state.HostConfig.Memory, c.name).to.equal(Number(i["memory"]) * 1024 * 1024);
       for (const v of (i["volumes"] as { volumeName?: string; hostPath?: string; containerPath: string; readOnly: boolean }[]) ?? []) {
         const mount = state.Mounts.find((m) => m.Destination === v.containerPath);
@@ -195,7 +199,10 @@ function outsideAddress(): string | undefined {
         }
       }
     }
-    expect([...edge].every((e) => /^myoci-rehearsal-(caddy|coturn) /.test(e)), [...edge].join(", ")).to.equal(true);
+    expect(
+      [...edge].every((e) => /^myoci-rehearsal-(caddy|coturn) /.test(e)),
+      [...edge].join(", "),
+    ).to.equal(true);
 
     const answers: string[] = [];
     for (const c of declared) {
@@ -257,9 +264,35 @@ function outsideAddress(): string | undefined {
     const data = state.Mounts.find((m) => m.Type === "volume")!;
     expect(existsSync(path.join(data.Source, "PG_VERSION")), `${data.Source}/PG_VERSION`).to.equal(true);
     expect(readFileSync(path.join(data.Source, "PG_VERSION"), "utf8").trim()).to.equal("15");
-    const roles = await podman.podman(["exec", postgres.name, "psql", "-X", "-A", "-t", "-U", "postgres", "-d", "postgres", "-c", "SELECT rolname FROM pg_roles WHERE rolname = 'zitadel'"]);
+    const roles = await podman.podman([
+      "exec",
+      postgres.name,
+      "psql",
+      "-X",
+      "-A",
+      "-t",
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-c",
+      "SELECT rolname FROM pg_roles WHERE rolname = 'zitadel'",
+    ]);
     expect(roles).to.equal("zitadel");
-    const schema = await podman.podman(["exec", postgres.name, "psql", "-X", "-A", "-t", "-U", "postgres", "-d", "zitadel", "-c", "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'eventstore'"]);
+    const schema = await podman.podman([
+      "exec",
+      postgres.name,
+      "psql",
+      "-X",
+      "-A",
+      "-t",
+      "-U",
+      "postgres",
+      "-d",
+      "zitadel",
+      "-c",
+      "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'eventstore'",
+    ]);
     expect(schema).to.equal("zitadel");
   });
 
@@ -268,14 +301,16 @@ function outsideAddress(): string | undefined {
     const logs = (await api.raw("GET", `/v1.41/containers/${forwarder.name}/logs?stdout=true&stderr=true`)).body.toString();
     expect(logs).not.to.include("refused");
     // The same container as declared, with another password file: ntfy (stand-in) answers 401.
-    const wrong = { ...forwarder.resource, inputs: { ...forwarder.resource.inputs, name: `${forwarder.name}-wrong-password` } };
-    const uploads = (wrong.inputs["uploads"] as { file: string; content: string }[]).map((u) =>
+    const name = `${forwarder.name}-wrong-password`;
+    const uploads = (forwarder.resource.inputs["uploads"] as { file: string; content: string }[]).map((u) =>
       u.file === forwarder.env["NTFY_PASSWORD_FILE"] ? { ...u, content: "not-the-ntfy-password" } : u,
     );
-    const { createBody } = await import("./deploy");
-    const { tarOf } = await import("../helpers/podman-api");
-    const name = String(wrong.inputs["name"]);
-    await api.json("POST", `/containers/create?name=${name}`, createBody({ ...wrong, inputs: { ...wrong.inputs, uploads } } as RecordedResource, String(wrong.inputs["image"]), (p) => p));
+    const wrong: RecordedResource = { ...forwarder.resource, inputs: { ...forwarder.resource.inputs, name, uploads } };
+    await api.json(
+      "POST",
+      `/containers/create?name=${name}`,
+      createBody(wrong, String(forwarder.resource.inputs["image"]), (p) => p),
+    );
     await api.putArchive(name, "/", tarOf(uploads.map((u) => ({ path: u.file, content: u.content }))));
     await api.json("POST", `/containers/${name}/start`);
     let wrongLogs = "";

@@ -60,7 +60,8 @@ export function standIns(ntfy: { user: string; passwordHash: string; topic: stri
   return {
     caddy: {
       real: true,
-      source: "caddyserver/caddy-docker 2.10/alpine Dockerfile: CMD caddy run --config /etc/caddy/Caddyfile --adapter caddyfile; XDG_CONFIG_HOME=/config, XDG_DATA_HOME=/data",
+      source:
+        "caddyserver/caddy-docker 2.10/alpine Dockerfile: CMD caddy run --config /etc/caddy/Caddyfile --adapter caddyfile; XDG_CONFIG_HOME=/config, XDG_DATA_HOME=/data",
       entrypoint: [],
       cmd: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
       env: { XDG_CONFIG_HOME: "/config", XDG_DATA_HOME: "/data" },
@@ -68,7 +69,8 @@ export function standIns(ntfy: { user: string; passwordHash: string; topic: stri
     },
     coturn: {
       real: true,
-      source: "coturn/coturn docker/coturn/debian/Dockerfile: ENTRYPOINT docker-entrypoint.sh (prepends turnserver to arguments starting with -), USER nobody:nogroup",
+      source:
+        "coturn/coturn docker/coturn/debian/Dockerfile: ENTRYPOINT docker-entrypoint.sh (prepends turnserver to arguments starting with -), USER nobody:nogroup",
       entrypoint: ["docker-entrypoint.sh"],
       cmd: ["--log-file=stdout"],
       user: "nobody:nogroup",
@@ -172,7 +174,8 @@ exec /standin/serve grafana 3000
     },
     netdata: {
       real: false,
-      source: "netdata/netdata packaging/docker/Dockerfile: ENTRYPOINT /usr/sbin/run.sh, HEALTHCHECK /usr/sbin/health.sh (the stand-in's health.sh is its own: it fetches /api/v1/info)",
+      source:
+        "netdata/netdata packaging/docker/Dockerfile: ENTRYPOINT /usr/sbin/run.sh, HEALTHCHECK /usr/sbin/health.sh (the stand-in's health.sh is its own: it fetches /api/v1/info)",
       entrypoint: ["/usr/sbin/run.sh"],
       files: {
         "/usr/sbin/run.sh": `#!/bin/sh\ntest -d /host/proc || ${fail("netdata: no /host/proc")}\nexec /standin/serve netdata 19999\n`,
@@ -217,14 +220,16 @@ exec /standin/serve netbird-management "$port"
     },
     netbirdSignal: {
       real: false,
-      source: "netbirdio/netbird signal/Dockerfile, signal/cmd/run.go@v0.76.1: ENTRYPOINT /go/bin/netbird-signal run; --port 80, legacy gRPC 10000, metrics 9090",
+      source:
+        "netbirdio/netbird signal/Dockerfile, signal/cmd/run.go@v0.76.1: ENTRYPOINT /go/bin/netbird-signal run; --port 80, legacy gRPC 10000, metrics 9090",
       entrypoint: ["/go/bin/netbird-signal", "run"],
       cmd: ["--log-file", "console"],
       files: { "/go/bin/netbird-signal": "#!/bin/sh\nexec /standin/serve netbird-signal 80 10000 9090\n" },
     },
     netbirdRelay: {
       real: false,
-      source: "netbirdio/netbird relay/Dockerfile, relay/cmd/root.go@v0.76.1: ENTRYPOINT /go/bin/netbird-relay; NB_LISTEN_ADDRESS, NB_AUTH_SECRET, metrics 9090",
+      source:
+        "netbirdio/netbird relay/Dockerfile, relay/cmd/root.go@v0.76.1: ENTRYPOINT /go/bin/netbird-relay; NB_LISTEN_ADDRESS, NB_AUTH_SECRET, metrics 9090",
       entrypoint: ["/go/bin/netbird-relay"],
       files: {
         "/go/bin/netbird-relay": `#!/bin/sh
@@ -238,7 +243,9 @@ exec /standin/serve netbird-relay "\${NB_LISTEN_ADDRESS##*:}" 9090
       real: false,
       source: "netbirdio/dashboard docker/Dockerfile: nginx on 80 under supervisord",
       entrypoint: ["/usr/bin/supervisord", "-c", "/etc/supervisord.conf"],
-      files: { "/usr/bin/supervisord": `#!/bin/sh\ntest -n "$AUTH_AUTHORITY" || ${fail("dashboard: no AUTH_AUTHORITY")}\nexec /standin/serve netbird-dashboard 80\n` },
+      files: {
+        "/usr/bin/supervisord": `#!/bin/sh\ntest -n "$AUTH_AUTHORITY" || ${fail("dashboard: no AUTH_AUTHORITY")}\nexec /standin/serve netbird-dashboard 80\n`,
+      },
     },
     zitadel: {
       real: false,
