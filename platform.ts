@@ -16,7 +16,8 @@ import { Loki } from "./components/monitoring/loki";
 import { Netdata } from "./components/monitoring/netdata";
 import { Ntfy } from "./components/monitoring/ntfy";
 import { TelegramForwarder } from "./components/monitoring/telegram-forwarder";
-import { NetBird } from "./components/vpn/netbird";
+import { NetBird, netbirdHostname, netbirdRoutes } from "./components/vpn/netbird";
+import { ZitadelBootstrap } from "./components/bootstrap/zitadel-bootstrap";
 import type { ServiceOutputs } from "./components/service-container";
 
 export interface ImageExport {
@@ -57,14 +58,16 @@ export function createPlatform(config: StackConfig): Platform {
   const logShipper = createLogShipper(config.logShipper, { context, kind: config.logShipper, lokiUrl: loki.url }, componentOpts);
   const grafana = new Grafana("grafana", { context, lokiUrl: loki.url, adminPassword: secret("grafanaAdminPassword") }, componentOpts);
   const netdata = new Netdata("netdata", { context }, componentOpts);
-  const ntfy = new Ntfy("ntfy", { context }, componentOpts);
+  const ntfyTopic = config.notify?.topic ?? NOTIFY_TOPIC;
+  const ntfyUser = config.notify?.ntfyUser ?? "myoci";
+  const ntfy = new Ntfy("ntfy", { context, publisher: { user: ntfyUser, password: secret("ntfyPassword"), topic: ntfyTopic } }, componentOpts);
   const forwarder = new TelegramForwarder(
     "telegram-forwarder",
     {
       context,
       ntfyUrl: ntfy.internalUrl,
-      topic: config.notify?.topic ?? NOTIFY_TOPIC,
-      ntfyUser: config.notify?.ntfyUser ?? "myoci",
+      topic: ntfyTopic,
+      ntfyUser,
       ntfyPassword: secret("ntfyPassword"),
       botToken: secret("telegramBotToken"),
       chatId: config.telegramChatId ?? "",
@@ -88,13 +91,46 @@ export function createPlatform(config: StackConfig): Platform {
     },
     componentOpts,
   );
-  const netbird = new NetBird(
-    "netbird",
-    { context, authDomain: zitadel.hostname, relaySecret: secret("netbirdRelaySecret"), turnSecret: secret("turnSecret") },
+  // Caddy first: the bootstrap and NetBird management reach Zitadel through it (https://auth.<domain>).
+  const proxied = [grafana, ntfy, zitadel];
+  const caddy = new Caddy(
+    "caddy",
+    { context, routes: [...proxied.flatMap((s) => s.routes), ...netbirdRoutes(netbirdHostname(config.domain))], acmeEmail: config.acmeEmail },
     componentOpts,
   );
-  const proxied = [grafana, ntfy, zitadel, netbird];
-  const caddy = new Caddy("caddy", { context, routes: proxied.flatMap((s) => s.routes), acmeEmail: config.acmeEmail }, componentOpts);
+  // Zitadel healthy and reachable through Caddy → project, apps, service user (their ids feed NetBird).
+  const bootstrap = new ZitadelBootstrap(
+    "zitadel-bootstrap",
+    {
+      dockerHost: config.dockerHost,
+      container: zitadel.server.containerName,
+      patPath: zitadel.patPath,
+      apiUrl: `https://${zitadel.hostname}`,
+      netbirdUrl: `https://${netbirdHostname(config.domain)}`,
+      adminEmail: config.acmeEmail,
+      adminPassword: secret("zitadelAdminPassword"),
+    },
+    { dependsOn: [zitadel.server.container, caddy.proxy.container] },
+  );
+  const netbird = new NetBird(
+    "netbird",
+    {
+      context,
+      authDomain: zitadel.hostname,
+      relaySecret: secret("netbirdRelaySecret"),
+      turnSecret: secret("turnSecret"),
+      dataStoreKey: secret("netbirdDataStoreKey"),
+      oidc: {
+        dashboardClientId: bootstrap.dashboardClientId,
+        cliClientId: bootstrap.cliClientId,
+        idpClientId: bootstrap.idpClientId,
+        idpClientSecret: bootstrap.idpClientSecret,
+      },
+      publicIp: config.publicIp,
+      managementDependsOn: [zitadel.server.container, caddy.proxy.container, bootstrap],
+    },
+    componentOpts,
+  );
 
   // Prod reads staging's exported images: the policy pack's promotion gate accepts digests staging ran healthy.
   if (config.promotion.stagingStack) {

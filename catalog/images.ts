@@ -126,7 +126,11 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     memoryMb: 128,
     backup: "volume-archive",
     changelog: "https://github.com/binwiederhier/ntfy/releases/tag/{tag}",
-    sources: ["binwiederhier/ntfy docs/install.md", "binwiederhier/ntfy Dockerfile"],
+    sources: [
+      "binwiederhier/ntfy docs/install.md",
+      "binwiederhier/ntfy Dockerfile",
+      "binwiederhier/ntfy docs/config.md (auth-users name:bcrypt:role, auth-access user:topic:perm; commit 2578236d, v2.14.0+)",
+    ],
   },
   forwarderBase: {
     id: "forwarderBase",
@@ -283,7 +287,13 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     memoryMb: 256,
     backup: "volume-archive",
     changelog: "https://github.com/netbirdio/netbird/releases/tag/v{version}",
-    sources: ["docs.netbird.io", "netbirdio/netbird infrastructure_files"],
+    sources: [
+      "docs.netbird.io",
+      "netbirdio/netbird infrastructure_files/getting-started-with-zitadel.sh@v0.75.1 (last tag where it ran; retired in v0.76.0)",
+      "netbirdio/netbird management/internals/server/config/config.go@v0.76.1 (DataStoreEncryptionKey, HttpConfig, IdpManagerConfig, flows)",
+      "netbirdio/netbird management/cmd/management.go@v0.76.1 (EnsureEncryptionKey writes a new key when absent; ApplyOIDCConfig fetches the OIDC configuration at start and fails)",
+      "netbirdio/netbird util/crypt/crypt.go@v0.76.1 (key: base64 of 32 bytes)",
+    ],
   },
   netbirdSignal: {
     id: "netbirdSignal",
@@ -341,7 +351,10 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     memoryMb: 64,
     backup: "none",
     changelog: "https://github.com/netbirdio/dashboard/releases/tag/{tag}",
-    sources: ["netbirdio/dashboard", "stack-facts: versioned apart from management"],
+    sources: [
+      "netbirdio/dashboard docker/init_react_envs.sh@v2.90.9 (AUTH_CLIENT_ID, AUTH_AUDIENCE, AUTH_AUTHORITY)",
+      "stack-facts: versioned apart from management",
+    ],
   },
   coturn: {
     id: "coturn",
@@ -363,7 +376,13 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     memoryMb: 128,
     backup: "none",
     changelog: "https://github.com/coturn/coturn/blob/master/ChangeLog",
-    sources: ["coturn/coturn docker README", "docs.netbird.io"],
+    sources: [
+      "coturn/coturn docker/coturn/README.md@docker/4.7.0-r4 (host network recommended for large ranges)",
+      "coturn/coturn docker/coturn/debian/Dockerfile@docker/4.6.3-r3 and @docker/4.7.0-r4 (USER nobody, CMD --external-ip=$(detect-external-ip))",
+      "coturn/coturn docker/coturn/rootfs/usr/local/bin/docker-entrypoint.sh@docker/4.7.0-r4 (evaluates each argument)",
+      "coturn/coturn examples/etc/turnserver.conf@4.6.3 (external-ip: one public address when NAT maps ports 1:1)",
+      "docs.netbird.io",
+    ],
   },
   zitadel: {
     id: "zitadel",
@@ -383,7 +402,12 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     memoryMb: 512,
     backup: "volume-archive",
     changelog: "https://github.com/zitadel/zitadel/releases/tag/{tag}",
-    sources: ["zitadel.com self-hosting docs", "zitadel.com requirements"],
+    sources: [
+      "zitadel.com self-hosting docs",
+      "zitadel.com requirements",
+      "zitadel/zitadel cmd/setup/steps.yaml (FirstInstance.PatPath, Org.Machine: a machine IAM owner instead of the human admin)",
+      "zitadel.com/docs/reference/api/management (v1 ManagementService: projects, apps, users, org members; deprecated, served by v4)",
+    ],
   },
   postgres: {
     id: "postgres",

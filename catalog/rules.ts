@@ -14,6 +14,8 @@ export interface CompatibilityRule {
   readonly reason: string;
   readonly source: string;
   readonly components: readonly ComponentId[];
+  /** The components are released together under one version: update tools propose them as one change (renovate.json groups). */
+  readonly releasedTogether?: boolean;
   /** Returns one message per violation (empty: compatible). */
   readonly check: (versions: VersionSet) => string[];
 }
@@ -45,6 +47,7 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
     reason: "Promtail is released with Loki; mixed lines are untested and break on push API and config changes.",
     source: "grafana.com Loki/Promtail docs",
     components: ["loki", "promtail"],
+    releasedTogether: true,
     check: ({ loki, promtail }) =>
       loki && promtail && majorMinor(loki) !== majorMinor(promtail)
         ? [`Promtail ${v(promtail)} and Loki ${v(loki)} must share major.minor (${majorMinor(promtail)} ≠ ${majorMinor(loki)}).`]
@@ -86,6 +89,7 @@ export const COMPATIBILITY_RULES: readonly CompatibilityRule[] = [
     reason: "The three servers are released together under one version; every public deployment pins matching triples.",
     source: "docs.netbird.io; netbirdio/netbird infrastructure_files",
     components: ["netbirdManagement", "netbirdSignal", "netbirdRelay"],
+    releasedTogether: true,
     check: ({ netbirdManagement, netbirdSignal, netbirdRelay }) => {
       const servers: [string, ParsedTag | undefined][] = [
         ["management", netbirdManagement],

@@ -69,6 +69,8 @@ export interface ServiceContainerArgs {
   /** Appended to every data volume name, e.g. `-pg16` so another Postgres major never mounts old data. */
   readonly volumeSuffix?: string;
   readonly hostMounts?: readonly HostMount[];
+  /** Volumes created elsewhere (not data: e.g. Zitadel's tmpfs-backed bootstrap volume), mounted as given. */
+  readonly volumeMounts?: readonly { readonly volumeName: pulumi.Input<string>; readonly containerPath: string; readonly readOnly: boolean }[];
   /** Plain (non-secret) environment. Credentials go in `files` (the policy pack refuses them here). */
   readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
@@ -191,6 +193,7 @@ export class ServiceContainer extends pulumi.ComponentResource {
         volumes: [
           ...Object.entries(volumes).map(([containerPath, volume]) => ({ volumeName: volume.name, containerPath, readOnly: false })),
           ...(args.hostMounts ?? []).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
+          ...(args.volumeMounts ?? []).map((m) => ({ volumeName: m.volumeName, containerPath: m.containerPath, readOnly: m.readOnly })),
         ],
         envs: [
           ...Object.entries(args.env ?? {}).map(([key, value]) => pulumi.interpolate`${key}=${value}`),

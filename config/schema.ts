@@ -17,17 +17,33 @@ export const SECRET_KEYS = [
   "turnSecret",
   "telegramBotToken",
   "ntfyPassword",
+  "netbirdDataStoreKey",
+  "zitadelAdminPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-const SECRET_RULES: Partial<Record<SecretKey, { length?: number; minLength?: number; hint: string }>> = {
+/** NetBird's DataStoreEncryptionKey: base64 of exactly 32 bytes (netbirdio/netbird util/crypt/crypt.go@v0.76.1 NewFieldEncrypt). */
+export function isDataStoreKey(value: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, "base64").length === 32;
+}
+
+const SECRET_RULES: Partial<Record<SecretKey, { length?: number; minLength?: number; check?: (value: string) => boolean; hint: string }>> = {
   zitadelMasterkey: { length: 32, hint: "expected exactly 32 characters (Zitadel's masterkey)" },
   grafanaAdminPassword: { minLength: 12, hint: "expected at least 12 characters" },
   postgresPassword: { minLength: 16, hint: "expected at least 16 characters" },
   zitadelDbPassword: { minLength: 16, hint: "expected at least 16 characters" },
   netbirdRelaySecret: { minLength: 24, hint: "expected at least 24 characters" },
   turnSecret: { minLength: 24, hint: "expected at least 24 characters" },
+  netbirdDataStoreKey: { check: isDataStoreKey, hint: "expected base64 of 32 random bytes: openssl rand -base64 32" },
+  zitadelAdminPassword: { minLength: 12, hint: "expected at least 12 characters" },
 };
+
+/** Offline stand-ins (plan, policy runs) that satisfy every secret's rule; marked so they are never mistaken for real ones. */
+export function placeholderSecret(key: SecretKey): string {
+  if (key === "zitadelMasterkey") return "offline-placeholder-masterkey-32";
+  if (key === "netbirdDataStoreKey") return Buffer.from("offline-placeholder-datastore-32").toString("base64");
+  return `offline-placeholder-for-${key}`;
+}
 
 const numeric = (schema: z.ZodNumber) =>
   z.preprocess((value) => (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value), schema);
@@ -89,6 +105,7 @@ const rawSchema = z.strictObject(
     dockerHost: hostSchema,
     domain: hostname,
     acmeEmail: z.email({ error: "expected an e-mail address for ACME registration" }),
+    publicIp: z.ipv4({ error: "expected the host's public IPv4 address (coturn's external-ip), e.g. 203.0.113.10" }),
     logShipper: z.enum(["promtail", "alloy"], { error: 'expected "promtail" or "alloy"' }),
     images: imagesSchema,
     limits: z
@@ -152,6 +169,8 @@ export interface StackConfig {
   readonly dockerHost: string;
   readonly domain: string;
   readonly acmeEmail: string;
+  /** The Docker host's public IPv4 address: what coturn reports as its relay address (external-ip). */
+  readonly publicIp: string;
   readonly logShipper: "promtail" | "alloy";
   readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
   readonly memoryMb: Readonly<Record<ComponentId, number>>;
@@ -229,7 +248,10 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
     } else if (!raw.secretKeys.has(key)) {
       add(key, "(plain text)", `expected a Pulumi secret, never plain text: pulumi config set --secret ${PROJECT}:${key} --stack ${stack}`);
     } else if (typeof value === "string" && rule) {
-      const badLength = (rule.length !== undefined && value.length !== rule.length) || (rule.minLength !== undefined && value.length < rule.minLength);
+      const badLength =
+        (rule.length !== undefined && value.length !== rule.length) ||
+        (rule.minLength !== undefined && value.length < rule.minLength) ||
+        (rule.check !== undefined && !rule.check(value));
       if (badLength) {
         add(key, "[secret]", rule.hint);
       }
@@ -278,6 +300,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
       dockerHost: data.dockerHost,
       domain: data.domain,
       acmeEmail: data.acmeEmail,
+      publicIp: data.publicIp,
       logShipper: data.logShipper,
       images,
       memoryMb,

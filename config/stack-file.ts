@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar } from "yaml";
-import { ConfigError, parseStackConfig, PROJECT, SECRET_KEYS, type RawStackConfig, type StackConfig } from "./schema";
+import { ConfigError, parseStackConfig, placeholderSecret, PROJECT, SECRET_KEYS, type RawStackConfig, type SecretKey, type StackConfig } from "./schema";
 import { parseYamlDocument } from "./yaml-file";
 
 export function stackFilePath(projectDir: string, stack: string): string {
@@ -66,7 +66,7 @@ export function loadStackFile(projectDir: string, stack: string, options: LoadOp
 }
 
 /** A placeholder long enough for every secret's length rule; marked so it can never be mistaken for a real one. */
-export const PLACEHOLDER_SECRET = (key: string): string => (key === "zitadelMasterkey" ? "offline-placeholder-masterkey-32" : `offline-placeholder-for-${key}`);
+export const PLACEHOLDER_SECRET = (key: string): string => placeholderSecret(key as SecretKey);
 
 function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
   const values: Record<string, unknown> = { ...raw.values };

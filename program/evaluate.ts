@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
 import { SECRET_KEYS, PROJECT } from "../config/schema";
 import { REPO_ROOT } from "../config/repo-root";
+import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {
   readonly type: string;
@@ -75,6 +76,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...inputs, imageId: `sha256-of:${String(inputs["name"])}`, repoDigest: String(inputs["name"]) };
     case "docker:index/image:Image":
       return { ...inputs, repoDigest: "", baseImageName: String(inputs["imageName"]) };
+    case "pulumi-nodejs:dynamic:Resource":
+      // What the Zitadel bootstrap computes on create, as recognisable stand-ins.
+      return { ...inputs, ...Object.fromEntries(BOOTSTRAP_OUTPUT_KEYS.map((key) => [key, `mock-${name}-${key}`])) };
     case "docker:index/network:Network":
     case "docker:index/volume:Volume":
       return { ...inputs, name: inputs["name"] ?? name };

@@ -1,91 +1,120 @@
 /**
- * `myoci check [--stack s] [--json] [--registry-mirror HOST=URL …] [--include-prerelease]`
- * Declared pins vs what the registries offer now. Without --stack: every Pulumi.<stack>.yaml in the current directory.
- * Exit 0 up to date, 1 updates available (a re-pointed tag counts), 2 any error (the rest is still reported).
+ * `npx myoci check` — declared pins vs what the registries offer now. Without --stack: every
+ * Pulumi.<stack>.yaml in the current directory. Exit 0 up to date, 1 updates, 2 any error (the rest is still reported).
  */
-import { readdirSync } from "node:fs";
-import { loadStackFile, stackFilePath } from "../../config/stack-file";
+import * as path from "node:path";
+import { CATALOG, COMPONENT_IDS } from "../../catalog";
+import { loadStackFile } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { formatOutcome, notifyCheckResults } from "../lib/notify";
-import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type StackCheck } from "../lib/check/run";
-import * as path from "node:path";
-import { parseCommandArgs, usageError } from "../lib/command";
+import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type RegistryReader, type StackCheck } from "../lib/check/run";
+import { parseCommand, processIO, stacksIn, unknownStack, type CommandIO } from "../lib/command";
+import { JobProgress } from "../lib/output/progress";
+import { CHECK } from "./specs";
 
-const HELP = `usage: myoci check [--stack <name>] [--json] [--notify] [--registry-mirror HOST=URL ...] [--include-prerelease]
+export { stacksIn };
 
-  --stack <name>            check Pulumi.<name>.yaml only (default: every Pulumi.<stack>.yaml here)
-  --json                    print the JSON report (schema: docs/check.md)
-  --notify                  post new updates to ntfy (myoci:notify, password in MYOCI_NTFY_PASSWORD)
-  --registry-mirror H=URL   send registry H's requests to URL (repeatable; wins over myoci:registryMirrors)
-  --include-prerelease      also offer pre-release tags (rc, alpha, beta, …)
-
-exit 0: up to date · 1: updates available (digest-only changes included) · 2: an error (the rest is still reported)
-`;
-
-/** Stacks with a Pulumi.<stack>.yaml in dir, sorted. */
-export function stacksIn(dir: string): string[] {
-  return readdirSync(dir)
-    .map((name) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(name)?.[1])
-    .filter((name): name is string => name !== undefined)
-    .sort();
+/**
+ * The registry client with its tag-list and digest calls reported to the progress, per image
+ * (registry/repository); every other member is the client's own.
+ */
+export function trackedRegistry<T extends RegistryReader>(client: T, jobs: JobProgress): T {
+  const track = async <A>(job: string, call: () => Promise<A>): Promise<A> => {
+    jobs.start(job);
+    try {
+      const answer = await call();
+      jobs.finish(job);
+      return answer;
+    } catch (error) {
+      jobs.finish(job, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  };
+  const listTags: RegistryReader["listTags"] = (registry, repository) => track(`${registry}/${repository}`, () => client.listTags(registry, repository));
+  const resolveDigest: RegistryReader["resolveDigest"] = (registry, repository, tag) =>
+    track(`${registry}/${repository}`, () => client.resolveDigest(registry, repository, tag));
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "listTags") return listTags;
+      if (property === "resolveDigest") return resolveDigest;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs("check", HELP, argv, {
-    stack: { type: "string" },
-    json: { type: "boolean" },
-    notify: { type: "boolean" },
-    "registry-mirror": { type: "string", multiple: true },
-    "include-prerelease": { type: "boolean" },
-  });
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(CHECK, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values } = args;
+  const { values, out } = args;
   let flagMirrors: Record<string, string>;
   try {
     flagMirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
   } catch (error) {
-    return usageError("check", HELP, (error as Error).message);
+    return out.usageError((error as Error).message);
   }
-  const dir = process.cwd();
+  const dir = io.cwd;
   const stacks = values.stack !== undefined ? [values.stack] : stacksIn(dir);
   if (stacks.length === 0) {
-    process.stderr.write(`myoci check: no Pulumi.<stack>.yaml in ${dir}\n`);
-    return 2;
+    return out.fail(new Error(`no Pulumi.<stack>.yaml in ${dir}`));
   }
-  const cache = new RegistryAnswerCache();
-  const clients = new Map<string, RegistryClient>();
-  // Stacks are checked concurrently; answers for the same image are shared through the cache.
-  const results: StackCheck[] = await Promise.all(
-    stacks.map(async (stack): Promise<StackCheck> => {
-      const file = path.basename(stackFilePath(dir, stack));
-      let config;
-      try {
-        config = loadStackFile(dir, stack, { placeholderSecrets: true });
-      } catch (error) {
-        return failedStack(stack, file, (error as Error).message);
-      }
-      const mirrors = { ...config.registryMirrors, ...flagMirrors };
-      // One client per mirror set: tokens, limits and connections are shared between stacks that agree.
-      const key = JSON.stringify(Object.entries(mirrors).sort());
-      let client = clients.get(key);
-      if (!client) {
-        client = new RegistryClient({ mirrors });
-        clients.set(key, client);
-      }
-      return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"] });
-    }),
+  const configs = stacks.map((stack) => {
+    // A missing file is reported in the stack's place (with a did-you-mean), like any unreadable one.
+    const missing = unknownStack(dir, stack);
+    if (missing !== undefined) return { stack, error: new Error(missing) };
+    try {
+      return { stack, config: loadStackFile(dir, stack, { placeholderSecrets: true }) };
+    } catch (error) {
+      return { stack, error: error as Error };
+    }
+  });
+  const images = new Set(
+    configs.flatMap((c) =>
+      c.config ? COMPONENT_IDS.filter((id) => c.config.images[id]).map((id) => `${CATALOG[id].registry}/${CATALOG[id].repository}`) : [],
+    ),
   );
-  const report = buildReport(results);
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  const jobs = new JobProgress(out.progress, "check", images.size);
+  const cache = new RegistryAnswerCache();
+  const clients = new Map<string, RegistryReader>();
+  let results: StackCheck[];
+  try {
+    // Stacks are checked concurrently; answers for the same image are shared through the cache.
+    results = await Promise.all(
+      configs.map(async ({ stack, config, error }): Promise<StackCheck> => {
+        const file = path.basename(`Pulumi.${stack}.yaml`);
+        if (!config) {
+          return failedStack(stack, file, error.message);
+        }
+        const mirrors = { ...config.registryMirrors, ...flagMirrors };
+        // One client per mirror set: tokens, limits and connections are shared between stacks that agree.
+        const key = JSON.stringify(Object.entries(mirrors).sort());
+        let client = clients.get(key);
+        if (!client) {
+          client = trackedRegistry(new RegistryClient({ mirrors }), jobs);
+          clients.set(key, client);
+        }
+        return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"], now: io.now() });
+      }),
+    );
+  } finally {
+    jobs.dispose();
+  }
+  const report = buildReport(results, io.now());
+  const errors = results.flatMap((s) => [
+    ...(s.error !== undefined ? [{ message: `${s.file}: ${s.error}`, file: s.file }] : []),
+    ...s.components.filter((c) => c.status === "error").map((c) => ({ message: `${s.stack}/${c.component}: not checked: ${c.error ?? "unknown error"}` })),
+  ]);
+  let exitCode: number = report.exitCode;
+  let notify: string | undefined;
   if (values.notify) {
     // Only new updates are posted (the sent state remembers what went out); a failed post is an error.
     const outcome = await notifyCheckResults(report, { projectDir: dir });
-    process.stderr.write(formatOutcome(outcome));
-    if (outcome.errors.length > 0) {
-      return 2;
-    }
+    notify = formatOutcome(outcome);
+    errors.push(...outcome.errors.map((message) => ({ message: `notify: ${message}` })));
+    if (outcome.errors.length > 0) exitCode = 2;
   }
-  return report.exitCode;
+  if (notify !== undefined && !out.json) out.note(notify.trimEnd());
+  return out.finish(exitCode, { data: report, text: formatReport(report), errors: out.json ? errors : [] });
 }

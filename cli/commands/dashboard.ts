@@ -1,59 +1,49 @@
 /**
- * `myoci dashboard [--out site/] [--check-json f] [--drift-json f …] [--vulns-json f]`
- * One static page: per stack and component the declared/running version, updates, end of life, advisories with
- * deadlines and the last rollout. Exit 0 written, 2 bad input (nothing written).
+ * `npx myoci dashboard` — one static page: what needs action (with counts), then every component with staging
+ * beside prod, by urgency. Exit 0 written, 2 bad input (nothing written).
  */
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
 import { buildDashboard, writeDashboard } from "../lib/dashboard";
-import { parseCommandArgs } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+import { DASHBOARD } from "./specs";
 
-const HELP = `usage: myoci dashboard [--out <dir>] [--stack <name> ...] [--check-json <file>] [--drift-json <file> ...] [--vulns-json <file>]
-
-  --out <dir>          where index.html is written (default: site/)
-  --stack <name>       only these stacks (default: every Pulumi.<stack>.yaml here)
-  --check-json <file>  output of \`myoci check --json\` (updates by class; else "not checked")
-  --drift-json <file>  output of \`myoci drift --stack s --json\` (running versions; else "unknown"); repeatable
-  --vulns-json <file>  output of \`myoci vulns --json\` (with Trivy findings; else catalog advisories)
-  --project-dir <dir>  where the stack files are (default: the current directory)
-
-exit 0: written · 2: bad input (nothing written)
-`;
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs("dashboard", HELP, argv, {
-    out: { type: "string", default: "site" },
-    stack: { type: "string", multiple: true },
-    "check-json": { type: "string" },
-    "drift-json": { type: "string", multiple: true },
-    "vulns-json": { type: "string" },
-    "project-dir": { type: "string" },
-  });
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(DASHBOARD, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values } = args;
-  const dir = path.resolve(values["project-dir"] ?? process.cwd());
+  const { values, out } = args;
+  const dir = path.resolve(io.cwd, values["project-dir"] ?? ".");
+  const resolve = (file: string) => path.resolve(io.cwd, file);
+  const missing = (values.stack ?? []).map((s) => unknownStack(dir, s)).filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    return out.usageError(missing);
+  }
   try {
-    const { rows, html } = buildDashboard({
+    const { model, html } = buildDashboard({
       projectDir: dir,
       stacks: values.stack,
-      checkJson: values["check-json"] !== undefined ? path.resolve(values["check-json"]) : undefined,
-      driftJson: values["drift-json"]?.map((f) => path.resolve(f)),
-      vulnsJson: values["vulns-json"] !== undefined ? path.resolve(values["vulns-json"]) : undefined,
+      checkJson: values["check-json"] !== undefined ? resolve(values["check-json"]) : undefined,
+      driftJson: values["drift-json"]?.map(resolve),
+      vulnsJson: values["vulns-json"] !== undefined ? resolve(values["vulns-json"]) : undefined,
+      rolloutJson: values["rollout-json"]?.map(resolve),
+      now: io.now(),
     });
-    if (rows.length === 0) {
-      process.stderr.write(`myoci dashboard: no Pulumi.<stack>.yaml with pins in ${dir}\n`);
-      return 2;
+    if (model.rows.length === 0) {
+      return out.fail(new Error(`no Pulumi.<stack>.yaml with pins in ${dir}`));
     }
     const file = writeDashboard(path.resolve(dir, values.out), html);
-    const shown = path.relative(process.cwd(), file).startsWith("..") ? file : path.relative(process.cwd(), file);
-    process.stdout.write(`wrote ${shown}: ${rows.length} components on ${new Set(rows.map((r) => r.stack)).size} stacks\n`);
-    return 0;
+    const shown = path.relative(io.cwd, file).startsWith("..") ? file : path.relative(io.cwd, file);
+    const counts = Object.entries(model.counts).filter(([, n]) => n > 0);
+    const summary = counts.length > 0 ? counts.map(([kind, n]) => `${n} ${kind}`).join(", ") : "nothing";
+    return out.finish(0, {
+      data: { file, stacks: model.stacks, components: model.rows.length, pins: model.cells, counts: model.counts, actions: model.actions },
+      text: `wrote ${shown}: ${model.rows.length} components, ${model.cells} pins on ${model.stacks.length} stacks; needs action: ${summary}\n`,
+    });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`myoci dashboard: ${error.message}\n`);
-      return 2;
+      return out.fail(error);
     }
     throw error;
   }

@@ -1,48 +1,45 @@
-/** `myoci docs [--check]`: write DEPENDENCIES.md and COMPATIBILITY_MATRIX.md, or (--check) fail when they are stale. */
+/** `npx myoci docs [--check]`: write DEPENDENCIES.md and COMPATIBILITY_MATRIX.md, or (--check) fail when they are stale. */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
-import { parseCommandArgs } from "../lib/command";
+import { parseCommand, processIO, type CommandIO } from "../lib/command";
 import { generateDocs, staleDocs } from "../lib/docs";
+import { DOCS } from "./specs";
 
-const USAGE = `usage: myoci docs [--check]
-  Generates DEPENDENCIES.md and COMPATIBILITY_MATRIX.md at the project root from the catalog and stack files.
-  --check  write nothing; exit 1 (naming the files) when the committed files differ from what would be generated
-  exit 0 written / up to date, 1 stale (--check), 2 error`;
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs("docs", USAGE, argv, { check: { type: "boolean", default: false }, "project-dir": { type: "string" } });
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(DOCS, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values } = args;
-  const projectDir = values["project-dir"] ?? process.cwd();
+  const { values, out } = args;
+  const projectDir = values["project-dir"] ?? io.cwd;
   let files;
   try {
     files = generateDocs(projectDir);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`myoci docs: ${error.message}\n`);
-      return 2;
+      return out.fail(error);
     }
     throw error;
   }
   const stale = staleDocs(projectDir, files);
   if (values.check) {
+    const data = { check: true, files: files.map((f) => ({ name: f.name, status: stale.includes(f.name) ? "stale" : "up to date" })) };
     if (stale.length === 0) {
-      process.stdout.write(`${files.map((f) => f.name).join(", ")}: up to date\n`);
-      return 0;
+      return out.finish(0, { data, text: `${files.map((f) => f.name).join(", ")}: up to date\n` });
     }
-    for (const name of stale) {
-      process.stderr.write(`myoci docs: ${name} is stale: run \`npm run myoci -- docs\` and commit it\n`);
-    }
-    return 1;
+    return out.finish(1, {
+      data,
+      errors: stale.map((name) => ({ message: `${name} is stale: run \`npx myoci docs\` and commit it`, file: name })),
+    });
   }
   for (const file of files) {
     if (stale.includes(file.name)) {
       writeFileSync(path.join(projectDir, file.name), file.content);
     }
-    process.stdout.write(`${file.name}: ${stale.includes(file.name) ? "written" : "up to date"}\n`);
   }
-  return 0;
+  return out.finish(0, {
+    data: { check: false, files: files.map((f) => ({ name: f.name, status: stale.includes(f.name) ? "written" : "up to date" })) },
+    text: files.map((f) => `${f.name}: ${stale.includes(f.name) ? "written" : "up to date"}\n`).join(""),
+  });
 }

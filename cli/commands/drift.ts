@@ -1,41 +1,33 @@
-/** `myoci drift --stack s [--json] [--docker-host URL]`: declared pins vs the containers on the stack's Docker host. */
+/** `npx myoci drift --stack s [--json] [--docker-host URL]`: declared pins vs the containers on the stack's Docker host. */
 import { ConfigError } from "../../config/schema";
 import { loadStackFile } from "../../config/stack-file";
 import { DockerApiError, DockerClient } from "../lib/docker-api/client";
 import { detectDrift, formatReport } from "../lib/drift";
-import { parseCommandArgs } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+import { DRIFT } from "./specs";
 
-const USAGE = `usage: myoci drift --stack <stack> [--json] [--docker-host unix:///…|ssh://user@host|tcp://host:port]
-  Reads the containers labelled myoci.stack=<stack> through the Docker Engine API (default: the stack's
-  myoci:dockerHost) and compares each component with its pin: missing, other digest, other tag, unhealthy, in sync.
-  exit 0 in sync, 1 drift, 2 error`;
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs("drift", USAGE, argv, {
-    stack: { type: "string" },
-    json: { type: "boolean", default: false },
-    "docker-host": { type: "string" },
-    "project-dir": { type: "string" },
-  });
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(DRIFT, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values } = args;
+  const { values, out } = args;
   if (values.stack === undefined) {
-    process.stderr.write(`myoci drift: expected --stack\n${USAGE}\n`);
-    return 2;
+    return out.usageError("expected --stack <name>");
+  }
+  const missing = unknownStack(values["project-dir"] ?? io.cwd, values.stack);
+  if (missing !== undefined) {
+    return out.usageError(missing);
   }
   let client: DockerClient | undefined;
   try {
-    const config = loadStackFile(values["project-dir"] ?? process.cwd(), values.stack, { placeholderSecrets: true });
+    const config = loadStackFile(values["project-dir"] ?? io.cwd, values.stack, { placeholderSecrets: true });
     client = new DockerClient(values["docker-host"] ?? config.dockerHost);
     const report = await detectDrift(client, values.stack, config.images);
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.inSync ? 0 : 1;
+    return out.finish(report.inSync ? 0 : 1, { data: report, text: formatReport(report) });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof DockerApiError) {
-      process.stderr.write(`myoci drift: ${error.message}\n`);
-      return 2;
+      return out.fail(error);
     }
     throw error;
   } finally {

@@ -1,46 +1,41 @@
-/** `myoci pin <component> <tag> --stack s [--digest sha256:…] [--dry-run] [--allow-downgrade] [--registry-mirror HOST=URL …]` */
+/** `npx myoci pin <component> <tag> --stack s`: resolve the digest, check the rules, write the stack file atomically. */
+import { COMPONENT_IDS, isComponentId } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
-import { EXIT_ERROR, pinComponent } from "../lib/pin";
-import { parseCommandArgs, usageError } from "../lib/command";
+import { pinComponent } from "../lib/pin";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../lib/command";
+import { PIN } from "./specs";
 
-const USAGE = `usage: myoci pin <component> <tag> --stack <stack> [--digest sha256:…] [--dry-run] [--allow-downgrade] [--registry-mirror HOST=URL …]
-  Resolves the tag's digest from the component's registry (unless --digest is given), checks the new pin set
-  against the catalog's compatibility and transition rules, and writes Pulumi.<stack>.yaml atomically
-  (comments, key order and secure: values untouched). Prints the diff.
-  exit 0 pinned (or already pinned / dry run), 1 refused by a rule or a downgrade, 2 bad input or error`;
+/** `unknown component "grafna". Did you mean "grafana"?` or undefined for a catalog id. */
+export function unknownComponent(name: string): string | undefined {
+  return isComponentId(name) ? undefined : `unknown component ${JSON.stringify(name)}.${suggestion(name, COMPONENT_IDS)} (known: ${COMPONENT_IDS.join(", ")})`;
+}
 
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(
-    "pin",
-    USAGE,
-    argv,
-    {
-      stack: { type: "string" },
-      digest: { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      "allow-downgrade": { type: "boolean", default: false },
-      "registry-mirror": { type: "string", multiple: true },
-      "project-dir": { type: "string" },
-    },
-    true,
-  );
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(PIN, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values, positionals } = args;
+  const { values, positionals, out } = args;
   const [component, tag, ...extra] = positionals;
   if (component === undefined || tag === undefined || extra.length > 0 || values.stack === undefined) {
-    process.stderr.write(`myoci pin: expected <component> <tag> and --stack\n${USAGE}\n`);
-    return EXIT_ERROR;
+    return out.usageError("expected <component> <tag> and --stack <name>");
   }
-  const projectDir = values["project-dir"] ?? process.cwd();
+  const unknown = unknownComponent(component);
+  if (unknown !== undefined) {
+    return out.usageError(unknown);
+  }
+  const missingStack = unknownStack(values["project-dir"] ?? io.cwd, values.stack);
+  if (missingStack !== undefined) {
+    return out.usageError(missingStack);
+  }
+  const projectDir = values["project-dir"] ?? io.cwd;
   const stack = values.stack;
   let mirrors: Record<string, string>;
   try {
     mirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
   } catch (error) {
-    return usageError("pin", USAGE, (error as Error).message);
+    return out.usageError((error as Error).message);
   }
   // The registry client is built only when a digest has to be resolved (config mirrors first, flags override).
   const resolver = () => new RegistryClient({ mirrors: { ...loadStackFile(projectDir, stack, { placeholderSecrets: true }).registryMirrors, ...mirrors } });
@@ -48,9 +43,12 @@ export async function run(argv: string[]): Promise<number> {
     { projectDir, stack, component, tag, digest: values.digest, dryRun: values["dry-run"], allowDowngrade: values["allow-downgrade"] },
     resolver,
   );
-  process.stdout.write(outcome.output);
-  for (const message of outcome.messages) {
-    process.stderr.write(`myoci pin: ${message}\n`);
+  if (!out.json) {
+    for (const message of outcome.messages) out.note(message);
   }
-  return outcome.exitCode;
+  return out.finish(outcome.exitCode, {
+    data: { stack, component, tag, dryRun: values["dry-run"], written: outcome.written, diff: outcome.output, messages: outcome.messages },
+    text: outcome.output,
+    errors: outcome.exitCode === 2 ? outcome.messages.map((message) => ({ message })) : [],
+  });
 }

@@ -1,48 +1,49 @@
-/** `myoci promote --from staging --to prod [component …] [--dry-run] [--switch-log-shipper]` */
-import { EXIT_ERROR } from "../lib/pin";
+/** `npx myoci promote --from staging --to prod [component …]`: copy only what the source stack verified. */
 import { promote } from "../lib/promote";
-import { parseCommandArgs } from "../lib/command";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../lib/command";
+import { COMPONENT_IDS } from "../../catalog";
+import { PROMOTE } from "./specs";
 
-const USAGE = `usage: myoci promote --from <stack> --to <stack> [component …] [--dry-run] [--switch-log-shipper]
-  Copies to the target the pins the source stack currently pins AND has verified (promotions.yaml, kind: verified).
-  Without components: every component whose pin differs. Refuses unverified digests and incompatible results.
-  --switch-log-shipper  also switch the target's myoci:logShipper to the source's (e.g. promtail → alloy),
-                        replacing the old shipper's pin; without it promoting the other shipper is refused.
-  exit 0 promoted (or nothing to do / dry run), 1 refused, 2 bad input or error`;
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(
-    "promote",
-    USAGE,
-    argv,
-    {
-      from: { type: "string" },
-      to: { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      "switch-log-shipper": { type: "boolean", default: false },
-      "project-dir": { type: "string" },
-    },
-    true,
-  );
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(PROMOTE, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values, positionals } = args;
+  const { values, positionals, out } = args;
   if (values.from === undefined || values.to === undefined || values.from === values.to) {
-    process.stderr.write(`myoci promote: expected --from and --to naming two different stacks\n${USAGE}\n`);
-    return EXIT_ERROR;
+    return out.usageError("expected --from and --to naming two different stacks");
   }
-  const outcome = promote({
-    projectDir: values["project-dir"] ?? process.cwd(),
+  const missing = [values.from, values.to].map((s) => unknownStack(values["project-dir"] ?? io.cwd, s)).filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    return out.usageError(missing);
+  }
+  const result = promote({
+    projectDir: values["project-dir"] ?? io.cwd,
     from: values.from,
     to: values.to,
     components: positionals,
     dryRun: values["dry-run"],
     switchLogShipper: values["switch-log-shipper"],
   });
-  process.stdout.write(outcome.output);
-  for (const message of outcome.messages) {
-    process.stderr.write(`myoci promote: ${message}\n`);
+  // A did-you-mean for a misspelt component (the library names file and key).
+  const messages = result.messages.map((m) =>
+    m.replace(/images\.([\w-]+): unknown component/, (all, name: string) => `${all}.${suggestion(name, COMPONENT_IDS)}`),
+  );
+  const outcome = { ...result, messages };
+  if (!out.json) {
+    for (const message of outcome.messages) out.note(message);
   }
-  return outcome.exitCode;
+  return out.finish(outcome.exitCode, {
+    data: {
+      from: values.from,
+      to: values.to,
+      dryRun: values["dry-run"],
+      written: outcome.written,
+      promoted: outcome.promoted,
+      diff: outcome.output,
+      messages: outcome.messages,
+    },
+    text: outcome.output,
+    errors: outcome.exitCode === 2 ? outcome.messages.map((message) => ({ message })) : [],
+  });
 }

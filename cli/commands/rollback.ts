@@ -1,45 +1,42 @@
-/** `myoci rollback --stack s [--to N] [--json]` */
+/** `npx myoci rollback --stack s [--to N]`: the pins of an earlier good deployment, up and verified. */
 import { formatReport } from "../lib/rollout/report";
 import { runRollback } from "../lib/rollout/rollback";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
-import { parseCommandArgs } from "../lib/command";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+import { pulumiPreflight } from "./rollout";
+import { ROLLBACK } from "./specs";
 
-const USAGE = `usage: myoci rollback --stack <stack> [--to N] [--json] [--project-dir DIR]
-  Restores the pins of the N-th earlier successful deployment (default 1: the last one whose pins differ from
-  the current ones, from the stack's update history), runs pulumi up with the policy pack and verifies the
-  changed services. Needs the pulumi CLI.
-  exit 0 rolled back and verified; 2 refused, interrupted or failed (the report says what to do next)`;
-
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs("rollback", USAGE, argv, {
-    stack: { type: "string" },
-    to: { type: "string", default: "1" },
-    json: { type: "boolean", default: false },
-    "project-dir": { type: "string" },
-  });
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(ROLLBACK, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values } = args;
+  const { values, out } = args;
   const to = Number(values.to);
   if (values.stack === undefined || !/^[\w.-]+$/.test(values.stack) || !Number.isInteger(to) || to < 1 || to > 100) {
-    process.stderr.write(
-      `myoci rollback: expected --stack <name> and --to a whole number from 1 to 100 (got --stack ${JSON.stringify(values.stack ?? "(missing)")}, --to ${JSON.stringify(values.to)})\n${USAGE}\n`,
+    return out.usageError(
+      `expected --stack <name> and --to a whole number from 1 to 100 (got --stack ${JSON.stringify(values.stack ?? "(missing)")}, --to ${JSON.stringify(values.to)})`,
     );
-    return 2;
+  }
+  const noStack = unknownStack(values["project-dir"] ?? io.cwd, values.stack);
+  if (noStack !== undefined) {
+    return out.usageError(noStack);
+  }
+  const missing = await pulumiPreflight(io, out);
+  if (missing !== undefined) {
+    return missing;
   }
   const interrupt = interruptible();
   try {
     const deps = realDeps({
-      projectDir: values["project-dir"] ?? process.cwd(),
+      projectDir: values["project-dir"] ?? io.cwd,
       mirrors: {},
       stacks: [values.stack],
       signal: interrupt.signal,
-      log: (line) => process.stderr.write(`${line}\n`),
+      log: (line) => out.progress.line(line),
     });
     const report = await runRollback(values.stack, to, deps);
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.exitCode;
+    return out.finish(report.exitCode, { data: report, text: formatReport(report) });
   } finally {
     interrupt.dispose();
   }

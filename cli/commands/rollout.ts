@@ -1,43 +1,34 @@
-/** `myoci rollout <component>=<tag> … [--stacks staging,prod] [--json] [--migrate]` */
+/** `npx myoci rollout <component>=<tag> … [--stacks staging,prod]`: health-gated staged rollout with automatic rollback. */
+import { COMPONENT_IDS } from "../../catalog";
 import { parseMirrorArgs } from "../lib/registry/client";
 import { formatOutcome, notifyRolloutResult } from "../lib/notify";
+import { checkPulumiCli } from "../lib/preflight";
 import { formatReport, rolloutNotices } from "../lib/rollout/report";
 import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
-import { parseCommandArgs } from "../lib/command";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO, type Output } from "../lib/command";
+import { ROLLOUT } from "./specs";
 
-const USAGE = `usage: myoci rollout <component>=<tag> [<component>=<tag> …] [--stacks staging,prod] [--json] [--notify] [--migrate]
-         [--probe-successes N] [--probe-deadline SECONDS] [--registry-mirror HOST=URL …] [--project-dir DIR]
-  For each stack in order: record the pins, back up stateful services, pin the new tags (digests resolved once,
-  rules checked before anything changes), pulumi up with the policy pack, verify the changed services' health
-  endpoints; on failure restore the recorded pins, up and verify again, and stop. Needs the pulumi CLI.
-  --notify   post each stack's result to ntfy (myoci:notify; password in MYOCI_NTFY_PASSWORD)
-  --migrate  allow a PostgreSQL major change: dump → new data volume (-pg<new>) → restore; the old volume is kept
-  exit 0 rolled out; 1 a stack failed and was rolled back; 2 needs a person (rollback failed, verification
-  inconclusive, interrupted, or refused before anything changed) — the report says what to do next`;
+/** Fails before anything is done when the Pulumi CLI is missing or too old (exit 2, with the install hint). */
+export async function pulumiPreflight(io: CommandIO, out: Output): Promise<number | undefined> {
+  const preflight = await checkPulumiCli(io.env);
+  if (preflight.ok) {
+    out.progress.line(`pulumi: ${preflight.cli.version} (${preflight.cli.path})`);
+    return undefined;
+  }
+  return out.fail([{ message: `${preflight.problem}. Nothing was changed. ${preflight.hint}` }]);
+}
 
-export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(
-    "rollout",
-    USAGE,
-    argv,
-    {
-      stacks: { type: "string", default: "staging,prod" },
-      json: { type: "boolean", default: false },
-      notify: { type: "boolean", default: false },
-      migrate: { type: "boolean", default: false },
-      "probe-successes": { type: "string" },
-      "probe-deadline": { type: "string" },
-      "registry-mirror": { type: "string", multiple: true },
-      "project-dir": { type: "string" },
-    },
-    true,
-  );
+export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = parseCommand(ROLLOUT, argv, io);
   if (!args.ok) {
     return args.exitCode;
   }
-  const { values, positionals } = args;
-  const { changes, errors } = parseChangeArgs(positionals);
+  const { values, positionals, out } = args;
+  const parsed = parseChangeArgs(positionals);
+  const { changes } = parsed;
+  // A did-you-mean for misspelt components (parseChangeArgs already lists the known ones).
+  const errors = parsed.errors.map((e) => e.replace(/unknown component "([^"]+)"/, (all, name: string) => `${all}.${suggestion(name, COMPONENT_IDS)}`));
   const stacks = values.stacks.split(",").map((s) => s.trim());
   if (stacks.some((s) => !/^[\w.-]+$/.test(s)) || new Set(stacks).size !== stacks.length) {
     errors.push(`--stacks ${JSON.stringify(values.stacks)}: expected distinct stack names separated by commas, e.g. staging,prod`);
@@ -50,6 +41,10 @@ export async function run(argv: string[]): Promise<number> {
   if (deadline !== undefined && !(Number.isFinite(deadline) && deadline >= 1 && deadline <= 3600)) {
     errors.push(`--probe-deadline ${JSON.stringify(values["probe-deadline"])}: expected seconds from 1 to 3600`);
   }
+  for (const stack of stacks.filter((s) => /^[\w.-]+$/.test(s))) {
+    const missing = unknownStack(values["project-dir"] ?? io.cwd, stack);
+    if (missing !== undefined) errors.push(`--stacks: ${missing}`);
+  }
   let mirrors: Record<string, string> = {};
   try {
     mirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
@@ -57,30 +52,37 @@ export async function run(argv: string[]): Promise<number> {
     errors.push((error as Error).message);
   }
   if (errors.length > 0) {
-    process.stderr.write(`${errors.map((e) => `myoci rollout: ${e}`).join("\n")}\n${USAGE}\n`);
-    return 2;
+    return out.usageError(errors);
+  }
+  const missing = await pulumiPreflight(io, out);
+  if (missing !== undefined) {
+    return missing;
   }
   const interrupt = interruptible();
+  const projectDir = values["project-dir"] ?? io.cwd;
   try {
-    const json = values.json;
     const deps = realDeps({
-      projectDir: values["project-dir"] ?? process.cwd(),
+      projectDir,
       mirrors,
       stacks,
       signal: interrupt.signal,
       probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined },
-      log: (line) => process.stderr.write(`${line}\n`),
+      log: (line) => out.progress.line(line),
     });
     const report = await runRollout({ changes, stacks, migrate: values.migrate }, deps);
-    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    if (!out.json) {
+      // Printed before notifying: a failed notification never hides what happened to the stacks.
+      out.finish(report.exitCode, { text: formatReport(report) });
+    }
+    const notifyErrors: { message: string }[] = [];
     if (values.notify) {
-      // Posted after the report is out: a failed notification never hides what happened to the stacks.
       for (const notice of rolloutNotices(report)) {
-        const outcome = await notifyRolloutResult(notice, { projectDir: values["project-dir"] ?? process.cwd() });
-        process.stderr.write(formatOutcome(outcome));
+        const outcome = await notifyRolloutResult(notice, { projectDir });
+        if (!out.json) out.note(formatOutcome(outcome).trimEnd());
+        notifyErrors.push(...outcome.errors.map((message) => ({ message: `notify: ${message}` })));
       }
     }
-    return report.exitCode;
+    return out.json ? out.finish(report.exitCode, { data: report, errors: notifyErrors }) : report.exitCode;
   } finally {
     interrupt.dispose();
   }

@@ -2,10 +2,35 @@ import * as pulumi from "@pulumi/pulumi";
 import { CATALOG } from "../../catalog";
 import { attach, pinOf, type PlatformContext } from "../context";
 import { ServiceContainer, type EdgeRoute, type ServiceOutputs } from "../service-container";
-import { renderManagementJson, renderTurnserverConf } from "./management-json";
+import { renderManagementJson, renderTurnserverConf, type NetbirdOidcClients } from "./management-json";
 
-/** coturn's relay ports: a small published range instead of host networking. */
+/**
+ * coturn's relay ports: a small range published 1:1 (host port = container port) on the edge network, with
+ * external-ip set to the host's public address. The coturn image docs recommend host networking for large ranges
+ * (coturn/coturn docker/coturn/README.md@docker/4.7.0-r4: "Docker performs badly with large port ranges"); 41 ports
+ * keep Docker's per-port forwarding small, and the container stays on the project's networks, loopback rules and
+ * policies. The image's CMD `--external-ip=$(detect-external-ip)` (docker/coturn/debian/Dockerfile@docker/4.6.3-r3 and
+ * @docker/4.7.0-r4, evaluated by docker-entrypoint.sh) is replaced by `-c`, so the conf carries external-ip itself.
+ */
 export const TURN_RELAY_PORTS = { from: 49160, to: 49200 } as const;
+
+/** NetBird's public name (dashboard, APIs, signal, relay, TURN realm). */
+export function netbirdHostname(domain: string): string {
+  return `netbird.${domain}`;
+}
+
+/** What Caddy proxies for NetBird (NetBird's installer Caddyfile, getting-started-with-zitadel.sh@v0.75.1). */
+export function netbirdRoutes(domain: string): EdgeRoute[] {
+  return [
+    { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
+    { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
+    { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
+    { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
+    { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
+    { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
+    { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
+  ];
+}
 
 export interface NetBirdArgs {
   readonly context: PlatformContext;
@@ -13,6 +38,18 @@ export interface NetBirdArgs {
   /** One secret shared by management.json and the relay. */
   readonly relaySecret: pulumi.Input<string>;
   readonly turnSecret: pulumi.Input<string>;
+  /** management.json's DataStoreEncryptionKey: a stack secret, so a replacement never generates a new one. */
+  readonly dataStoreKey: pulumi.Input<string>;
+  /** Client ids (and the IdP client secret) the Zitadel bootstrap created. */
+  readonly oidc: { readonly [K in keyof NetbirdOidcClients]: pulumi.Input<string> };
+  /** The host's public IPv4: coturn's external-ip. */
+  readonly publicIp: string;
+  /**
+   * What management must start after: it fetches https://<authDomain>/.well-known/openid-configuration at start-up
+   * and exits when that fails (netbirdio/netbird management/cmd/management.go@v0.76.1: PreRunE → LoadMgmtConfig →
+   * ApplyOIDCConfig → fetchOIDCConfig), so Zitadel, Caddy and the bootstrap come first.
+   */
+  readonly managementDependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** NetBird: management, signal, relay, dashboard and coturn, one version for the three servers. */
@@ -29,12 +66,30 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
   constructor(name: string, args: NetBirdArgs, opts?: pulumi.ComponentResourceOptions) {
     super("myoci:vpn:NetBird", name, {}, opts);
     const { context } = args;
-    const domain = `netbird.${context.domain}`;
+    const domain = netbirdHostname(context.domain);
     this.hostname = domain;
     const turnPort = 3478;
     const managementJson = pulumi
-      .all([args.relaySecret, args.turnSecret])
-      .apply(([relaySecret, turnSecret]) => renderManagementJson({ domain, authDomain: args.authDomain, relaySecret, turnSecret, turnPort }));
+      .all([
+        args.relaySecret,
+        args.turnSecret,
+        args.dataStoreKey,
+        args.oidc.dashboardClientId,
+        args.oidc.cliClientId,
+        args.oidc.idpClientId,
+        args.oidc.idpClientSecret,
+      ])
+      .apply(([relaySecret, turnSecret, dataStoreKey, dashboardClientId, cliClientId, idpClientId, idpClientSecret]) =>
+        renderManagementJson({
+          domain,
+          authDomain: args.authDomain,
+          relaySecret,
+          turnSecret,
+          turnPort,
+          dataStoreKey,
+          oidc: { dashboardClientId, cliClientId, idpClientId, idpClientSecret },
+        }),
+      );
 
     this.management = new ServiceContainer(
       `${name}-management`,
@@ -58,6 +113,8 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
           "--dns-domain=netbird.selfhosted",
           "--idp-sign-key-refresh-enabled",
         ],
+        dependsOn: args.managementDependsOn,
+        waitTimeoutSeconds: 240,
       },
       { parent: this },
     );
@@ -100,8 +157,10 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
         env: {
           NETBIRD_MGMT_API_ENDPOINT: `https://${domain}`,
           NETBIRD_MGMT_GRPC_API_ENDPOINT: `https://${domain}`,
-          AUTH_AUDIENCE: "netbird",
-          AUTH_CLIENT_ID: "netbird",
+          // The dashboard app's generated client id is both client id and audience (NetBird's installer, renderDashboardEnv).
+          // Variables read by the image's docker/init_react_envs.sh (netbirdio/dashboard@v2.90.9).
+          AUTH_AUDIENCE: args.oidc.dashboardClientId,
+          AUTH_CLIENT_ID: args.oidc.dashboardClientId,
           AUTH_AUTHORITY: `https://${args.authDomain}`,
           USE_AUTH0: "false",
           AUTH_SUPPORTED_SCOPES: "openid profile email offline_access",
@@ -112,7 +171,9 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
       },
       { parent: this },
     );
-    const turnserverConf = pulumi.output(args.turnSecret).apply((secret) => renderTurnserverConf(domain, secret, TURN_RELAY_PORTS));
+    const turnserverConf = pulumi
+      .output(args.turnSecret)
+      .apply((turnSecret) => renderTurnserverConf({ realm: domain, turnSecret, relayPorts: TURN_RELAY_PORTS, externalIp: args.publicIp }));
     this.coturn = new ServiceContainer(
       `${name}-coturn`,
       {
@@ -137,15 +198,7 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
       { parent: this },
     );
     this.containers = [this.management, this.signal, this.relay, this.dashboard, this.coturn];
-    this.routes = [
-      { host: domain, path: "/relay*", upstream: "netbird-relay:80", transport: "http" },
-      { host: domain, path: "/ws-proxy/signal*", upstream: "netbird-signal:80", transport: "http" },
-      { host: domain, path: "/signalexchange.SignalExchange/*", upstream: "netbird-signal:10000", transport: "h2c" },
-      { host: domain, path: "/api/*", upstream: "netbird-management:80", transport: "http" },
-      { host: domain, path: "/ws-proxy/management*", upstream: "netbird-management:80", transport: "http" },
-      { host: domain, path: "/management.ManagementService/*", upstream: "netbird-management:80", transport: "h2c" },
-      { host: domain, upstream: "netbird-dashboard:80", transport: "http" },
-    ];
+    this.routes = netbirdRoutes(domain);
     this.registerOutputs({ hostname: domain });
   }
 }

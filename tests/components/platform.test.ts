@@ -148,7 +148,7 @@ describe("the platform under Pulumi mocks", function () {
         0,
       ],
       ["postgres-server-container", "postgres", "myoci-prod-postgres", 512, "internal:postgres", "", 0, 1],
-      ["zitadel-server-container", "zitadel", "myoci-prod-zitadel", 512, "internal:zitadel edge:zitadel", "127.0.0.1:8080->8080/tcp", 1, 0],
+      ["zitadel-server-container", "zitadel", "myoci-prod-zitadel", 512, "internal:zitadel edge:zitadel", "127.0.0.1:8080->8080/tcp", 1, 1],
       [
         "netbird-management-container",
         "netbirdManagement",
@@ -238,7 +238,12 @@ describe("the platform under Pulumi mocks", function () {
 
   it("protects every data volume and names it per stack", () => {
     for (const [stack, result] of Object.entries(stacks)) {
-      const volumes = result.resources.filter((r) => r.type === VOLUME);
+      const all = result.resources.filter((r) => r.type === VOLUME);
+      const volumes = all.filter((v) => labels(v)["myoci.data"] === "true");
+      // The one other volume holds Zitadel's first-instance PAT in memory (tmpfs): nothing to keep.
+      expect(all.filter((v) => !volumes.includes(v)).map((v) => [v.inputs["name"], v.inputs["driverOpts"]])).to.deep.equal([
+        [`myoci-${stack}-zitadel-bootstrap`, { type: "tmpfs", device: "tmpfs", o: "mode=1777" }],
+      ]);
       expect(volumes.map((v) => v.inputs["name"]).sort()).to.deep.equal(
         [
           "caddy-config",
@@ -305,6 +310,7 @@ describe("the platform under Pulumi mocks", function () {
         "myoci-prod-grafana:uploads.0.content",
         "myoci-prod-netbird-management:uploads.0.content",
         "myoci-prod-netbird-relay:envs.3",
+        "myoci-prod-ntfy:uploads.0.content",
         "myoci-prod-postgres:uploads.0.content",
         "myoci-prod-telegram-forwarder:uploads.0.content",
         "myoci-prod-telegram-forwarder:uploads.1.content",

@@ -28,7 +28,7 @@ describe("myoci docs", () => {
     expect(text).to.match(/\| PostgreSQL \(`postgres`\) .*\[CVE-2025-8714\]/);
     expect(text).to.match(/\| Promtail \(`promtail`\) .*\*\*2026-03-02\*\*/);
     expect(text.split("\n").filter((l) => l.startsWith("| ") && l.includes("sha256:"))).to.have.length(28);
-    expect(text).to.contain("| Node.js | ≥ 20.19 |");
+    expect(text).to.contain("| Node.js | 24 LTS (≥ 24.11) |");
     expect(text).to.contain("| Docker Engine | ≥ 24 |");
     expect(text).to.contain("| requests | 2.31.0 | CVE-2024-35195 (fixed 2.32.0), CVE-2024-47081 (fixed 2.32.4) |");
     expect(text).to.contain("| idna | 3.10 | none known |");
@@ -51,7 +51,7 @@ describe("myoci docs", () => {
 
   it("is deterministic; --check exits 1 naming stale files and 0 once written", async () => {
     expect(generateDocs(dir)).to.deep.equal(generateDocs(dir));
-    expect(staleDocs(dir)).to.deep.equal(["DEPENDENCIES.md", "COMPATIBILITY_MATRIX.md"]);
+    expect(staleDocs(dir)).to.deep.equal(["DEPENDENCIES.md", "COMPATIBILITY_MATRIX.md", "renovate.json"]);
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
     let captured = "";

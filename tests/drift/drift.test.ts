@@ -140,7 +140,7 @@ describe("drift: real containers through podman's Docker API", function () {
     const lines = requiredComponents("alloy").map((c) => `    ${c}:\n      tag: ${JSON.stringify(tags[c])}\n      digest: ${digests[c] ?? fakeDigest(c)}`);
     writeFileSync(
       path.join(projectDir, `Pulumi.${stack}.yaml`),
-      `config:\n  myoci:dockerHost: unix:///nonexistent/docker.sock\n  myoci:domain: example.org\n  myoci:acmeEmail: ops@example.org\n  myoci:logShipper: alloy\n  myoci:postgresDataMajor: 16\n  myoci:images:\n${lines.join("\n")}\n`,
+      `config:\n  myoci:dockerHost: unix:///nonexistent/docker.sock\n  myoci:domain: example.org\n  myoci:acmeEmail: ops@example.org\n  myoci:publicIp: 192.0.2.10\n  myoci:logShipper: alloy\n  myoci:postgresDataMajor: 16\n  myoci:images:\n${lines.join("\n")}\n`,
     );
   });
 

@@ -47,6 +47,7 @@ export function stackFileText(options: FixtureOptions = {}): string {
     "  myoci:dockerHost: unix:///var/run/docker.sock   # local engine",
     "  myoci:domain: 'example.org'",
     "  myoci:acmeEmail: ops@example.org",
+    "  myoci:publicIp: 192.0.2.10",
     `  myoci:logShipper: ${shipper}`,
     '  myoci:telegramChatId: "100200300"',
     "  myoci:postgresDataMajor: 16",

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -9,9 +9,9 @@ import { freePort } from "../helpers/podman-probe";
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..", "..");
 
-async function myoci(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function myoci(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, "cli", "myoci.js"), ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, "cli", "myoci.js"), ...args], { cwd: ROOT, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -46,17 +46,15 @@ describe("myoci rollout / rollback commands", function () {
 
   it("refuses before anything changes when the digest cannot be resolved (JSON report)", async () => {
     const port = await freePort(); // nothing listens: the registry mirror is unreachable
-    const result = await myoci([
-      "rollout",
-      "grafana=13.0.3",
-      "--stacks",
-      "staging",
-      "--json",
-      "--registry-mirror",
-      `docker.io=http://127.0.0.1:${port}`,
-      "--project-dir",
-      dir,
-    ]);
+    // The pre-flight check needs a Pulumi CLI on PATH; this refusal comes before any other use of it.
+    const bin = path.join(dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\necho v3.200.0\n");
+    chmodSync(path.join(bin, "pulumi"), 0o755);
+    const result = await myoci(
+      ["rollout", "grafana=13.0.3", "--stacks", "staging", "--json", "--registry-mirror", `docker.io=http://127.0.0.1:${port}`, "--project-dir", dir],
+      { ...process.env, PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? ""}` },
+    );
     expect(result.code).to.equal(2);
     const report = JSON.parse(result.stdout) as { exitCode: number; summary: string; refusals: string[]; steps: unknown[] };
     expect(report.exitCode).to.equal(2);

@@ -1,7 +1,7 @@
 /**
- * Optional inputs of the dashboard, read from the JSON the other commands print: `myoci check --json`,
- * `myoci drift --json` (one file per stack) and `myoci vulns --json`. Only the fields the page shows are
- * validated; problems name the file, the key and the value.
+ * Optional inputs of the dashboard, read from the JSON envelopes the other commands print: `myoci check --json`,
+ * `myoci drift --json` (one file per stack), `myoci vulns --json` and `myoci rollout|rollback --json`. Only the
+ * fields the page shows are validated; problems name the file, the key and the value.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -10,7 +10,14 @@ import { COMPONENT_IDS } from "../../../catalog";
 import { ConfigError, issuesFromZod } from "../../../config/schema";
 
 const component = z.enum(COMPONENT_IDS, { error: "expected a catalog component id" });
-const candidate = z.looseObject({ tag: z.string(), changelog: z.string() });
+const violation = z.looseObject({ rule: z.string(), message: z.string() });
+const candidate = z.looseObject({
+  tag: z.string(),
+  changelog: z.string(),
+  breaks: z.array(violation).optional(),
+  /** Fixes an open finding (a later `check` marks it). */
+  security: z.boolean().optional(),
+});
 
 const checkSchema = z.looseObject({
   schemaVersion: z.literal(1, { error: "expected a `myoci check --json` report (schemaVersion 1)" }),
@@ -24,6 +31,8 @@ const checkSchema = z.looseObject({
           component,
           declared: z.looseObject({ tag: z.string(), digest: z.string() }),
           status: z.enum(["up-to-date", "digest", "patch", "minor", "major", "error"]),
+          digestChanged: z.boolean().optional(),
+          changelog: z.string().optional(),
           newest: z.looseObject({ patch: candidate.optional(), minor: candidate.optional(), major: candidate.optional() }),
           error: z.string().optional(),
         }),
@@ -66,6 +75,17 @@ const findingSchema = z.looseObject({
 const vulnsSchema = z.looseObject({ checkedAt: z.string(), findings: z.array(findingSchema) });
 export type VulnsInput = z.infer<typeof vulnsSchema>;
 
+const pinSchema = z.looseObject({ tag: z.string(), digest: z.string() });
+const rolloutSchema = z.looseObject({
+  command: z.enum(["rollout", "rollback"], { error: "expected a `myoci rollout --json` or `myoci rollback --json` report" }),
+  endedAt: z.string(),
+  exitCode: z.number(),
+  summary: z.string(),
+  stacks: z.array(z.looseObject({ stack: z.string(), outcome: z.string(), to: z.partialRecord(component, pinSchema) })),
+  nextSteps: z.array(z.string()).optional(),
+});
+export type RolloutInput = z.infer<typeof rolloutSchema>;
+
 function readJson<T>(file: string, schema: z.ZodType<T>): T {
   const name = path.basename(file);
   let raw: unknown;
@@ -96,3 +116,4 @@ export function readDriftJson(file: string): DriftInput[] {
   return Array.isArray(read) ? read : [read];
 }
 export const readVulnsJson = (file: string): VulnsInput => readJson(file, vulnsSchema);
+export const readRolloutJson = (file: string): RolloutInput => readJson(file, rolloutSchema);

@@ -64,6 +64,8 @@ export function sshDialArgs(host: Extract<DockerHost, { kind: "ssh" }>): string[
 class SshAgent extends http.Agent {
   private readonly children: ChildProcess[] = [];
   private stderr = "";
+  /** Settles when the newest ssh process has exited (or failed to start): its exit code and ssh's own message. */
+  private ended: Promise<{ code: number | null; message: string }> = Promise.resolve({ code: 0, message: "" });
 
   constructor(
     private readonly command: string,
@@ -72,25 +74,51 @@ class SshAgent extends http.Agent {
     super({ keepAlive: true, maxSockets: 1 });
   }
 
+  private get destination(): string {
+    return this.args.filter((a) => a.includes("@")).join(" ");
+  }
+
   override createConnection(_options: unknown, callback?: (error: Error | null, socket: Duplex) => void): Duplex {
     const child = spawn(this.command, this.args, { stdio: ["pipe", "pipe", "pipe"] });
     this.children.push(child);
+    this.stderr = "";
     child.stderr.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-2000);
     });
     const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-    child.on("error", (error) => stream.destroy(new DockerApiError(`ssh: ${error.message}`)));
-    child.on("exit", (code) => {
-      if (code !== 0 && code !== null) {
-        stream.destroy(
-          new DockerApiError(`ssh ${this.args.filter((a) => a.includes("@")).join(" ")} exited with ${code}: ${this.stderr.trim().split("\n").pop() ?? ""}`),
-        );
-      }
+    this.ended = new Promise((resolve) => {
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        const message =
+          error.code === "ENOENT"
+            ? `the SSH client ${JSON.stringify(this.command)} is not installed (${error.message}); install OpenSSH's client (e.g. apt-get install openssh-client)`
+            : `ssh: ${error.message}`;
+        stream.destroy(new DockerApiError(message));
+        resolve({ code: null, message });
+      });
+      // "close": stderr is read to its end, so ssh's own message (e.g. "Could not resolve hostname …") is complete.
+      child.on("close", (code) => {
+        const own = this.stderr.trim();
+        const message = code !== 0 && code !== null ? `ssh ${this.destination} exited with ${code}${own !== "" ? `: ${own}` : ""}` : "";
+        if (message !== "") stream.destroy(new DockerApiError(message));
+        resolve({ code, message });
+      });
     });
     // http expects these socket methods; a pipe has no Nagle or keep-alive probes to tune.
     Object.assign(stream, { setNoDelay: () => stream, setKeepAlive: () => stream, setTimeout: () => stream, ref: () => stream, unref: () => stream });
     callback?.(null, stream);
     return stream;
+  }
+
+  /**
+   * Why the connection broke, in ssh's own words: http sees only "socket hang up" when ssh's stdout closes, which
+   * happens before ssh's exit is known. Waits up to `waitMs` for the exit.
+   */
+  async explain(waitMs = 2000): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+    const ended = await Promise.race([this.ended, timeout]);
+    clearTimeout(timer);
+    return ended?.message !== "" ? ended?.message : undefined;
   }
 
   override destroy(): void {
@@ -103,7 +131,7 @@ class SshAgent extends http.Agent {
 
 export class DockerClient {
   private readonly host: DockerHost;
-  private readonly agent: http.Agent | undefined;
+  private readonly agent: SshAgent | undefined;
   private readonly timeoutMs: number;
 
   constructor(
@@ -152,7 +180,16 @@ export class DockerClient {
         },
       );
       request.setTimeout(this.timeoutMs, () => request.destroy(new DockerApiError(`${this.url}: GET ${path}: no answer within ${this.timeoutMs} ms`)));
-      request.on("error", (error) => reject(error instanceof DockerApiError ? error : new DockerApiError(`${this.url}: GET ${path}: ${error.message}`)));
+      request.on("error", (error) => {
+        if (error instanceof DockerApiError) {
+          reject(error);
+          return;
+        }
+        // Over ssh, a broken pipe says nothing: report ssh's own message when it has one.
+        void (this.agent?.explain() ?? Promise.resolve(undefined)).then((own) =>
+          reject(new DockerApiError(`${this.url}: GET ${path}: ${own ?? error.message}`)),
+        );
+      });
       request.end();
     });
   }
