@@ -20,6 +20,8 @@ export const REHEARSAL_SECRETS: Readonly<Record<SecretKey, string>> = {
   turnSecret: "fixture-turn-shared-secret-000001",
   telegramBotToken: "123456:fixture-telegram-token",
   ntfyPassword: "fixture-ntfy-password",
+  netbirdDataStoreKey: "Zml4dHVyZS1uZXRiaXJkLWRhdGFzdG9yZS1rZXktMzI=",
+  zitadelAdminPassword: "Fixture-Zitadel-Admin-1!",
 };
 
 export function rehearsalConfig(
@@ -37,6 +39,8 @@ export function rehearsalConfig(
       acmeEmail: "ops@example.org",
       logShipper,
       telegramChatId: "100200300",
+      // A documentation address (RFC 5737): coturn's external-ip.
+      publicIp: "203.0.113.10",
       postgresDataMajor: 16,
       images,
       ...REHEARSAL_SECRETS,

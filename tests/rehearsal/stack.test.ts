@@ -19,7 +19,7 @@ import { postgresBinDir } from "../helpers/postgres-server";
 import { createBody, deployStack, removeStaleNetworkState, type DeployedContainer } from "./deploy";
 import { evaluateRehearsal, REHEARSAL_DOMAIN } from "./fixture";
 import { declaredContainers, type DeclaredContainer } from "./generated-files";
-import { buildStandIn, caddyPasswordHash, importBase, importPythonBase, PYTHON_BASE_IMAGE, standIns } from "./standins";
+import { buildStandIn, importBase, importPythonBase, PYTHON_BASE_IMAGE, standIns } from "./standins";
 
 const has = (program: string) => spawnSync("sh", ["-c", `command -v ${program}`]).status === 0;
 const canRun = podmanAvailable() && has("caddy") && has("turnserver") && postgresBinDir()?.includes("/15/") === true && existsSync("/usr/bin/python3.11");
@@ -87,13 +87,7 @@ function outsideAddress(): string | undefined {
     await Promise.all([importBase(podman, work), importPythonBase(podman, work)]);
     lap("base images");
 
-    const forwarder = declared.find((c) => componentOf(c.resource) === "forwarderBase")!;
-    const passwordFile = forwarder.env["NTFY_PASSWORD_FILE"]!;
-    const recipes = standIns({
-      user: forwarder.env["NTFY_USER"]!,
-      topic: forwarder.env["NTFY_TOPIC"]!,
-      passwordHash: caddyPasswordHash(forwarder.files.get(passwordFile)!),
-    });
+    const recipes = standIns();
     const images = new Map<ComponentId, string>();
     // One at a time (parallel builds were no faster on 2 cores): each is FROM base + COPY, no RUN.
     for (const c of new Set(declared.map((d) => componentOf(d.resource)))) {

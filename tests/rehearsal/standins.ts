@@ -27,7 +27,7 @@ conf=/tmp/standin-$$.caddy
   echo "{"; echo "  admin off"; echo "  auto_https off"; echo "  servers {"; echo "    protocols h1 h2c"; echo "  }"; echo "}"
   for port in "$@"; do
     echo ":$port {"
-    if [ -f /standin/extra.caddy ]; then echo "  import /standin/extra.caddy"; fi
+    for extra in /standin/extra.caddy /tmp/standin-extra.caddy; do if [ -f "$extra" ]; then echo "  import $extra"; fi; done
     echo "  respond \\"standin $name:$port {http.request.proto} {http.request.uri.path}\\" 200"
     echo "}"
   done
@@ -55,8 +55,31 @@ export interface StandIn {
   readonly real: boolean;
 }
 
-/** The stand-ins, by catalog component. `ntfyUser`/`ntfyPasswordHash` gate the ntfy stand-in's topic as ntfy's auth does. */
-export function standIns(ntfy: { user: string; passwordHash: string; topic: string }): Partial<Record<ComponentId, StandIn>> {
+/** server.yml's auth-users (`user:bcrypt:role`) and auth-access (`user:topic:perm`) as Caddy basicauth per topic. */
+const NTFY_AUTH_AWK = String.raw`/^auth-users:/ { s = "u"; next }
+/^auth-access:/ { s = "a"; next }
+/^[^ -]/ { s = "" }
+s != "" && /^ *- / {
+  line = $0; sub(/^ *- *"?/, "", line); sub(/"? *$/, "", line)
+  split(line, f, ":")
+  if (s == "u") hash[f[1]] = f[2]; else { k++; user[k] = f[1]; topic[k] = f[2] }
+}
+END {
+  for (i = 1; i <= k; i++) {
+    printf "basicauth /%s/* {\n  %s %s\n}\n", topic[i], user[i], hash[user[i]]
+    # A Caddyfile backtick token (character 96) holds the JSON without escapes.
+    printf "respond /%s/json %c{\"event\":\"open\",\"topic\":\"%s\"}%c 200\n", topic[i], 96, topic[i], 96
+    granted = granted " /" topic[i] "/json"
+  }
+  # Every other topic is forbidden (auth-default-access deny-all).
+  printf "@denied {\n  path_regexp ^/[^/]+/json$\n"
+  if (granted != "") printf "  not path%s\n", granted
+  printf "}\nrespond @denied %c{\"code\":40301,\"http\":403,\"error\":\"forbidden\"}%c 403\n", 96, 96
+}
+`;
+
+/** The stand-ins, by catalog component. */
+export function standIns(): Partial<Record<ComponentId, StandIn>> {
   return {
     caddy: {
       real: true,
@@ -184,24 +207,20 @@ exec /standin/serve grafana 3000
     },
     ntfy: {
       real: false,
-      source: "binwiederhier/ntfy Dockerfile: ENTRYPOINT ntfy (reads /etc/ntfy/server.yml); the stand-in grants the topic to the forwarder's user only",
+      source:
+        "binwiederhier/ntfy Dockerfile: ENTRYPOINT ntfy (reads /etc/ntfy/server.yml); the stand-in serves each topic server.yml grants (auth-access) to its declared user and bcrypt hash (auth-users) only, as auth-default-access deny-all does",
       entrypoint: ["ntfy"],
       files: {
         "/usr/bin/ntfy": `#!/bin/sh
 test "$1" = serve || ${fail("ntfy: expected serve")}
 test -r /etc/ntfy/server.yml || ${fail("ntfy: no /etc/ntfy/server.yml")}
 port=$(sed -n 's/^listen-http: *"\\{0,1\\}[^:"]*:\\([0-9]*\\)"\\{0,1\\} *$/\\1/p' /etc/ntfy/server.yml)
-port=\${port:-80}
-exec /standin/serve ntfy "$port"
+awk -f /standin/ntfy-auth.awk /etc/ntfy/server.yml > /tmp/standin-extra.caddy
+exec /standin/serve ntfy "\${port:-80}"
 `,
-        "/standin/extra.caddy": [
-          `respond /v1/health "{\\"healthy\\":true}" 200`,
-          `basicauth /${ntfy.topic}/* {`,
-          `  ${ntfy.user} ${ntfy.passwordHash}`,
-          `}`,
-          `respond /${ntfy.topic}/json "{\\"event\\":\\"open\\",\\"topic\\":\\"${ntfy.topic}\\"}" 200`,
-          "",
-        ].join("\n"),
+        "/standin/ntfy-auth.awk": NTFY_AUTH_AWK,
+        "/standin/extra.caddy": String.raw`respond /v1/health "{\"healthy\":true}" 200
+`,
       },
     },
     netbirdManagement: {
@@ -357,9 +376,4 @@ export async function buildStandIn(podman: Podman, work: string, component: Comp
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
-}
-
-/** A Caddy bcrypt hash, made by the real caddy (what the ntfy stand-in's basicauth checks). */
-export function caddyPasswordHash(password: string): string {
-  return execFileSync("caddy", ["hash-password", "--plaintext", password], { encoding: "utf8", env: { PATH: process.env["PATH"], HOME: os.tmpdir() } }).trim();
 }

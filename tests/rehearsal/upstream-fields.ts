@@ -98,6 +98,7 @@ export const NTFY_SERVER_YML: UpstreamSchema = {
   what: "ntfy server.yml",
   sources: [
     "binwiederhier/ntfy cmd/serve.go@v2.13.0 (flags base-url, listen-http, behind-proxy, cache-file, auth-file, auth-default-access; the mirror's newest tag — the pinned v2.27.0/v2.28.0 are newer and keep these flags, see docs/config.md)",
+    "auth-users / auth-access: binwiederhier/ntfy commit 2578236d (v2.14.0+), cited by components/monitoring/ntfy.ts; not in the mirror",
   ],
   shape: {
     "base-url": "string",
@@ -108,6 +109,10 @@ export const NTFY_SERVER_YML: UpstreamSchema = {
     "auth-default-access": "string",
     "keepalive-interval": "duration",
     "enable-login": "bool",
+    // Declarative users and access (ntfy commit 2578236d, first in v2.14.0, as the component cites it): newer than
+    // the mirror's newest tag, so not read from source here.
+    "auth-users": ["string"],
+    "auth-access": ["string"],
   },
 };
 
