@@ -8,7 +8,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { ComponentId } from "../../catalog";
 import type { Podman } from "../helpers/podman";
