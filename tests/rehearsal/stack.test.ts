@@ -7,8 +7,10 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as dgram from "node:dgram";
 import * as http from "node:http";
 import * as https from "node:https";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CATALOG, isComponentId, type ComponentId } from "../../catalog";
@@ -55,6 +57,35 @@ function outsideAddress(): string | undefined {
     .find((a) => a !== undefined && a.family === "IPv4" && !a.internal && !a.address.startsWith("10.88.") && !a.address.startsWith("10.89."))?.address;
 }
 
+/**
+ * The declared edge ports must be free on this machine (Debian's caddy and coturn packages start services on
+ * 80/443/3478 where systemd runs): a clear error instead of a publish failure deep in the deployment.
+ */
+async function edgePortsFree(resources: readonly RecordedResource[]): Promise<void> {
+  const edge = resources
+    .filter((r) => r.type === "docker:index/container:Container")
+    .flatMap((r) => (r.inputs["ports"] as { ip: string; external: number; protocol: string }[]).filter((p) => p.ip !== "127.0.0.1"))
+    .filter((p) => p.external < 49160); // the relay range is checked by the publish itself
+  for (const p of edge) {
+    const inUse = await new Promise<boolean>((resolve) => {
+      if (p.protocol === "udp") {
+        const socket = dgram.createSocket("udp4");
+        socket.once("error", () => resolve(true));
+        socket.bind(p.external, "0.0.0.0", () => socket.close(() => resolve(false)));
+      } else {
+        const server = net.createServer();
+        server.once("error", () => resolve(true));
+        server.listen(p.external, "0.0.0.0", () => server.close(() => resolve(false)));
+      }
+    });
+    if (inUse) {
+      throw new Error(
+        `port ${p.external}/${p.protocol} is in use on this machine; the rehearsal publishes it as declared (a caddy or coturn service from the Debian packages? systemctl disable --now caddy coturn)`,
+      );
+    }
+  }
+}
+
 (canRun && asRoot ? describe : describe.skip)("rehearsal: the rendered stack on podman (Docker Engine API)", function () {
   this.timeout(300_000);
   let evaluation: EvaluationResult;
@@ -80,6 +111,7 @@ function outsideAddress(): string | undefined {
     evaluation = await evaluateRehearsal("alloy");
     declared = declaredContainers(evaluation.resources);
     lap("evaluate");
+    await edgePortsFree(evaluation.resources);
     removeStaleNetworkState(evaluation.resources, /^mr(\d+)n\d+$/);
     podman = await startPodman();
     api = new DockerApi(podman.dockerHost.replace(/^unix:\/\//, ""));
