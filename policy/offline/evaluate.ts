@@ -79,5 +79,7 @@ export function readResourceFile(file: string): RecordedResource[] {
     opts: r["opts"] ?? {},
     custom: r["custom"] !== false,
     propertyDependencies: (r["propertyDependencies"] ?? undefined) as Record<string, string[]> | undefined,
+    // Kept so that the plan can show secret contents as `[secret]` (absent: every upload counts as secret).
+    ...(Array.isArray(r["secretPaths"]) ? { secretPaths: (r["secretPaths"] as unknown[]).map(String) } : {}),
   }));
 }
