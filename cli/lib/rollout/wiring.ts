@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { ComponentId } from "../../../catalog";
 import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../../config/promotion-record";
 import { ownSignal } from "../../../config/exit-cleanup";
+import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
 import { loadStackFile } from "../../../config/stack-file";
 import { HostBackupRunner } from "../backup";
 import { DEFAULT_PROBE_OPTIONS, HttpProber } from "../probe";
@@ -60,6 +61,11 @@ export function realDeps(options: WiringOptions): RolloutDeps {
     loadConfig,
     recordVerified: (stack, images, checks, recordedAt, note) =>
       appendPromotionEntry(recordFile(stack), { kind: "verified", stack, recordedAt, note, images, checks }),
+    recordResolved: (pins) =>
+      recordProvenance(
+        provenancePath(options.projectDir),
+        (Object.entries(pins) as [ComponentId, { tag: string; digest: string }][]).map(([component, pin]) => registryResolution(component, pin, "rollout")),
+      ),
     isVerified: (stack, component, pin) => isVerifiedOn(readPromotionRecord(recordFile(stack)), stack, component, pin),
     withStackLocks: (stacks, fn) => withStackLocks(options, stacks, fn),
     now: () => Date.now(),
