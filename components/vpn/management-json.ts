@@ -45,8 +45,8 @@ export function renderManagementJson(settings: ManagementSettings): string {
     Signal: { Proto: "https", URI: `${domain}:443`, Username: "", Password: "" },
     Datadir: "/var/lib/netbird",
     DataStoreEncryptionKey: settings.dataStoreKey,
+    // No `Address`: HttpServerConfig has none since netbird #400 (one port for gRPC and HTTP, set by --port).
     HttpConfig: {
-      Address: "0.0.0.0:80",
       AuthIssuer: issuer,
       AuthAudience: oidc.dashboardClientId,
       AuthClientID: oidc.dashboardClientId,

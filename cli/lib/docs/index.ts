@@ -134,7 +134,7 @@ export function generateDependencies(projectDir: string): string {
   out.push("## Telegram forwarder: Python packages", "");
   const requirements = readRequirements(path.join(projectDir, "forwarder", "requirements.txt"));
   if (requirements === undefined) {
-    out.push("forwarder/requirements.txt is not present.", "");
+    out.push("None: the forwarder runs on Python's standard library alone (no `forwarder/requirements.txt`, no pip step).", "");
   } else {
     out.push("From `forwarder/requirements.txt` (base image: the `forwarderBase` pin above).", "", "| package | version | known advisories affecting it |", "|---|---|---|");
     for (const r of requirements) {
