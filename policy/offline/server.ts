@@ -211,7 +211,8 @@ export class PolicyPackServer {
 
   async stop(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode === null) {
+    // A pack killed by a signal has exitCode null and signalCode set: it has exited, waiting would never end.
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once("exit", resolve));
       this.child.kill("SIGTERM");
       await exited;
