@@ -168,7 +168,11 @@ describe("CLI conventions", function () {
       return io.out();
     };
     expect(await run(true, {})).to.contain("DEPENDENCIES.md: \u001b[32mwritten\u001b[39m");
-    expect(await run(false, {})).to.equal(generateDocs(PROJECT).map((f) => `${f.name}: written\n`).join(""));
+    expect(await run(false, {})).to.equal(
+      generateDocs(PROJECT)
+        .map((f) => `${f.name}: written\n`)
+        .join(""),
+    );
     expect(await run(true, { NO_COLOR: "1" })).not.to.contain("\u001b[");
     expect(await run(true, {}, ["--no-color"])).not.to.contain("\u001b[");
     expect(await run(true, { TERM: "dumb" })).not.to.contain("\u001b[");
