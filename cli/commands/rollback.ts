@@ -2,6 +2,7 @@
 import { formatReport } from "../lib/rollout/report";
 import { runRollback } from "../lib/rollout/rollback";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
 import { pulumiPreflight } from "./rollout";
 import { ROLLBACK } from "./specs";
@@ -22,6 +23,12 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (noStack !== undefined) {
     return out.usageError(noStack);
   }
+  const errors: string[] = [];
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 1, 24 * 3600, errors);
+  const ports = parseProbePorts(values["probe-port"] ?? [], errors);
+  if (errors.length > 0) {
+    return out.usageError(errors);
+  }
   const missing = await pulumiPreflight(io, out);
   if (missing !== undefined) {
     return missing;
@@ -32,7 +39,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       projectDir: values["project-dir"] ?? io.cwd,
       mirrors: {},
       stacks: [values.stack],
-      signal: interrupt.signal,
+      command: `myoci rollback --stack ${values.stack} --to ${to}`,
+      interrupt,
+      upTimeoutMs: upTimeout !== undefined ? upTimeout * 1000 : undefined,
+      probe: { ports },
       log: (line) => out.progress.line(line),
     });
     const report = await runRollback(values.stack, to, deps);

@@ -6,6 +6,7 @@ import { checkPulumiCli } from "../lib/preflight";
 import { formatReport, rolloutNotices } from "../lib/rollout/report";
 import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommand, processIO, suggestion, unknownStack, type CommandIO, type Output } from "../lib/command";
 import { ROLLOUT } from "./specs";
 
@@ -45,6 +46,8 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     const missing = unknownStack(values["project-dir"] ?? io.cwd, stack);
     if (missing !== undefined) errors.push(`--stacks: ${missing}`);
   }
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 1, 24 * 3600, errors);
+  const ports = parseProbePorts(values["probe-port"] ?? [], errors);
   let mirrors: Record<string, string> = {};
   try {
     mirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
@@ -65,8 +68,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       projectDir,
       mirrors,
       stacks,
-      signal: interrupt.signal,
-      probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined },
+      command: `myoci rollout ${positionals.join(" ")}`,
+      interrupt,
+      upTimeoutMs: upTimeout !== undefined ? upTimeout * 1000 : undefined,
+      probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined, ports },
       log: (line) => out.progress.line(line),
     });
     const report = await runRollout({ changes, stacks, migrate: values.migrate }, deps);

@@ -13,6 +13,9 @@ const run = promisify(execFile);
 export interface Podman {
   /** `unix:///…/api.sock` — a docker host URL for the API service. */
   readonly dockerHost: string;
+  /** The global options and environment of this instance, for another process's `podman` (e.g. the scripted pulumi). */
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
   /** Runs `podman <args>` with this instance's storage and config; returns stdout (trimmed). */
   podman(args: readonly string[]): Promise<string>;
   /**
@@ -70,6 +73,8 @@ export async function startPodman(): Promise<Podman> {
   }
   return {
     dockerHost: `unix://${socket}`,
+    argv: base,
+    env: { CONTAINERS_CONF: conf, XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR, TMPDIR: dir },
     podman,
     async importBusybox(reference, marker) {
       const rootfs = path.join(dir, `rootfs-${marker.replace(/\W/g, "_")}`);

@@ -5,11 +5,13 @@
  */
 import * as path from "node:path";
 import { isComponentId, type ComponentId, type ImagePin } from "../../../catalog";
+import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { latestVerified, readPromotionRecord } from "../../../config/promotion-record";
 import { ConfigError, PROJECT, type StackConfig } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, judgePinSet } from "../pin";
 import { editStackFile, inCatalogOrder, unifiedDiff } from "../stack-edit";
+import { StackLockedError, withStackLock } from "../stack-lock";
 
 export interface PromoteRequest {
   readonly projectDir: string;
@@ -20,6 +22,8 @@ export interface PromoteRequest {
   readonly dryRun?: boolean;
   /** Also switch `myoci:logShipper` of the target to the source's shipper (Promtail → Alloy), replacing the pin. */
   readonly switchLogShipper?: boolean;
+  /** How long to wait for another run holding the target stack's lock (default: the lock's own). */
+  readonly lockWaitMs?: number;
 }
 
 export interface PromoteOutcome {
@@ -41,7 +45,28 @@ function error(message: string): PromoteOutcome {
   return { exitCode: EXIT_ERROR, output: "", messages: [message], written: false, promoted: [] };
 }
 
-export function promote(request: PromoteRequest): PromoteOutcome {
+/** Promotes under the target stack's lock (a dry run reads only and takes none). */
+export async function promote(request: PromoteRequest): Promise<PromoteOutcome> {
+  const run = () => Promise.resolve(promoteUnlocked(request));
+  try {
+    if (!request.dryRun) {
+      checkWritable(stackFilePath(request.projectDir, request.to));
+    }
+    return request.dryRun
+      ? await run()
+      : await withStackLock(
+          { root: request.projectDir, stack: request.to, command: `myoci promote --from ${request.from} --to ${request.to}`, waitMs: request.lockWaitMs },
+          run,
+        );
+  } catch (e) {
+    if (e instanceof StackLockedError || e instanceof ConfigError || e instanceof FileWriteError) {
+      return error(e.message);
+    }
+    throw e;
+  }
+}
+
+function promoteUnlocked(request: PromoteRequest): PromoteOutcome {
   let source: StackConfig;
   let target: StackConfig;
   try {
