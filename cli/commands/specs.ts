@@ -163,7 +163,12 @@ export const ROLLOUT = {
     migrate: { type: "boolean", default: false, help: "allow a PostgreSQL major change: dump → new data volume (-pg<new>) → restore; the old volume is kept" },
     "probe-successes": { type: "string", arg: "<n>", help: "consecutive healthy answers a service needs (1–100)" },
     "probe-deadline": { type: "string", arg: "<seconds>", help: "how long a service may take to become healthy (1–3600)" },
-    "probe-port": { type: "string", multiple: true, arg: "<[stack:]component=port>", help: "probe a component on another loopback port (e.g. an SSH tunnel) than the one it publishes" },
+    "probe-port": {
+      type: "string",
+      multiple: true,
+      arg: "<[stack:]component=port>",
+      help: "probe a component on another loopback port (e.g. an SSH tunnel) than the one it publishes",
+    },
     "up-timeout": { type: "string", arg: "<seconds>", help: "cancel an up (through Pulumi's cancel) that runs longer; a timed-out up is rolled back" },
     "registry-mirror": mirror,
     "project-dir": projectDir,
@@ -177,7 +182,10 @@ export const ROLLOUT = {
   exitCodes: [
     [0, "rolled out"],
     [1, "a stack failed and was rolled back"],
-    [2, "needs a person (rollback failed, verification inconclusive, interrupted or canceled, locked, deployed but bookkeeping failed, refused before anything changed, or no Pulumi CLI)"],
+    [
+      2,
+      "needs a person (rollback failed, verification inconclusive, interrupted or canceled, locked, deployed but bookkeeping failed, refused before anything changed, or no Pulumi CLI)",
+    ],
   ],
 } as const satisfies CommandSpec;
 
