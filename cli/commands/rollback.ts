@@ -29,9 +29,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (errors.length > 0) {
     return out.usageError(errors);
   }
-  const missing = await pulumiPreflight(io, out);
-  if (missing !== undefined) {
-    return missing;
+  const pulumi = await pulumiPreflight(io, out);
+  if ("exitCode" in pulumi) {
+    return pulumi.exitCode;
   }
   const interrupt = interruptible();
   try {
@@ -41,6 +41,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       stacks: [values.stack],
       command: `myoci rollback --stack ${values.stack} --to ${to}`,
       interrupt,
+      pulumiVersion: pulumi.version,
       upTimeoutMs: upTimeout !== undefined ? upTimeout * 1000 : undefined,
       probe: { ports },
       log: (line) => out.progress.line(line),

@@ -1,9 +1,11 @@
 /**
  * Offline enforcement without the Pulumi CLI:
- *   npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   (--preview: the program evaluated as in `pulumi preview`, computed outputs unknown)
  *   npm run plan -- --stack <name> [--json] [--config key.path=value …]
  * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage/config/program error.
  */
+import "./compile-cache";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PROJECT_DIR } from "../../program/evaluate";
@@ -14,10 +16,10 @@ import { PolicyPackServer } from "./server";
 import type { RecordedResource } from "./types";
 import { configOverrides, evaluateStack, readResourceFile, UsageError } from "./evaluate";
 import { formatPlan, planOf } from "./plan";
-import { PolicyConfigError } from "./policy-config";
+import { PolicyConfigError, policyConfigPath } from "./policy-config";
 import { formatText } from "./report";
 
-const USAGE = `usage: npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
+const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
        npm run plan -- --stack <name> [--json] [--config key.path=value]…`;
 
 /** The pack server this run started and has not stopped yet: every exit path stops it (no orphan process). */
@@ -42,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     options: {
       stack: { type: "string" },
       json: { type: "boolean", default: false },
+      preview: { type: "boolean", default: false },
       resources: { type: "string" },
       config: { type: "string", multiple: true, default: [] },
       "policy-config": { type: "string" },
@@ -64,6 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(values.json ? JSON.stringify({ stack, containers: plan }, null, 2) : formatPlan(stack, plan));
     return 0;
   }
+  const configFile = values["policy-config"] ?? policyConfigPath(stack);
   const config = packConfigFor(stack, values["policy-config"]);
   // The pack starts (a child process) while the program is evaluated here: the two overlap.
   const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(PROJECT_DIR, stack) });
@@ -71,7 +75,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   pendingServer = starting.catch(() => undefined);
   let resources: RecordedResource[];
   try {
-    resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
+    resources =
+      values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config, { preview: values.preview })).resources;
   } catch (error) {
     await stopPendingServer();
     throw error;
@@ -79,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const server = await starting;
   let report;
   try {
-    report = await checkWithServer(server, stack, resources, config);
+    report = await checkWithServer(server, stack, resources, config, configFile);
   } finally {
     await server.stop();
     pendingServer = undefined;

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, type RiskAcceptance } from "../../catalog";
-import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
 import { affectingAdvisories } from "../lib/vulnerabilities";
 
@@ -20,19 +20,20 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
   description: "No container runs a version affected by a catalog advisory; before the advisory's response deadline this is a warning.",
   enforcementLevel: "advisory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const now = policyNow(settingsOf<Settings>(args, configSchema).now);
     // Acceptances only waive the deadline: before it every affecting advisory is shown.
     const none: RiskAcceptance[] = [];
-    for (const { advisory, state, version } of affectingAdvisories(args.props, now, none)) {
+    for (const { advisory, state, version } of affectingAdvisories(props, now, none)) {
       if (state.state !== "open") {
         continue;
       }
       const due = state.deadline === null ? "no response deadline" : `respond by ${state.deadline.toISOString()}`;
       reportViolation(
-        `${displayName(args.props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}): ${advisory.summary} Fixed in ${advisory.affected.fixed.join(", ")}; ${due}.`,
+        `${displayName(props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}): ${advisory.summary} Fixed in ${advisory.affected.fixed.join(", ")}; ${due}.`,
       );
     }
-  },
+  }),
 };

@@ -31,6 +31,8 @@ default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 [engine]
 cgroup_manager = "cgroupfs"
 runtime = "runc"
+# conmon of every exec (healthchecks) otherwise lingers 300 s after the command ended.
+exit_command_delay = 2
 `;
 
 /** Whether this machine has what the helper needs (podman, runc, a static busybox). */
@@ -42,7 +44,9 @@ export async function startPodman(): Promise<Podman> {
   // Short base path: the API socket path must stay under the 108-byte unix socket limit.
   const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-pd-"));
   const conf = path.join(dir, "containers.conf");
-  writeFileSync(conf, CONTAINERS_CONF);
+  // Network definitions live in /etc/containers/networks unless told otherwise: shared by every podman on the
+  // machine (and wiped by another instance's `system reset`). This instance keeps its own.
+  writeFileSync(conf, `${CONTAINERS_CONF}[network]\nnetwork_config_dir = "${path.join(dir, "networks")}"\n`);
   const env = { ...process.env, CONTAINERS_CONF: conf, XDG_RUNTIME_DIR: path.join(dir, "xdg"), TMPDIR: dir };
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
   const base = ["--root", path.join(dir, "root"), "--runroot", path.join(dir, "runroot"), "--tmpdir", path.join(dir, "tmp")];

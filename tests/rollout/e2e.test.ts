@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import * as os from "node:os";
 import * as path from "node:path";
 import { gateStatus, readPromotionRecord } from "../../config/promotion-record";
+import { provenancePath, readProvenance } from "../../config/provenance";
 import { loadStackFile } from "../../config/stack-file";
 import type { RolloutReport } from "../../cli/lib/rollout/rollout";
 import { FakePulumi, importProbeImage, runMyoci, type FakeCue } from "../helpers/fake-pulumi";
@@ -194,6 +195,11 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
       expect(invocation.pgid, invocation.argv.join(" ")).to.equal(invocation.pid); // a group of its own …
       expect(invocation.pgid).to.not.equal(invocation.parentPgid); // … not myoci's
     }
+    // The digest it resolved has a provenance record (the pack's require-digest-provenance reads it during `up`).
+    const resolved = readProvenance(provenancePath(w.dir)).filter((r) => r.tool === "rollout");
+    expect(
+      resolved.map((r) => [r.component, r.tag, r.origin, r.digest === loadStackFile(w.dir, STAGING, { placeholderSecrets: true }).images.netdata?.digest]),
+    ).to.deep.equal([["netdata", "v2.11.0", "registry", true]]);
     const entries = w.verified();
     expect(entries.map((e) => [e.stack, Object.keys(e.images), e.checks])).to.deep.equal([
       [STAGING, ["netdata"], { netdata: "http-probe" }],

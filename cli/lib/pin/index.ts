@@ -7,6 +7,7 @@ import { CATALOG, classifyChange, DIGEST_PATTERN, describeScheme, isComponentId,
 import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
+import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
 import { editStackFile, unifiedDiff } from "../stack-edit";
 import { StackLockedError, withStackLock } from "../stack-lock";
 import { judgePinSet } from "./rules";
@@ -148,6 +149,9 @@ function judgeAndWrite(request: PinRequest, file: string, component: ComponentId
     };
   }
   const result = editStackFile(file, { images: { [component]: pin } }, { dryRun: request.dryRun });
+  // A digest this run resolved from the registry gets its provenance record (a hand-given --digest does not).
+  if (result.changed && !request.dryRun && request.digest === undefined)
+    recordProvenance(provenancePath(request.projectDir), [registryResolution(component, pin, "pin")]);
   const diff = unifiedDiff(result.before, result.after, `a/${name}`, `b/${name}`);
   const summary = !result.changed
     ? `${name}: ${key} is already ${pin.tag}@${pin.digest}; nothing to change\n`

@@ -9,6 +9,7 @@ import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { latestVerified, readPromotionRecord } from "../../../config/promotion-record";
 import { ConfigError, PROJECT, type StackConfig } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
+import { promotion, provenancePath, recordProvenance } from "../../../config/provenance";
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, judgePinSet } from "../pin";
 import { editStackFile, inCatalogOrder, unifiedDiff } from "../stack-edit";
 import { StackLockedError, withStackLock } from "../stack-lock";
@@ -165,6 +166,11 @@ function promoteUnlocked(request: PromoteRequest): PromoteOutcome {
 
   const promoted = candidates.filter((c) => !samePin(target.images[c], source.images[c]));
   const result = editStackFile(targetFile, { images: changes, scalars }, { dryRun: request.dryRun });
+  if (result.changed && !request.dryRun)
+    recordProvenance(
+      provenancePath(request.projectDir),
+      promoted.map((c) => promotion(c, source.images[c]!, request.from)),
+    );
   const diff = unifiedDiff(result.before, result.after, `a/${targetName}`, `b/${targetName}`);
   const lines = promoted.map((c) => `  ${c}: ${target.images[c]?.tag ?? "(none)"} → ${source.images[c]!.tag}@${source.images[c]!.digest}`);
   if (shipperSwitch && request.switchLogShipper) {

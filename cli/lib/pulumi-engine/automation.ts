@@ -34,6 +34,15 @@ interface RawUpdate {
   config?: Record<string, { value: string; secret?: boolean }>;
 }
 
+/** The SDK's own parse and minimum-version check of a `pulumi version` answer (what PulumiCommand.get runs; not in its typings). */
+async function validatedVersion(printed: string): Promise<PulumiCommand["version"]> {
+  const cmd = (await import("@pulumi/pulumi/automation/cmd")) as unknown as {
+    parseAndValidatePulumiVersion(min: unknown, current: string, optOut: boolean): PulumiCommand["version"];
+  };
+  const { minimumVersion } = (await import("@pulumi/pulumi/automation/minimumVersion")) as unknown as { minimumVersion: unknown };
+  return cmd.parseAndValidatePulumiVersion(minimumVersion, printed, false);
+}
+
 export class AutomationEngine implements PulumiEngine {
   private workspace?: Promise<LocalWorkspace>;
   private stackNames?: Promise<{ backend: string; names: string[] }>;
@@ -41,11 +50,15 @@ export class AutomationEngine implements PulumiEngine {
   private stackName?: string;
   private readonly pins: StackFilePins;
 
-  /** @param projectDir the repository root (Pulumi.yaml, Pulumi.<stack>.yaml, policy/). */
+  /**
+   * @param projectDir the repository root (Pulumi.yaml, Pulumi.<stack>.yaml, policy/).
+   * @param knownVersion what `pulumi version` printed in the command's pre-flight, so the run asks it once.
+   */
   constructor(
     private readonly projectDir: string,
     private readonly cli: PulumiCli = new DetachedPulumiCli(),
     private readonly now: () => number = Date.now,
+    private readonly knownVersion?: string,
   ) {
     this.pins = new StackFilePins(projectDir);
   }
@@ -53,9 +66,10 @@ export class AutomationEngine implements PulumiEngine {
   /** One LocalWorkspace per engine, over one PulumiCommand whose runs go through the detached CLI. */
   private ws(): Promise<LocalWorkspace> {
     this.workspace ??= (async () => {
-      const probe = await PulumiCommand.get(); // the run's one `pulumi version` (and the SDK's minimum-version check)
+      // The run's one `pulumi version` (the pre-flight's answer when there was one), with the SDK's own minimum-version check.
+      const version = this.knownVersion !== undefined ? await validatedVersion(this.knownVersion) : (await PulumiCommand.get()).version;
       // LocalWorkspace only calls `run(args, cwd, env, onOutput)` and reads `command`/`version` (cmd.js).
-      const pulumiCommand = { command: this.cli.command, version: probe.version, run: this.cli.run.bind(this.cli) } as unknown as PulumiCommand;
+      const pulumiCommand = { command: this.cli.command, version, run: this.cli.run.bind(this.cli) } as unknown as PulumiCommand;
       return LocalWorkspace.create({ workDir: this.projectDir, pulumiCommand });
     })();
     return this.workspace;

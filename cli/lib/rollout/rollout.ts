@@ -107,6 +107,8 @@ export interface RolloutDeps {
     recordedAt: string,
     note: string,
   ) => void;
+  /** Records where the digests this run resolved came from (provenance.yaml; the policy pack's provenance check). */
+  readonly recordResolved?: (pins: Readonly<Partial<Record<ComponentId, ImagePin>>>) => void;
   /** Whether the record already holds this pin as verified (or adopted) on the stack. */
   readonly isVerified: (stack: string, component: ComponentId, pin: ImagePin) => boolean;
   /** Runs `fn` under myoci's own lock of each stack (shared with pin/promote); `locked` names the holder instead. */
@@ -222,6 +224,7 @@ async function rolloutLocked(
       const digest = await deps.resolver.resolveDigest(entry.registry, entry.repository, tag);
       pins[component] = { tag, digest };
     }
+    deps.recordResolved?.(pins);
     for (const stack of request.stacks) {
       const config = deps.loadConfig(stack);
       const runs = requiredComponents(config.logShipper);

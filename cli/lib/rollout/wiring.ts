@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { ComponentId } from "../../../catalog";
 import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../../config/promotion-record";
 import { ownSignal } from "../../../config/exit-cleanup";
+import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
 import { loadStackFile } from "../../../config/stack-file";
 import { HostBackupRunner } from "../backup";
 import { DEFAULT_PROBE_OPTIONS, HttpProber } from "../probe";
@@ -25,6 +26,8 @@ export interface WiringOptions {
   /** How long to wait for another myoci run's lock. @default 10 s */
   readonly lockWaitMs?: number;
   readonly log?: (line: string) => void;
+  /** What `pulumi version` printed in the pre-flight (the run then does not ask again). */
+  readonly pulumiVersion?: string;
 }
 
 export function realDeps(options: WiringOptions): RolloutDeps {
@@ -42,7 +45,7 @@ export function realDeps(options: WiringOptions): RolloutDeps {
   const cli = new DetachedPulumiCli();
   options.interrupt.onExit(() => cli.killAll());
   return {
-    engine: new AutomationEngine(options.projectDir, cli),
+    engine: new AutomationEngine(options.projectDir, cli, Date.now, options.pulumiVersion),
     prober: new HttpProber(
       {
         ...DEFAULT_PROBE_OPTIONS,
@@ -58,6 +61,11 @@ export function realDeps(options: WiringOptions): RolloutDeps {
     loadConfig,
     recordVerified: (stack, images, checks, recordedAt, note) =>
       appendPromotionEntry(recordFile(stack), { kind: "verified", stack, recordedAt, note, images, checks }),
+    recordResolved: (pins) =>
+      recordProvenance(
+        provenancePath(options.projectDir),
+        (Object.entries(pins) as [ComponentId, { tag: string; digest: string }][]).map(([component, pin]) => registryResolution(component, pin, "rollout")),
+      ),
     isVerified: (stack, component, pin) => isVerifiedOn(readPromotionRecord(recordFile(stack)), stack, component, pin),
     withStackLocks: (stacks, fn) => withStackLocks(options, stacks, fn),
     now: () => Date.now(),
