@@ -6,6 +6,9 @@ import * as path from "node:path";
 import { cvss3BaseScore, rangeVerdict } from "../../catalog";
 import { stackFileText } from "../helpers/stack-fixture";
 import { startOsvStandIn, type OsvStandIn } from "./osv-standin";
+import { container, fixtureStack, testDigest, validate } from "../../policy/tests/helpers";
+import { disallowOverdueVulnerabilities } from "../../policy/policies/disallow-overdue-vulnerabilities";
+import { warnOpenVulnerabilities } from "../../policy/policies/warn-open-vulnerabilities";
 
 const MYOCI = path.join(__dirname, "..", "..", "cli", "myoci.js");
 
@@ -109,12 +112,23 @@ describe("myoci vulns --osv-url (OSV stand-in with real records, real CLI proces
     expect(refresh.stdout).to.contain("snapshot written");
     const state = JSON.parse(readFileSync(path.join(dir, "vulns-state.json"), "utf8")) as {
       firstSeen: Record<string, string>;
-      osv: { source: string; vulnerabilities: { id: string; component: string; modified: Record<string, string> }[] };
+      osv: { source: string; vulnerabilities: { id: string; component: string; summary: string; modified: Record<string, string> }[] };
     };
     expect(state.osv.source).to.equal(osv.url);
     const grafana = state.osv.vulnerabilities.find((v) => v.component === "grafana" && v.id === "CVE-2024-9264")!;
     expect(grafana.modified).to.deep.equal({ "GHSA-q99m-qcv4-fpm7": "2024-10-25T14:13:42Z", "GO-2024-3215": "0001-01-01T00:00:00Z" });
     expect(Object.keys(state.firstSeen)).to.include.members(["caddy:CVE-2026-30851", "grafana:CVE-2024-9264"]);
+    // The pack reads the snapshot offline: before the deadline a warning, after it a mandatory violation, a stale snapshot a warning.
+    const stateFile = path.join(dir, "vulns-state.json");
+    const caddy = container(fixtureStack("staging", { caddy: { tag: "2.11.3", digest: testDigest("h16 caddy 2.11.3") } }), "caddy");
+    const seen = Date.parse(state.firstSeen["caddy:CVE-2026-52845"]!);
+    const at = (days: number) => new Date(seen + days * 86_400_000).toISOString();
+    expect(await validate(disallowOverdueVulnerabilities, caddy, { now: at(6), stateFile })).to.deep.equal([]);
+    expect(await validate(warnOpenVulnerabilities, caddy, { now: at(6), stateFile })).to.deep.equal([
+      `myoci-staging-caddy runs Caddy 2.11.3, affected by CVE-2026-52845 (unrated): ${state.osv.vulnerabilities.find((v) => v.id === "CVE-2026-52845")!.summary}. Fixed in 2.11.4; respond by ${at(7)}.`,
+    ]);
+    expect(await validate(disallowOverdueVulnerabilities, caddy, { now: at(7), stateFile })).to.have.length(1).and.satisfy((m: string[]) => m[0]!.includes("affected by CVE-2026-52845 (unrated), overdue since"));
+    expect((await validate(warnOpenVulnerabilities, caddy, { now: at(8), stateFile }))[0]).to.match(/the OSV snapshot in .*vulns-state\.json is 8 days old .*run npx myoci vulns --refresh/);
     const asked = osv.requests.length;
     const offline = await myoci(dir, ["vulns", "--offline", "--osv-url", osv.url, "--json"]);
     expect(osv.requests.length).to.equal(asked);
