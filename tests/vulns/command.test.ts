@@ -51,7 +51,7 @@ describe("myoci vulns (command)", () => {
     const text = await capture(["--project-dir", dir, "--offline", "--stack", "staging", ...reports]);
     expect(text.stdout).to.contain("accepted  staging/grafana 13.0.2  CVE-2025-22871 (critical)");
     expect(text.stdout).to.contain("accepted until 2099-01-01: Grafana sits behind Caddy");
-    expect(text.stdout).to.match(/0 overdue, 3 open, 1 accepted, 1 without deadline\n$/);
+    expect(text.stdout).to.match(/0 overdue, 3 open, 1 accepted, 1 without deadline\nOSV: offline, no snapshot \(run npx myoci vulns --refresh\)\n$/);
   });
 
   it("refuses a malformed report with exit 2, naming the file, and writes no state", async () => {
