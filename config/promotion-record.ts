@@ -15,6 +15,10 @@ import { parseYamlDocument } from "./yaml-file";
 
 export type PromotionKind = "adopted" | "verified";
 
+/** How a component of a `verified` entry passed: its HTTP health probe, or (no probe) the container healthcheck `up` waited for. */
+export type VerifiedCheck = "http-probe" | "container-healthcheck";
+export const VERIFIED_CHECKS = ["http-probe", "container-healthcheck"] as const satisfies readonly VerifiedCheck[];
+
 export interface PromotionEntry {
   readonly kind: PromotionKind;
   readonly stack: string;
@@ -22,6 +26,11 @@ export interface PromotionEntry {
   readonly recordedAt: string;
   readonly note?: string;
   readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
+  /**
+   * `verified` entries written since checks were recorded: the check each listed component passed. When present,
+   * a component of `images` without a check is not verified by this entry (the gate reads it so).
+   */
+  readonly checks?: Readonly<Partial<Record<ComponentId, VerifiedCheck>>>;
 }
 
 export interface PromotionRecord {
@@ -38,6 +47,12 @@ const entrySchema = z.strictObject({
   recordedAt: z.iso.datetime({ error: "expected an ISO 8601 UTC time such as 2026-11-25T00:00:00Z" }),
   note: z.string().optional(),
   images: z.partialRecord(z.enum(COMPONENT_IDS, { error: "expected a known component" }), pin),
+  checks: z
+    .partialRecord(
+      z.enum(COMPONENT_IDS, { error: "expected a known component" }),
+      z.enum(VERIFIED_CHECKS, { error: 'expected "http-probe" or "container-healthcheck"' }),
+    )
+    .optional(),
 });
 const recordSchema = z.strictObject({ entries: z.array(entrySchema) });
 
@@ -65,12 +80,29 @@ export type GateStatus = { status: "verified"; entry: PromotionEntry } | { statu
  * the target's own adoption baseline.
  */
 export function gateStatus(record: PromotionRecord, component: ComponentId, digest: string, verifiedOn: string, targetStack: string): GateStatus {
-  const verified = record.entries.find((e) => e.kind === "verified" && e.stack === verifiedOn && e.images[component]?.digest === digest);
+  const verified = record.entries.find((e) => e.kind === "verified" && e.stack === verifiedOn && verifiedImages(e)[component]?.digest === digest);
   if (verified) {
     return { status: "verified", entry: verified };
   }
   const adopted = record.entries.find((e) => e.kind === "adopted" && e.stack === targetStack && e.images[component]?.digest === digest);
   return adopted ? { status: "adopted", entry: adopted } : { status: "unverified" };
+}
+
+/** The pins an entry vouches for: all of `images`, or for an entry with `checks` only the checked components. */
+export function verifiedImages(entry: PromotionEntry): Readonly<Partial<Record<ComponentId, ImagePin>>> {
+  const checks = entry.checks;
+  if (checks === undefined) {
+    return entry.images;
+  }
+  return Object.fromEntries(Object.entries(entry.images).filter(([component]) => checks[component as ComponentId] !== undefined));
+}
+
+/** Whether `stack` has verified (or adopted) exactly this tag and digest of the component. */
+export function isVerifiedOn(record: PromotionRecord, stack: string, component: ComponentId, image: ImagePin): boolean {
+  return record.entries.some((e) => {
+    const pin = e.kind === "verified" ? verifiedImages(e)[component] : e.images[component];
+    return e.stack === stack && pin?.digest === image.digest && pin.tag === image.tag;
+  });
 }
 
 /** The pins `stack` has verified most recently, per component (for `myoci promote`). */
@@ -80,7 +112,7 @@ export function latestVerified(record: PromotionRecord, stack: string): Partial<
     if (entry.kind !== "verified" || entry.stack !== stack) {
       continue;
     }
-    for (const [component, image] of Object.entries(entry.images) as [ComponentId, ImagePin][]) {
+    for (const [component, image] of Object.entries(verifiedImages(entry)) as [ComponentId, ImagePin][]) {
       const current = latest[component];
       if (!current || current.recordedAt <= entry.recordedAt) {
         latest[component] = { ...image, recordedAt: entry.recordedAt };

@@ -86,9 +86,11 @@ const hostSchema = z
     error: "expected unix:///path/to/docker.sock, ssh://user@host[:port] or tcp://host:port",
   });
 
-const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-  error: "expected a lower-case DNS name such as example.org",
-});
+const hostname = z
+  .string({ error: "expected the platform's DNS domain, e.g. example.org" })
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: "expected a lower-case DNS name such as example.org",
+  });
 
 const memory = z.strictObject({
   memoryMb: numeric(
@@ -121,7 +123,7 @@ const rawSchema = z.strictObject(
     postgresDataMajor: numeric(
       z
         .number({ error: "expected the PostgreSQL major version whose data the volume holds, e.g. 16" })
-        .int()
+        .int({ error: "expected a whole number: the PostgreSQL major version whose data the volume holds, e.g. 16" })
         .min(9, { error: "expected a PostgreSQL major version" })
         .max(99),
     ),
@@ -214,6 +216,55 @@ export interface RawStackConfig {
   readonly secretKeys: ReadonlySet<string>;
   /** Keys given with another namespace than `myoci:` (rejected). */
   readonly foreignKeys?: readonly string[];
+  /** Source text of non-string scalars by key path (`images.loki.tag` → `2.10`): YAML reads 2.10 as the number 2.1. */
+  readonly sources?: ReadonlyMap<string, string>;
+}
+
+/** zod's default messages ("Invalid input: …", "Too big: …") replaced by the expectation, in this file's words. */
+function expectationOf(issue: z.core.$ZodIssue, value: unknown): string {
+  if (!/^(Invalid|Too (big|small)|Unrecognized)\b/.test(issue.message)) {
+    return issue.message;
+  }
+  switch (issue.code) {
+    case "invalid_type": {
+      const what =
+        issue.expected === "int" ? "a whole number" : issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+      return value === undefined ? `expected ${what} (a required key)` : `expected ${what}`;
+    }
+    case "too_big":
+      return `expected ${issue.origin === "string" ? "at most " + String(issue.maximum) + " characters" : "at most " + String(issue.maximum)}`;
+    case "too_small":
+      return issue.origin === "string" && Number(issue.minimum) === 1
+        ? "expected a non-empty string"
+        : `expected at least ${String(issue.minimum)}${issue.origin === "string" ? " characters" : ""}`;
+    case "invalid_format":
+      return `expected ${issue.format === "regex" ? "the documented format" : `a valid ${issue.format}`}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return "expected a value of the documented form (see Pulumi.yaml)";
+  }
+}
+
+/** A number or boolean where text is expected: YAML read the unquoted value as a number; say to quote it. */
+function withQuoteHint(expected: string, issue: z.core.$ZodIssue, value: unknown, source: string | undefined): string {
+  const expectsText = (issue.code === "invalid_type" && issue.expected === "string") || /\b(tag|digest)$/.test(issue.path.map(String).join("."));
+  if (!expectsText || (typeof value !== "number" && typeof value !== "boolean")) {
+    return expected;
+  }
+  const text = source ?? String(value);
+  const read = typeof value === "number" ? `the number ${String(value)}` : `the boolean ${String(value)}`;
+  return `${expected}; YAML reads the unquoted ${text} as ${read}: quote it ("${text}")`;
+}
+
+/** A key outside `myoci:`: a misspelt namespace gets a "did you mean". */
+function foreignKeyExpectation(key: string): string {
+  const colon = key.indexOf(":");
+  if (colon < 0) {
+    return `expected a namespaced key such as ${PROJECT}:${key} (Pulumi config keys are <namespace>:<name>)`;
+  }
+  const namespace = key.slice(0, colon);
+  return `unknown namespace "${namespace}": this program reads ${PROJECT}: keys (did you mean ${PROJECT}:${key.slice(colon + 1)}?) and its providers' docker: and command: keys`;
 }
 
 /**
@@ -224,7 +275,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
   const issues: ConfigIssue[] = [];
   const add = (key: string, value: string, expected: string) => issues.push({ file, key: `${PROJECT}:${key}`, value, expected });
   for (const key of raw.foreignKeys ?? []) {
-    issues.push({ file, key, value: "(set)", expected: `expected only ${PROJECT}: keys, which belong to this project` });
+    issues.push({ file, key, value: "(set)", expected: foreignKeyExpectation(key) });
   }
   const parsed = rawSchema.safeParse(raw.values);
   if (!parsed.success) {
@@ -237,7 +288,13 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
         continue;
       }
       const isSecretPath = (SECRET_KEYS as readonly string[]).includes(path[0] ?? "");
-      add(path.join(".") || "(root)", isSecretPath ? "[secret]" : describe(valueAt(raw.values, issue.path)), issue.message);
+      const value = valueAt(raw.values, issue.path);
+      const shown = isSecretPath ? "[secret]" : (raw.sources?.get(path.join(".")) ?? describe(value));
+      add(
+        path.join(".") || "(root)",
+        shown,
+        isSecretPath ? expectationOf(issue, value) : withQuoteHint(expectationOf(issue, value), issue, value, raw.sources?.get(path.join("."))),
+      );
     }
   }
   for (const key of SECRET_KEYS) {
@@ -315,15 +372,19 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
   };
 }
 
-/** One message listing every issue, for a thrown error or a CLI's stderr. */
-export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
+/** One message listing every issue, for a thrown error or a CLI's stderr; `subject` names the kind of file. */
+export function formatConfigIssues(issues: readonly ConfigIssue[], subject = "stack config"): string {
   const lines = issues.map((i) => `  - ${i.file}: ${i.key} = ${i.value}: ${i.expected}`);
-  return `Invalid stack config (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+  return `Invalid ${subject} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }
 
 export class ConfigError extends Error {
-  constructor(readonly issues: readonly ConfigIssue[]) {
-    super(formatConfigIssues(issues));
+  constructor(
+    readonly issues: readonly ConfigIssue[],
+    /** What kind of file the issues are about ("stack config", "Trivy report", …). */
+    readonly subject = "stack config",
+  ) {
+    super(formatConfigIssues(issues, subject));
     this.name = "ConfigError";
   }
 }
@@ -339,7 +400,7 @@ export function issuesFromZod(error: z.ZodError, file: string, raw: unknown, key
       file,
       key: `${keyPrefix}${issue.path.map(String).join(".")}` || "(root)",
       value: value === undefined ? "(missing)" : JSON.stringify(value).slice(0, 80),
-      expected: issue.message,
+      expected: expectationOf(issue, value),
     };
   });
 }

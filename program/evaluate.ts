@@ -1,7 +1,10 @@
 /**
  * Evaluates the Pulumi program for a stack with the SDK alone (no CLI, no engine, no Docker, no network):
  * Pulumi's own mocks answer every resource registration, and a stack transformation records each
- * resource's inputs and options. Used by the offline policy run, `npm run plan` and the tests.
+ * resource's inputs and options. Used by the offline policy run, `npm run plan`, the tests and the benchmarks.
+ *
+ * Preview mode runs the SDK as `pulumi preview` does (dry run): outputs a provider computes (RemoteImage.imageId,
+ * …) stay unknown and are recorded as the engine's unknown sentinel, exactly what a policy pack receives then.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
@@ -21,11 +24,18 @@ export interface RecordedResource {
   readonly custom: boolean;
   /** Input paths (e.g. `uploads.0.content`) whose values were Pulumi secrets (absent for hand-made resource lists). */
   readonly secretPaths?: string[];
+  /** Per top-level input, the URNs of the resources its value came from (the SDK sends these to the engine). */
+  readonly propertyDependencies?: Record<string, string[]>;
 }
+
+/** The engine's sentinel for a value not known until the provider creates the resource (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface EvaluationResult {
   readonly resources: RecordedResource[];
   readonly outputs: Record<string, unknown>;
+  /** URNs of every RegisterResource call the SDK made (the mock monitor's view; what an engine would receive). */
+  readonly registered: string[];
 }
 
 export interface EvaluateOptions {
@@ -38,6 +48,14 @@ export interface EvaluateOptions {
   readonly rawConfig?: { values: Record<string, unknown>; secretKeys: string[] };
   /** Outputs of StackReferences by stack name, e.g. staging's `images`. */
   readonly stackReferences?: Record<string, Record<string, unknown>>;
+  /** Dry run, as `pulumi preview`: computed outputs are unknown. @default false */
+  readonly preview?: boolean;
+  /**
+   * Copies of the whole platform in one program (benchmarks of large stacks). Copy k > 0 runs as stack
+   * `<stack>-r<k>` (its own container, volume and network names) and its Pulumi names get the suffix `-r<k>`.
+   * @default 1
+   */
+  readonly replicas?: number;
 }
 
 export const PROJECT_DIR = REPO_ROOT;
@@ -69,8 +87,11 @@ function configMap(options: EvaluateOptions): { config: Record<string, string>; 
   return { config, secretKeys: [...secretKeys].map((k) => `${PROJECT}:${k}`) };
 }
 
-/** Computed state a few resource types need so that outputs resolve under mocks. */
-function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+/** Computed state a few resource types need so that outputs resolve under mocks (none in preview: unknown). */
+function mockState(type: string, name: string, inputs: Record<string, unknown>, preview: boolean): Record<string, unknown> {
+  if (preview) {
+    return inputs;
+  }
   switch (type) {
     case "docker:index/remoteImage:RemoteImage":
       return { ...inputs, imageId: `sha256-of:${String(inputs["name"])}`, repoDigest: String(inputs["name"]) };
@@ -91,6 +112,19 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
  * Runs the program once. Not re-entrant: evaluations in one process run one after another.
  */
 export async function evaluateProgram(options: EvaluateOptions): Promise<EvaluationResult> {
+  // The SDK captures a formatted stack trace for every promise and property it creates (leak diagnostics);
+  // through ts-node's source maps that was most of the evaluation time. Nothing here reads those traces.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await evaluateOnce(options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult> {
+  const preview = options.preview === true;
   const { config, secretKeys } = configMap(options);
   const states = new Map<string, Record<string, unknown>>();
   const resources: RecordedResource[] = [];
@@ -101,9 +135,11 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         if (args.type === "pulumi:pulumi:StackReference") {
           const inputs = args.inputs as Record<string, unknown>;
           const stackName = typeof inputs["name"] === "string" ? inputs["name"] : args.name;
-          return { id: stackName, state: { name: stackName, outputs: options.stackReferences?.[stackName] ?? {}, secretOutputNames: [] } };
+          const state = { name: stackName, outputs: options.stackReferences?.[stackName] ?? {}, secretOutputNames: [] };
+          states.set(stateKey(args.type, args.name), state);
+          return { id: stackName, state };
         }
-        const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
+        const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>, preview);
         states.set(stateKey(args.type, args.name), state);
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };
       },
@@ -113,14 +149,15 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
     },
     PROJECT,
     options.stack,
-    false,
+    preview,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
 
-  const recorded: { type: string; name: string; props: pulumi.Inputs; opts: pulumi.ResourceOptions; resource: pulumi.Resource }[] = [];
+  const recorded: { type: string; name: string; props: pulumi.Inputs; opts: pulumi.ResourceOptions; resource: pulumi.Resource; replica: number }[] = [];
+  let replica = 0;
   const outputs = await pulumi.runtime.runInPulumiStack(() => {
     pulumi.runtime.registerStackTransformation((args) => {
-      recorded.push({ type: args.type, name: args.name, props: args.props, opts: args.opts, resource: args.resource });
+      recorded.push({ type: args.type, name: args.name, props: args.props, opts: args.opts, resource: args.resource, replica });
       return undefined;
     });
     // Import lazily so the program reads the config set above; evaluate it afresh every time.
@@ -128,54 +165,108 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
     const { createPlatform } = require("../platform") as typeof import("../platform");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { loadPulumiConfig } = require("../config/pulumi-config") as typeof import("../config/pulumi-config");
-    const platform = createPlatform(loadPulumiConfig());
+    const config = loadPulumiConfig();
+    const platform = createPlatform(config);
+    // Replicas are constructed synchronously one after another, so every record knows its copy.
+    for (replica = 1; replica < (options.replicas ?? 1); replica++) {
+      createPlatform({ ...config, stack: `${config.stack}-r${replica}` });
+    }
     return Promise.resolve({ images: platform.images, hostnames: platform.hostnames });
   });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor: () => { getRegisteredResources?: () => Map<string, unknown> } | undefined };
   await pulumi.runtime.disconnect?.();
 
-  for (const r of recorded) {
-    const secretPaths: string[] = [];
-    const inputs = (await resolve(r.props, "", secretPaths)) as Record<string, unknown>;
-    const parent = r.opts.parent ? ((await resolve(r.opts.parent.urn)) as string) : undefined;
-    const dependsOn = Array.isArray(r.opts.dependsOn) ? await Promise.all(r.opts.dependsOn.map((d) => resolve((d as pulumi.Resource).urn))) : [];
-    const urn = String(await resolve(r.resource.urn));
-    resources.push({
-      type: r.type,
-      name: r.name,
-      urn,
-      inputs,
-      state: states.get(stateKey(r.type, r.name)) ?? inputs,
-      opts: {
-        protect: r.opts.protect,
-        retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,
-        parent,
-        dependsOn: dependsOn.map(String),
-      },
-      custom: r.resource instanceof pulumi.CustomResource,
-      secretPaths,
-    });
-  }
-  return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown> };
+  // The root stack resource, which the engine sends to a policy pack too (transformations never see it).
+  const stackUrn = `urn:pulumi:${options.stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${options.stack}`;
+  resources.push({ type: "pulumi:pulumi:Stack", name: `${PROJECT}-${options.stack}`, urn: stackUrn, inputs: {}, state: {}, opts: {}, custom: false });
+  const renamed = (urn: string, copy: number) => (copy === 0 || urn === stackUrn ? urn : `${urn}-r${copy}`);
+  const records = await Promise.all(
+    recorded.map(async (r): Promise<RecordedResource> => {
+      const secretPaths: string[] = [];
+      const inputs = (await resolve(r.props, "", secretPaths, preview)) as Record<string, unknown>;
+      const parent = r.opts.parent ? ((await resolve(r.opts.parent.urn)) as string) : stackUrn;
+      const dependsOn = Array.isArray(r.opts.dependsOn) ? await Promise.all(r.opts.dependsOn.map((d) => resolve((d as pulumi.Resource).urn))) : [];
+      const urn = String(await resolve(r.resource.urn));
+      const name = r.replica === 0 ? r.name : `${r.name}-r${r.replica}`;
+      return {
+        type: r.type,
+        name,
+        urn: renamed(urn, r.replica),
+        inputs,
+        state: preview && r.type !== "pulumi:pulumi:StackReference" ? inputs : (states.get(stateKey(r.type, r.name)) ?? inputs),
+        opts: {
+          protect: r.opts.protect,
+          retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,
+          parent: renamed(parent, r.replica),
+          dependsOn: dependsOn.map((d) => renamed(String(d), r.replica)),
+        },
+        custom: r.resource instanceof pulumi.CustomResource,
+        secretPaths,
+        propertyDependencies: await propertyDependencies(r.props, (u) => renamed(u, r.replica)),
+      };
+    }),
+  );
+  resources.push(...records);
+  // Read once every URN has resolved, i.e. every registration was answered.
+  const registered = [...(settings.getMonitor()?.getRegisteredResources?.().keys() ?? [])];
+  return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown>, registered };
 }
 
-/** Deeply resolves Inputs/Outputs to plain values, noting where secrets were (the records never leave the process). */
-async function resolve(value: unknown, at = "", secretPaths: string[] = []): Promise<unknown> {
+/** URNs each top-level input depends on, as the SDK computes them for RegisterResource. */
+async function propertyDependencies(props: pulumi.Inputs, rename: (urn: string) => string): Promise<Record<string, string[]>> {
+  const dependencies: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(props)) {
+    const seen = new Set<pulumi.Resource>();
+    await collectResources(value, seen);
+    if (seen.size > 0) {
+      dependencies[key] = (await Promise.all([...seen].map((r) => resolve(r.urn)))).map((u) => rename(String(u)));
+    }
+  }
+  return dependencies;
+}
+
+async function collectResources(value: unknown, into: Set<pulumi.Resource>): Promise<void> {
   if (pulumi.Output.isInstance(value)) {
-    const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean> };
+    const output = value as pulumi.Output<unknown> & { allResources?: () => Promise<Set<pulumi.Resource>> };
+    for (const r of (await output.allResources?.()) ?? []) into.add(r);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) await collectResources(v, into);
+  } else if (value !== null && typeof value === "object" && !(value instanceof pulumi.Resource) && !(value instanceof Promise)) {
+    for (const v of Object.values(value)) await collectResources(v, into);
+  }
+}
+
+/**
+ * Deeply resolves Inputs/Outputs to plain values, noting where secrets were (the records never leave the process).
+ * In preview an output whose value is not known becomes UNKNOWN, as the engine marshals it to a policy pack.
+ */
+async function resolve(value: unknown, at = "", secretPaths: string[] = [], preview = false): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean>; isKnown: Promise<boolean> };
     if ((await output.isSecret) && !secretPaths.includes(at)) {
       secretPaths.push(at);
     }
-    return resolve(await new Promise((done) => output.apply((v) => done(v))), at, secretPaths);
+    if (preview && !(await output.isKnown)) {
+      return UNKNOWN;
+    }
+    const inner = await new Promise((done) => {
+      output.apply((v) => done(v));
+      if (preview) void output.isKnown.then((known) => known || done(UNKNOWN));
+    });
+    return resolve(inner, at, secretPaths, preview);
   }
   if (value instanceof Promise) {
-    return resolve(await value, at, secretPaths);
+    return resolve(await value, at, secretPaths, preview);
   }
   const join = (key: string | number) => (at === "" ? String(key) : `${at}.${key}`);
   if (Array.isArray(value)) {
-    return Promise.all(value.map((v, i) => resolve(v, join(i), secretPaths)));
+    return Promise.all(value.map((v, i) => resolve(v, join(i), secretPaths, preview)));
   }
   if (value !== null && typeof value === "object" && !(value instanceof pulumi.Resource)) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v, join(k), secretPaths)] as const));
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v, join(k), secretPaths, preview)] as const));
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
   return value;

@@ -8,7 +8,7 @@ import { loadStackFile } from "../../config/stack-file";
 import { DEFAULT_STATE_FILE, readVulnState } from "../../config/vulns-state";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { formatOutcome, notifyCheckResults } from "../lib/notify";
-import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, type RegistryReader, type StackCheck } from "../lib/check/run";
+import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, runLimitFrom, type RegistryReader, type StackCheck } from "../lib/check/run";
 import { parseCommand, processIO, stacksIn, unknownStack, type CommandIO } from "../lib/command";
 import { JobProgress } from "../lib/output/progress";
 import { CHECK } from "./specs";
@@ -56,6 +56,12 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   } catch (error) {
     return out.usageError((error as Error).message);
   }
+  let runLimit: ReturnType<typeof runLimitFrom>;
+  try {
+    runLimit = runLimitFrom(values.timeout);
+  } catch (error) {
+    return out.usageError((error as Error).message);
+  }
   const dir = io.cwd;
   const stacks = values.stack !== undefined ? [values.stack] : stacksIn(dir);
   if (stacks.length === 0) {
@@ -99,7 +105,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
         const key = JSON.stringify(Object.entries(mirrors).sort());
         let client = clients.get(key);
         if (!client) {
-          client = trackedRegistry(new RegistryClient({ mirrors }), jobs);
+          client = trackedRegistry(new RegistryClient({ mirrors, runLimit }), jobs);
           clients.set(key, client);
         }
         return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"], now: io.now(), known });

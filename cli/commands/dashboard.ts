@@ -3,6 +3,7 @@
  * beside prod, by urgency. Exit 0 written, 2 bad input (nothing written).
  */
 import * as path from "node:path";
+import { checkWritable, FileWriteError } from "../../config/atomic-write";
 import { ConfigError } from "../../config/schema";
 import { buildDashboard, writeDashboard } from "../lib/dashboard";
 import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
@@ -20,7 +21,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (missing.length > 0) {
     return out.usageError(missing);
   }
+  const outDir = path.resolve(dir, values.out);
   try {
+    checkWritable(path.join(outDir, "index.html")); // before any work: a bad --out fails at once
     const { model, html } = buildDashboard({
       projectDir: dir,
       stacks: values.stack,
@@ -33,7 +36,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     if (model.rows.length === 0) {
       return out.fail(new Error(`no Pulumi.<stack>.yaml with pins in ${dir}`));
     }
-    const file = writeDashboard(path.resolve(dir, values.out), html);
+    const file = writeDashboard(outDir, html);
     const shown = path.relative(io.cwd, file).startsWith("..") ? file : path.relative(io.cwd, file);
     const counts = Object.entries(model.counts).filter(([, n]) => n > 0);
     const summary = counts.length > 0 ? counts.map(([kind, n]) => `${n} ${kind}`).join(", ") : "nothing";
@@ -42,7 +45,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       text: `wrote ${shown}: ${model.rows.length} components, ${model.cells} pins on ${model.stacks.length} stacks; needs action: ${summary}\n`,
     });
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof FileWriteError) {
       return out.fail(error);
     }
     throw error;

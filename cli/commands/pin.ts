@@ -43,8 +43,8 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     { projectDir, stack, component, tag, digest: values.digest, dryRun: values["dry-run"], allowDowngrade: values["allow-downgrade"] },
     resolver,
   );
-  if (!out.json) {
-    for (const message of outcome.messages) out.note(message);
+  if (!out.json && outcome.exitCode !== 2) {
+    for (const message of outcome.messages) out.note(message); // exit 2: finish prints them, once, as errors
   }
   return out.finish(outcome.exitCode, {
     data: { stack, component, tag, dryRun: values["dry-run"], written: outcome.written, diff: outcome.output, messages: outcome.messages },

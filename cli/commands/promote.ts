@@ -17,7 +17,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (missing.length > 0) {
     return out.usageError(missing);
   }
-  const result = promote({
+  const result = await promote({
     projectDir: values["project-dir"] ?? io.cwd,
     from: values.from,
     to: values.to,
@@ -30,8 +30,8 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     m.replace(/images\.([\w-]+): unknown component/, (all, name: string) => `${all}.${suggestion(name, COMPONENT_IDS)}`),
   );
   const outcome = { ...result, messages };
-  if (!out.json) {
-    for (const message of outcome.messages) out.note(message);
+  if (!out.json && outcome.exitCode !== 2) {
+    for (const message of outcome.messages) out.note(message); // exit 2: finish prints them, once, as errors
   }
   return out.finish(outcome.exitCode, {
     data: {

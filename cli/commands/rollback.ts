@@ -2,6 +2,7 @@
 import { formatReport } from "../lib/rollout/report";
 import { runRollback } from "../lib/rollout/rollback";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
 import { pulumiPreflight } from "./rollout";
 import { ROLLBACK } from "./specs";
@@ -22,9 +23,15 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (noStack !== undefined) {
     return out.usageError(noStack);
   }
-  const missing = await pulumiPreflight(io, out);
-  if (missing !== undefined) {
-    return missing;
+  const errors: string[] = [];
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 1, 24 * 3600, errors);
+  const ports = parseProbePorts(values["probe-port"] ?? [], errors);
+  if (errors.length > 0) {
+    return out.usageError(errors);
+  }
+  const pulumi = await pulumiPreflight(io, out);
+  if ("exitCode" in pulumi) {
+    return pulumi.exitCode;
   }
   const interrupt = interruptible();
   try {
@@ -32,7 +39,11 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       projectDir: values["project-dir"] ?? io.cwd,
       mirrors: {},
       stacks: [values.stack],
-      signal: interrupt.signal,
+      command: `myoci rollback --stack ${values.stack} --to ${to}`,
+      interrupt,
+      pulumiVersion: pulumi.version,
+      upTimeoutMs: upTimeout !== undefined ? upTimeout * 1000 : undefined,
+      probe: { ports },
       log: (line) => out.progress.line(line),
     });
     const report = await runRollback(values.stack, to, deps);

@@ -6,17 +6,21 @@ import { checkPulumiCli } from "../lib/preflight";
 import { formatReport, rolloutNotices } from "../lib/rollout/report";
 import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
 import { interruptible, realDeps } from "../lib/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
 import { parseCommand, processIO, suggestion, unknownStack, type CommandIO, type Output } from "../lib/command";
 import { ROLLOUT } from "./specs";
 
-/** Fails before anything is done when the Pulumi CLI is missing or too old (exit 2, with the install hint). */
-export async function pulumiPreflight(io: CommandIO, out: Output): Promise<number | undefined> {
+/**
+ * Fails before anything is done when the Pulumi CLI is missing or too old (exit 2, with the install hint);
+ * otherwise returns the version it printed.
+ */
+export async function pulumiPreflight(io: CommandIO, out: Output): Promise<{ exitCode: number } | { version: string }> {
   const preflight = await checkPulumiCli(io.env);
   if (preflight.ok) {
     out.progress.line(`pulumi: ${preflight.cli.version} (${preflight.cli.path})`);
-    return undefined;
+    return { version: preflight.cli.version };
   }
-  return out.fail([{ message: `${preflight.problem}. Nothing was changed. ${preflight.hint}` }]);
+  return { exitCode: out.fail([{ message: `${preflight.problem}. Nothing was changed. ${preflight.hint}` }]) };
 }
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -45,6 +49,8 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     const missing = unknownStack(values["project-dir"] ?? io.cwd, stack);
     if (missing !== undefined) errors.push(`--stacks: ${missing}`);
   }
+  const upTimeout = parseSeconds("--up-timeout", values["up-timeout"], 1, 24 * 3600, errors);
+  const ports = parseProbePorts(values["probe-port"] ?? [], errors);
   let mirrors: Record<string, string> = {};
   try {
     mirrors = parseMirrorArgs(values["registry-mirror"] ?? []);
@@ -54,9 +60,9 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   if (errors.length > 0) {
     return out.usageError(errors);
   }
-  const missing = await pulumiPreflight(io, out);
-  if (missing !== undefined) {
-    return missing;
+  const pulumi = await pulumiPreflight(io, out);
+  if ("exitCode" in pulumi) {
+    return pulumi.exitCode;
   }
   const interrupt = interruptible();
   const projectDir = values["project-dir"] ?? io.cwd;
@@ -65,8 +71,11 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       projectDir,
       mirrors,
       stacks,
-      signal: interrupt.signal,
-      probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined },
+      command: `myoci rollout ${positionals.join(" ")}`,
+      interrupt,
+      pulumiVersion: pulumi.version,
+      upTimeoutMs: upTimeout !== undefined ? upTimeout * 1000 : undefined,
+      probe: { successes, deadlineMs: deadline !== undefined ? deadline * 1000 : undefined, ports },
       log: (line) => out.progress.line(line),
     });
     const report = await runRollout({ changes, stacks, migrate: values.migrate }, deps);

@@ -15,7 +15,7 @@ const mirror = {
 export const CHECK = {
   name: "check",
   summary: "compare pinned tags and digests with what the registries offer now",
-  synopsis: "[--stack <name>] [--json] [--notify] [--registry-mirror <host=url> ...] [--include-prerelease]",
+  synopsis: "[--stack <name>] [--json] [--notify] [--registry-mirror <host=url> ...] [--include-prerelease] [--timeout <seconds>]",
   description: [
     "For every pinned component: up to date, digest (the tag was re-pointed), patch, minor or major, with the newest candidate per class, its changelog and the compatibility rules it would break. Progress per image goes to stderr on a terminal (or with --progress).",
   ],
@@ -24,6 +24,7 @@ export const CHECK = {
     notify: { type: "boolean", default: false, help: "post new updates to ntfy (myoci:notify, password in MYOCI_NTFY_PASSWORD)" },
     "registry-mirror": mirror,
     "include-prerelease": { type: "boolean", default: false, help: "also offer pre-release tags (rc, alpha, beta, …)" },
+    timeout: { type: "string", arg: "<seconds>", help: "bound the whole run: what is not answered by then is reported as an error" },
   },
   json: true,
   progress: true,
@@ -149,9 +150,10 @@ export const ROLLOUT = {
   name: "rollout",
   summary: "staged rollout with health-gated automatic rollback",
   synopsis:
-    "<component>=<tag> [<component>=<tag> ...] [--stacks staging,prod] [--json] [--notify] [--migrate] [--probe-successes <n>] [--probe-deadline <s>] [--registry-mirror <host=url> ...]",
+    "<component>=<tag> [<component>=<tag> ...] [--stacks staging,prod] [--json] [--notify] [--migrate] [--probe-successes <n>] [--probe-deadline <s>] [--probe-port [stack:]component=port ...] [--up-timeout <s>] [--registry-mirror <host=url> ...]",
   description: [
     "For each stack in order: record the pins, back up stateful services, pin the new tags (digests resolved once, rules checked before anything changes), pulumi up with the policy pack, verify the changed services' health endpoints; on failure restore the recorded pins, up and verify again, and stop.",
+    "Ctrl-C once: the running step (an up) finishes, then the run stops; twice: the running up is canceled through Pulumi's cancel. Re-running the same command finishes an interrupted stack (it verifies what is deployed but not yet verified).",
     pulumiNote,
   ],
   positionals: { name: "<component>=<tag> ...", help: "the changes, e.g. grafana=13.1.0", complete: "component=tag" },
@@ -161,6 +163,13 @@ export const ROLLOUT = {
     migrate: { type: "boolean", default: false, help: "allow a PostgreSQL major change: dump → new data volume (-pg<new>) → restore; the old volume is kept" },
     "probe-successes": { type: "string", arg: "<n>", help: "consecutive healthy answers a service needs (1–100)" },
     "probe-deadline": { type: "string", arg: "<seconds>", help: "how long a service may take to become healthy (1–3600)" },
+    "probe-port": {
+      type: "string",
+      multiple: true,
+      arg: "<[stack:]component=port>",
+      help: "probe a component on another loopback port (e.g. an SSH tunnel) than the one it publishes",
+    },
+    "up-timeout": { type: "string", arg: "<seconds>", help: "cancel an up (through Pulumi's cancel) that runs longer; a timed-out up is rolled back" },
     "registry-mirror": mirror,
     "project-dir": projectDir,
   },
@@ -173,14 +182,17 @@ export const ROLLOUT = {
   exitCodes: [
     [0, "rolled out"],
     [1, "a stack failed and was rolled back"],
-    [2, "needs a person (rollback failed, verification inconclusive, interrupted, refused before anything changed, or no Pulumi CLI)"],
+    [
+      2,
+      "needs a person (rollback failed, verification inconclusive, interrupted or canceled, locked, deployed but bookkeeping failed, refused before anything changed, or no Pulumi CLI)",
+    ],
   ],
 } as const satisfies CommandSpec;
 
 export const ROLLBACK = {
   name: "rollback",
   summary: "restore the pins of an earlier successful deployment",
-  synopsis: "--stack <name> [--to <n>] [--json]",
+  synopsis: "--stack <name> [--to <n>] [--json] [--up-timeout <s>] [--probe-port [stack:]component=port ...]",
   description: [
     "Restores the pins of the n-th earlier successful deployment (default 1: the last one whose pins differ from the current ones, from the stack's update history), runs pulumi up with the policy pack and verifies the changed services.",
     pulumiNote,
@@ -188,6 +200,8 @@ export const ROLLBACK = {
   options: {
     stack: { type: "string", arg: "<name>", help: "the stack to roll back (required)", complete: "stacks" },
     to: { type: "string", default: "1", arg: "<n>", help: "which earlier deployment (1–100)" },
+    "up-timeout": { type: "string", arg: "<seconds>", help: "cancel an up (through Pulumi's cancel) that runs longer" },
+    "probe-port": { type: "string", multiple: true, arg: "<[stack:]component=port>", help: "probe a component on another loopback port (e.g. an SSH tunnel)" },
     "project-dir": projectDir,
   },
   json: true,

@@ -56,7 +56,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       return out.fail(new Error(`no Pulumi.<stack>.yaml in ${dir}`));
     }
     const stacks = names.map((stack) => ({ stack, images: loadStackFile(dir, stack, { placeholderSecrets: true }).images }));
-    const reports = (values.trivy ?? []).map((file) => readTrivyReport(path.resolve(io.cwd, file)));
+    const reports = (values.trivy ?? []).map((file) => readTrivyReport(path.resolve(io.cwd, file), file));
     const acceptances = readAcceptances(path.resolve(dir, values["accept-file"] ?? DEFAULT_ACCEPTANCE_FILE));
     const state = readVulnState(stateFile);
     if (!values.offline) {

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { colourWanted, highlight, palette, type Palette, type Stream } from "./output/colour";
 import type { EnvelopeError } from "./output/envelope";
 import { Progress } from "./output/progress";
+import { stackNameProblem } from "../../config/stack-name";
 
 /** Bad input or an error (every command): the message names the argument, file, key or value. */
 export const EXIT_USAGE = 2;
@@ -122,6 +123,8 @@ export function stacksIn(dir: string): string[] {
 
 /** `no stack file Pulumi.prdo.yaml in <dir>. Did you mean "prod"? …`, or undefined when the stack file exists. */
 export function unknownStack(dir: string, stack: string): string | undefined {
+  const badName = stackNameProblem(stack); // before any path is built from it
+  if (badName !== undefined) return badName;
   if (existsSync(path.join(dir, `Pulumi.${stack}.yaml`)) || existsSync(path.join(dir, `Pulumi.${stack}.yml`))) return undefined;
   const known = stacksIn(dir);
   return `no stack file Pulumi.${stack}.yaml in ${dir}.${suggestion(stack, known)}${known.length > 0 ? ` (stacks here: ${known.join(", ")})` : ""}`;

@@ -5,7 +5,6 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import * as path from "node:path";
-import * as semver from "semver";
 
 /**
  * The oldest CLI the Automation API accepts (pulumi/pulumi sdk/nodejs/automation/minimumVersion.ts: v3.2.0-alpha);
@@ -55,11 +54,13 @@ export async function checkPulumiCli(env: Readonly<Record<string, string | undef
     return { ok: false, problem: `\`${file} version\` failed: ${answer.error}`, hint };
   }
   const printed = answer.stdout.trim();
-  const version = semver.coerce(printed, { includePrerelease: false });
-  if (!/^v?\d+\.\d+\.\d+/.test(printed) || version === null) {
+  const version = /^v?(\d+)\.(\d+)\.(\d+)/.exec(printed)?.slice(1).map(Number);
+  if (version === undefined) {
     return { ok: false, problem: `\`${file} version\` printed ${JSON.stringify(printed.slice(0, 80))}, not a version`, hint };
   }
-  if (version.major !== 3 || semver.lt(version, PULUMI_MINIMUM_VERSION)) {
+  const minimum = PULUMI_MINIMUM_VERSION.split(".").map(Number);
+  const below = version.findIndex((n, i) => n !== minimum[i]);
+  if (version[0] !== 3 || (below >= 0 && version[below]! < minimum[below]!)) {
     return { ok: false, problem: `the Pulumi CLI at ${file} is ${printed}; myoci needs 3.x, at least v${PULUMI_MINIMUM_VERSION}`, hint };
   }
   return { ok: true, cli: { path: file, version: printed } };

@@ -9,7 +9,8 @@ import { ServiceContainer, type ServiceOutputs } from "../service-container";
 import { REPO_ROOT } from "../../config/repo-root";
 
 export const FORWARDER_DIR = path.join(REPO_ROOT, "forwarder");
-const FORWARDER_FILES = ["Dockerfile", "requirements.txt", "forwarder.py"];
+/** Every build input: the Dockerfile and the standard-library-only script (no requirements, no pip step). */
+export const FORWARDER_FILES = ["Dockerfile", "forwarder.py"] as const;
 
 /** Content hash of the forwarder's build inputs and base image: the built image's tag. */
 export function forwarderVersion(baseReference: string): string {
@@ -30,7 +31,7 @@ export interface TelegramForwarderArgs {
   readonly chatId: string;
 }
 
-/** Built on the Docker host from a digest-pinned python alpine base with pinned requirements. */
+/** Built on the Docker host from the digest-pinned python base; the script needs nothing beyond the standard library. */
 export class TelegramForwarder extends pulumi.ComponentResource implements ServiceOutputs {
   public readonly image: docker.Image;
   public readonly forwarder: ServiceContainer;

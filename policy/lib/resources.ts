@@ -23,6 +23,21 @@ export const LABEL = {
 
 export type Props = Record<string, unknown>;
 
+/**
+ * The engine's marker of a value not known before the provider runs (preview): RemoteImage.imageId, …
+ * The policy SDK wraps props in a proxy that throws on reading such a value, which would skip the whole policy;
+ * policies read `plainProps(args.props)` instead and decide from the literal inputs, treating UNKNOWN explicitly.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
+
+/** The props behind the policy SDK's unknown-checking proxy (the proxy's own escape hatch), else the value itself. */
+export function plainProps(props: Props): Props {
+  const proxy = props as Props & { __isSpecialProxy?: boolean; __getSpecialProxyTarget?: Props };
+  return proxy.__isSpecialProxy === true && proxy.__getSpecialProxyTarget !== undefined ? proxy.__getSpecialProxyTarget : props;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }

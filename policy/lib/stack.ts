@@ -1,9 +1,20 @@
 /** Stack-wide views over the resources a stack policy receives. */
 import type { PolicyResource } from "@pulumi/policy";
-import { CATALOG, COMPONENT_IDS, parseImageReference, type ComponentId } from "../../catalog";
-import { componentOf, imageUsesOf, LABEL, labelsOf, TYPES, type ImageUse } from "./resources";
+import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseImageReference, type ComponentId } from "../../catalog";
+import { componentOf, imageUsesOf, LABEL, labelsOf, plainProps, TYPES, type ImageUse, type Props } from "./resources";
 
-type StackResource = Pick<PolicyResource, "type" | "props" | "urn" | "name"> & { opts?: { parent?: string }; parent?: { urn: string } };
+export type StackResource = Pick<PolicyResource, "type" | "props" | "urn" | "name"> & {
+  opts?: { parent?: string; protect?: boolean };
+  parent?: { urn: string };
+  propertyDependencies?: Record<string, readonly { urn: string }[]>;
+};
+
+/** A stack resource's props without the SDK's unknown-checking proxy (see plainProps). */
+export const propsOf = (resource: StackResource): Props => plainProps(resource.props);
+
+export function parentUrnOf(resource: StackResource): string | undefined {
+  return parentUrn(resource);
+}
 
 function parentUrn(resource: StackResource): string | undefined {
   return resource.opts?.parent ?? resource.parent?.urn;
@@ -27,16 +38,16 @@ export function stackImageUses(resources: readonly StackResource[]): StackImageU
   const componentByParent = new Map<string, ComponentId>();
   for (const r of resources) {
     const parent = parentUrn(r);
-    const component = r.type === TYPES.container ? componentOf(r.props) : undefined;
+    const component = r.type === TYPES.container ? componentOf(propsOf(r)) : undefined;
     if (parent !== undefined && component !== undefined) {
       componentByParent.set(parent, component);
     }
   }
   const uses: StackImageUse[] = [];
   for (const resource of resources) {
-    for (const use of imageUsesOf(resource.type, resource.props)) {
+    for (const use of imageUsesOf(resource.type, propsOf(resource))) {
       const parent = parentUrn(resource);
-      const labelled = resource.type === TYPES.container ? componentOf(resource.props) : parent !== undefined ? componentByParent.get(parent) : undefined;
+      const labelled = resource.type === TYPES.container ? componentOf(propsOf(resource)) : parent !== undefined ? componentByParent.get(parent) : undefined;
       const ref = parseImageReference(use.reference);
       const component = labelled ?? componentByRepository(ref.registry, ref.repository);
       uses.push({ ...use, resource, component, labelled: labelled !== undefined });
@@ -57,11 +68,43 @@ export function containerPins(resources: readonly StackResource[]): ContainerPin
   return resources
     .filter((r) => r.type === TYPES.container)
     .flatMap((resource) => {
-      const component = componentOf(resource.props);
+      const component = componentOf(propsOf(resource));
       if (component === undefined) {
         return [];
       }
-      const labels = labelsOf(resource.props);
+      const labels = labelsOf(propsOf(resource));
       return [{ resource, component, tag: labels[LABEL.version], digest: labels[LABEL.digest] }];
     });
+}
+
+export interface PinnedImage {
+  readonly resource: StackResource;
+  readonly component: ComponentId;
+  readonly tag: string;
+  readonly digest: string;
+  readonly reference: string;
+}
+
+/**
+ * Component, tag and digest of every pinned image reference (RemoteImage names, build base images): the pins as
+ * the engine will pull them. References without a tag or a well-formed digest are other policies' findings and skipped here.
+ */
+export function pinnedImages(resources: readonly StackResource[]): PinnedImage[] {
+  return stackImageUses(resources).flatMap((use) => {
+    const ref = parseImageReference(use.reference);
+    return use.component !== undefined && ref.tag !== undefined && ref.tag !== "" && ref.digest !== undefined && DIGEST_PATTERN.test(ref.digest)
+      ? [{ resource: use.resource, component: use.component, tag: ref.tag, digest: ref.digest, reference: use.reference }]
+      : [];
+  });
+}
+
+/** The stack the resources belong to, from the containers' `myoci.stack` label (a pack never asks the engine). */
+export function stackNameOf(resources: readonly StackResource[]): string | undefined {
+  for (const r of resources) {
+    if (r.type === TYPES.container) {
+      const stack = labelsOf(propsOf(r))[LABEL.stack];
+      if (stack !== undefined && stack !== "") return stack;
+    }
+  }
+  return undefined;
 }

@@ -2,10 +2,11 @@
 import { existsSync } from "node:fs";
 import { readRawStackFile, stackFilePath } from "../../config/stack-file";
 import { allPolicies } from "../policies";
-import { loadPackConfig, policyConfigPath, type PackConfig } from "./policy-config";
+import { componentOf, LABEL, labelsOf, TYPES } from "../lib/resources";
+import { loadPackConfig, PolicyConfigError, policyConfigPath, type PackConfig } from "./policy-config";
 import { summarise, type PolicyRunReport } from "./report";
 import { PolicyPackServer } from "./server";
-import type { RecordedResource } from "./types";
+import type { Finding, RecordedResource } from "./types";
 
 /** The stack's config as the CLI hands it to a policy pack in PULUMI_CONFIG (secrets are not read offline). */
 export function stackConfigEnv(projectDir: string, stack: string): Record<string, string> {
@@ -27,15 +28,64 @@ export function packConfigFor(stack: string, file?: string): PackConfig {
   return loadPackConfig(file ?? policyConfigPath(stack), allPolicies, { optional: file === undefined });
 }
 
+/**
+ * Allowlist entries must name a component the program runs: the schema already limits them to catalog components
+ * (an enum the Pulumi CLI checks too); here, against the evaluated program, an entry for a component this stack
+ * has no container of is refused as well (it would silently allow nothing — or the wrong thing after a rename).
+ */
+export function checkAllowlistNames(config: PackConfig, resources: readonly RecordedResource[], file: string): void {
+  const running = new Set(resources.filter((r) => r.type === TYPES.container).flatMap((r) => componentOf(r.inputs) ?? []));
+  const problems: string[] = [];
+  for (const [policy, { properties }] of Object.entries(config)) {
+    for (const [key, value] of Object.entries(properties)) {
+      (Array.isArray(value) ? value : []).forEach((item: unknown, i) => {
+        const component = (item as { component?: unknown } | null)?.component;
+        if (typeof component === "string" && !running.has(component as never)) {
+          problems.push(
+            `${policy}.${key}[${i}].component = ${JSON.stringify(component)}: no container of this stack runs that component (running: ${[...running].join(", ")})`,
+          );
+        }
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new PolicyConfigError(file, problems);
+  }
+}
+
+/**
+ * What the pack cannot see: the Analyzer protocol carries `protect` but not `retainOnDelete` (AnalyzerResourceOptions,
+ * @pulumi/pulumi 3.270), so the runner checks it on the recorded options, reported under the volume policy.
+ */
+export function retainOnDeleteFindings(resources: readonly RecordedResource[], config: PackConfig): Finding[] {
+  const level = config["require-protected-data-volumes"]?.enforcementLevel ?? "mandatory";
+  if (level === "disabled") {
+    return [];
+  }
+  return resources
+    .filter((r) => r.type === TYPES.volume && labelsOf(r.inputs)[LABEL.data] === "true" && r.opts.retainOnDelete !== true)
+    .map((r) => ({
+      policy: "require-protected-data-volumes",
+      level: level === "remediate" ? "mandatory" : level,
+      message: `Volume ${typeof r.inputs["name"] === "string" ? r.inputs["name"] : r.name} holds data but retainOnDelete is not set: once unprotected, removing it from the program would delete the data. (Checked by the offline runner on the program's options: the Analyzer protocol does not carry retainOnDelete.)`,
+      resource: { urn: r.urn, type: r.type, name: r.name },
+    }));
+}
+
 /** Analyzes resources with a running pack server. */
 export async function checkWithServer(
   server: PolicyPackServer,
   stack: string,
   resources: readonly RecordedResource[],
   config: PackConfig,
+  configFile: string = policyConfigPath(stack),
 ): Promise<PolicyRunReport> {
+  checkAllowlistNames(config, resources, configFile);
   const info = await server.info();
   await server.configure(config);
   const findings = await server.analyze(resources, new Map(info.policies.map((p) => [p.name, p.description])));
-  return summarise(stack, { name: info.name, version: info.version, policies: info.policies.length }, resources, findings);
+  return summarise(stack, { name: info.name, version: info.version, policies: info.policies.length }, resources, [
+    ...findings,
+    ...retainOnDeleteFindings(resources, config),
+  ]);
 }

@@ -46,8 +46,9 @@ export function configOverrides(stack: string, assignments: readonly string[], p
 export async function evaluateStack(
   stack: string,
   assignments: readonly string[] = [],
+  options: { preview?: boolean } = {},
 ): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
-  const result = await evaluateProgram({ stack, configOverrides: configOverrides(stack, assignments) });
+  const result = await evaluateProgram({ stack, configOverrides: configOverrides(stack, assignments), preview: options.preview });
   return { resources: result.resources, outputs: result.outputs };
 }
 
@@ -77,5 +78,8 @@ export function readResourceFile(file: string): RecordedResource[] {
     state: (r["state"] ?? r["inputs"] ?? {}) as Record<string, unknown>,
     opts: r["opts"] ?? {},
     custom: r["custom"] !== false,
+    propertyDependencies: (r["propertyDependencies"] ?? undefined) as Record<string, string[]> | undefined,
+    // Kept so that the plan can show secret contents as `[secret]` (absent: every upload counts as secret).
+    ...(Array.isArray(r["secretPaths"]) ? { secretPaths: (r["secretPaths"] as unknown[]).map(String) } : {}),
   }));
 }

@@ -1,6 +1,7 @@
 /**
  * Policy-pack config files (policy/config/<stack>.json), in the format of `pulumi preview --policy-pack-config`:
- * `{ "<policy-name>": "<enforcement level>" | { "enforcementLevel"?: …, "<property>": value } }`.
+ * `{ "<policy-name>": "<enforcement level>" | { "enforcementLevel"?: …, "<property>": value } }`, plus the key `all`
+ * (a level, or `{ "enforcementLevel": … }`) that sets the level of every policy not configured by name.
  * Validated against each policy's configSchema and completed with its defaults, as the Pulumi CLI does.
  */
 import { readFileSync } from "node:fs";
@@ -92,12 +93,28 @@ export function resolvePackConfig(raw: unknown, policies: Policies, file: string
   }
   const names = new Set(policies.map((p) => p.name));
   for (const key of Object.keys(given)) {
-    if (!names.has(key)) problems.push(`${key}: unknown policy (known: ${[...names].join(", ")})`);
+    if (!names.has(key) && key !== "all") problems.push(`${key}: unknown policy (known: all, ${[...names].join(", ")})`);
+  }
+  // Pulumi's `all`: one level for every policy (a policy's own entry wins); it takes no properties.
+  const all = given["all"];
+  let allLevel: unknown;
+  if (typeof all === "string") {
+    allLevel = all;
+  } else if (all !== null && typeof all === "object" && !Array.isArray(all)) {
+    const { enforcementLevel, ...rest } = all as Record<string, unknown>;
+    allLevel = enforcementLevel;
+    if (Object.keys(rest).length > 0) problems.push(`all: takes only enforcementLevel (given: ${Object.keys(rest).join(", ")})`);
+  } else if (all !== undefined) {
+    problems.push(`all = ${JSON.stringify(all)}: expected an enforcement level or { "enforcementLevel": … }`);
+  }
+  if (allLevel !== undefined && !ENFORCEMENT_LEVELS.includes(allLevel as EnforcementLevel)) {
+    problems.push(`all.enforcementLevel = ${JSON.stringify(allLevel)}: expected one of ${ENFORCEMENT_LEVELS.join(", ")}`);
+    allLevel = undefined;
   }
   const resolved: PackConfig = {};
   for (const policy of policies) {
     const entry = given[policy.name];
-    let level: unknown = policy.enforcementLevel ?? "advisory";
+    let level: unknown = allLevel ?? policy.enforcementLevel ?? "advisory";
     let properties: Record<string, unknown> = {};
     if (typeof entry === "string") {
       level = entry;

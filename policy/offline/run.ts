@@ -1,24 +1,36 @@
 /**
  * Offline enforcement without the Pulumi CLI:
- *   npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   (--preview: the program evaluated as in `pulumi preview`, computed outputs unknown)
  *   npm run plan -- --stack <name> [--json] [--config key.path=value …]
  * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage/config/program error.
  */
+import "./compile-cache";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PROJECT_DIR } from "../../program/evaluate";
-import { stackFilePath } from "../../config/stack-file";
+import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
 import { checkWithServer, packConfigFor, stackConfigEnv } from "./check";
 import { PolicyPackServer } from "./server";
 import type { RecordedResource } from "./types";
-import { evaluateStack, readResourceFile, UsageError } from "./evaluate";
+import { configOverrides, evaluateStack, readResourceFile, UsageError } from "./evaluate";
 import { formatPlan, planOf } from "./plan";
-import { PolicyConfigError } from "./policy-config";
+import { PolicyConfigError, policyConfigPath } from "./policy-config";
 import { formatText } from "./report";
 
-const USAGE = `usage: npm run policy -- --stack <name> [--json] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
+const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
        npm run plan -- --stack <name> [--json] [--config key.path=value]…`;
+
+/** The pack server this run started and has not stopped yet: every exit path stops it (no orphan process). */
+let pendingServer: Promise<PolicyPackServer | undefined> | undefined;
+
+async function stopPendingServer(): Promise<void> {
+  const pending = pendingServer;
+  pendingServer = undefined; // stop once: a second stop() of an exited pack would wait for an exit event forever
+  const server = await pending;
+  await server?.stop().catch(() => undefined);
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [mode, ...rest] = argv;
@@ -32,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     options: {
       stack: { type: "string" },
       json: { type: "boolean", default: false },
+      preview: { type: "boolean", default: false },
       resources: { type: "string" },
       config: { type: "string", multiple: true, default: [] },
       "policy-config": { type: "string" },
@@ -44,29 +57,37 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.resources === undefined && !existsSync(stackFilePath(PROJECT_DIR, stack))) {
     throw new UsageError(`no stack file ${stackFilePath(PROJECT_DIR, stack)} for stack "${stack}"`);
   }
+  if (values.resources === undefined) {
+    // Bad config is reported here, once, as a ConfigError (exit 2) — before a pack server starts or the program runs.
+    loadStackFile(PROJECT_DIR, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config) });
+  }
   if (mode === "plan") {
     const resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
     const plan = planOf(resources);
     console.log(values.json ? JSON.stringify({ stack, containers: plan }, null, 2) : formatPlan(stack, plan));
     return 0;
   }
+  const configFile = values["policy-config"] ?? policyConfigPath(stack);
   const config = packConfigFor(stack, values["policy-config"]);
   // The pack starts (a child process) while the program is evaluated here: the two overlap.
   const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(PROJECT_DIR, stack) });
   starting.catch(() => undefined); // awaited below; a failed start is reported there
+  pendingServer = starting.catch(() => undefined);
   let resources: RecordedResource[];
   try {
-    resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
+    resources =
+      values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config, { preview: values.preview })).resources;
   } catch (error) {
-    await (await starting.catch(() => undefined))?.stop();
+    await stopPendingServer();
     throw error;
   }
   const server = await starting;
   let report;
   try {
-    report = await checkWithServer(server, stack, resources, config);
+    report = await checkWithServer(server, stack, resources, config, configFile);
   } finally {
     await server.stop();
+    pendingServer = undefined;
   }
   console.log(values.json ? JSON.stringify(report, null, 2) : formatText(report, resources));
   return report.passed ? 0 : 1;
@@ -74,16 +95,29 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 // Entry point when run directly (scripts/run-ts.js sets argv[1] to this file).
 if (process.argv[1] === __filename) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      const known =
-        error instanceof UsageError ||
-        error instanceof ConfigError ||
-        error instanceof PolicyConfigError ||
-        (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-      console.error(known ? (error as Error).message : ((error as Error).stack ?? String(error)));
-      process.exitCode = 2;
-    },
-  );
+  let failing = false;
+  // One message, exit 2, pack server stopped: for a rejected main, and for an error escaping the SDK's runtime.
+  const fail = (error: unknown): void => {
+    if (failing) {
+      return;
+    }
+    failing = true;
+    process.exitCode = 2;
+    const known =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof PolicyConfigError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    console.error(known ? (error as Error).message : ((error as Error).stack ?? String(error)));
+    void stopPendingServer().finally(() => process.exit(2));
+  };
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.on(signal, () => void stopPendingServer().finally(() => process.exit(code)));
+  }
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code), fail);
 }

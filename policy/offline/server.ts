@@ -12,7 +12,8 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { COMPILE_CACHE_DIR } from "./compile-cache";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
@@ -79,6 +80,8 @@ export class PolicyPackServer {
         PULUMI_NODEJS_STACK: options.stack,
         // A TypeScript pack is type-checked by ts-node, as the CLI does; a compiled one (bin/policy) is plain JS.
         ...(existsSync(path.join(packDir, "index.ts")) ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
+        // Node's compile cache for the SDK the pack loads (an environment setting; the gRPC path is the CLI's).
+        NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -180,6 +183,12 @@ export class PolicyPackServer {
         resource.setOptions(options(r));
         if (r.opts.parent !== undefined) resource.setParent(r.opts.parent);
         resource.setDependenciesList(r.opts.dependsOn ?? []);
+        const dependencies = resource.getPropertydependenciesMap();
+        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+          const list = new analyzer.AnalyzerPropertyDependencies();
+          list.setUrnsList(urns);
+          dependencies.set(key, list);
+        }
         return resource;
       }),
     );
@@ -206,6 +215,16 @@ export class PolicyPackServer {
       const exited = new Promise((resolve) => this.child.once("exit", resolve));
       this.child.kill("SIGTERM");
       await exited;
+    }
+  }
+
+  /** CPU time (ms) the pack process has used so far, from /proc (Linux; undefined elsewhere): for benchmarks. */
+  cpuMs(): number | undefined {
+    try {
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms clock ticks
+    } catch {
+      return undefined;
     }
   }
 

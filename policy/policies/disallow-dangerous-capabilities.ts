@@ -1,19 +1,35 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
-import { componentOf, displayName, recordOf, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
+import { componentOf, displayName, plainProps, recordOf, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
+
+interface CapabilityException {
+  component: string;
+  capabilities: string[];
+  reason: string;
+}
 
 interface Settings {
   dangerous: string[];
-  allowed: { component: string; capabilities: string[]; reason: string }[];
+  allowed: CapabilityException[];
+  keepDefaults: boolean;
 }
+
+export const CAPABILITY_EXCEPTIONS: readonly CapabilityException[] = [
+  {
+    component: "netdata",
+    capabilities: ["SYS_PTRACE"],
+    reason: `apps.plugin and local-listeners read other processes' details (${NETDATA_DOCS}, "Privileges": SYS_PTRACE).`,
+  },
+];
 
 const configSchema = {
   properties: {
     dangerous: {
       type: "array",
       items: { type: "string" },
-      description: "Capabilities that amount to host access (names without the CAP_ prefix).",
+      description: "Capabilities that amount to host access (any spelling: SYS_ADMIN, sys_admin, CAP_SYS_ADMIN).",
       default: [
         "ALL",
         "SYS_ADMIN",
@@ -29,50 +45,47 @@ const configSchema = {
         "PERFMON",
         "MAC_ADMIN",
         "MAC_OVERRIDE",
+        "NET_RAW",
+        "SYSLOG",
+        "SETFCAP",
       ],
     },
-    allowed: {
-      type: "array",
-      description: "Per component, the dangerous capabilities it may add and why.",
-      items: {
-        type: "object",
-        properties: { component: { type: "string" }, capabilities: { type: "array", items: { type: "string" } }, reason: { type: "string", minLength: 1 } },
-        required: ["component", "capabilities", "reason"],
-      },
-      default: [
-        {
-          component: "netdata",
-          capabilities: ["SYS_PTRACE", "SYS_ADMIN"],
-          reason: "Netdata reads other processes' metrics (SYS_PTRACE) and cgroup/namespace details (SYS_ADMIN); learn.netdata.cloud Docker install docs.",
-        },
-      ],
-    },
+    allowed: allowedProperty("Per component, the dangerous capabilities it may add and why.", { capabilities: { type: "array", items: { type: "string" } } }, [
+      "capabilities",
+    ]),
+    keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
 } as const;
 
-const normalise = (capability: string): string => capability.toUpperCase().replace(/^CAP_/, "");
+/** Docker's own normalisation (upper case, optional CAP_ prefix), plus surrounding blanks. */
+export const normaliseCapability = (capability: string): string => capability.trim().toUpperCase().replace(/^CAP_/, "");
 
 export const disallowDangerousCapabilities: ResourceValidationPolicy = {
   name: "disallow-dangerous-capabilities",
   description:
-    "No container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, …) unless policy config allowlists it for that component with a reason.",
+    "No container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL, …, in any spelling) unless allowlisted for its component with a reason (by default Netdata's SYS_PTRACE).",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const { dangerous, allowed } = settingsOf<Settings>(args, configSchema as never);
-    const adds = recordOf(args.props["capabilities"])["adds"];
+    const props = plainProps(args.props);
+    const settings = settingsOf<Settings>(args, configSchema as never);
+    const adds = recordOf(props["capabilities"])["adds"];
     if (!Array.isArray(adds)) {
       return;
     }
-    const component = componentOf(args.props);
-    const dangerousSet = new Set(dangerous.map(normalise));
-    const permitted = new Set(allowed.filter((a) => a.component === component).flatMap((a) => a.capabilities.map(normalise)));
-    const refused = adds.map((c) => normalise(String(c))).filter((c) => dangerousSet.has(c) && !permitted.has(c));
+    const component = componentOf(props);
+    const dangerousSet = new Set(settings.dangerous.map(normaliseCapability));
+    const permitted = new Set(
+      exceptionsOf(CAPABILITY_EXCEPTIONS, settings)
+        .filter((a) => a.component === component)
+        .flatMap((a) => a.capabilities.map(normaliseCapability)),
+    );
+    const refused = [...new Set(adds.map((c) => normaliseCapability(String(c))))].filter((c) => dangerousSet.has(c) && !permitted.has(c));
     if (refused.length > 0) {
       reportViolation(
-        `${displayName(args.props, args.name)} adds dangerous capabilit${refused.length === 1 ? "y" : "ies"} ${refused.join(", ")}, not allowlisted for ${component ?? "an unlabelled container"}.`,
+        `${displayName(props, args.name)} adds dangerous capabilit${refused.length === 1 ? "y" : "ies"} ${refused.join(", ")}, not allowlisted for ${component ?? "an unlabelled container"}.`,
       );
     }
-  },
+  }),
 };

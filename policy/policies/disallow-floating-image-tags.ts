@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { FLOATING_TAGS, parseImageReference } from "../../catalog";
 import { requireType } from "../lib/applies";
-import { imageUsesOf, LABEL, labelsOf, TYPES } from "../lib/resources";
+import { imageUsesOf, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -26,9 +26,10 @@ export const disallowFloatingImageTags: ResourceValidationPolicy = {
   configSchema: configSchema,
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.remoteImage, TYPES.image, TYPES.container]);
+    const props = plainProps(args.props);
     const { floatingTags } = settingsOf<Settings>(args, configSchema);
     const floating = new Set(floatingTags.map((t) => t.toLowerCase()));
-    for (const use of imageUsesOf(args.type, args.props)) {
+    for (const use of imageUsesOf(args.type, props)) {
       const tag = parseImageReference(use.reference).tag;
       if (tag === undefined || tag === "") {
         reportViolation(`Image ${use.reference} (${use.property}) has no tag: pin a release tag and its digest.`);
@@ -37,7 +38,7 @@ export const disallowFloatingImageTags: ResourceValidationPolicy = {
       }
     }
     if (args.type === TYPES.container) {
-      const version = labelsOf(args.props)[LABEL.version];
+      const version = labelsOf(props)[LABEL.version];
       if (version !== undefined && floating.has(version.toLowerCase())) {
         reportViolation(`Label ${LABEL.version}="${version}" is a floating tag: pin a release tag and its digest.`);
       }

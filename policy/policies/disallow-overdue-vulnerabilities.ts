@@ -3,8 +3,8 @@ import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acceptances";
 import { CATALOG, type RiskAcceptance } from "../../catalog";
-import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
 import { ACCEPTANCES_PROPERTY, affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
@@ -49,12 +49,13 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
     "No container runs a version affected by a catalog advisory or a finding of the committed OSV snapshot past its response deadline, unless the risk is accepted (policy config or the committed risk-acceptance file) until a future date.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
     const now = policyNow(settings.now);
     const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(PACK_PARENT, settings.acceptanceFile))];
-    for (const { advisory, state, version } of affectingAdvisories(args.props, now, acceptances, vulnStateIn(path.resolve(PACK_PARENT, settings.stateFile)))) {
+    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateIn(path.resolve(PACK_PARENT, settings.stateFile)))) {
       if (state.state !== "overdue") {
         continue;
       }
@@ -62,8 +63,8 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
         ? ` The risk acceptance of ${advisory.id} ("${state.expiredAcceptance.reason}") expired on ${state.expiredAcceptance.expires}.`
         : "";
       reportViolation(
-        `${displayName(args.props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}), overdue since ${state.deadline.toISOString()}: update to a fixed version (${advisory.affected.fixed.join(", ")}) or accept the risk with a reason and an expiry.${expired}`,
+        `${displayName(props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}), overdue since ${state.deadline.toISOString()}: update to a fixed version (${advisory.affected.fixed.join(", ")}) or accept the risk with a reason and an expiry.${expired}`,
       );
     }
-  },
+  }),
 };

@@ -1,7 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
-import { componentOf, displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
+import { allowedProperty } from "../lib/exceptions";
 
 interface Settings {
   allowed: { component: string; reason: string }[];
@@ -9,12 +10,7 @@ interface Settings {
 
 const configSchema = {
   properties: {
-    allowed: {
-      type: "array",
-      description: "Components that may run privileged, each with the reason.",
-      items: { type: "object", properties: { component: { type: "string" }, reason: { type: "string", minLength: 1 } }, required: ["component", "reason"] },
-      default: [],
-    },
+    allowed: allowedProperty("Components that may run privileged (none by default), each with the reason.", {}),
   },
 } as const;
 
@@ -23,17 +19,16 @@ export const disallowPrivilegedContainers: ResourceValidationPolicy = {
   description: "No container runs privileged, unless its component is allowlisted in policy config with a reason.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    if (args.props["privileged"] !== true) {
+    const props = plainProps(args.props);
+    if (props["privileged"] !== true) {
       return;
     }
     const { allowed } = settingsOf<Settings>(args, configSchema as never);
-    const component = componentOf(args.props);
+    const component = componentOf(props);
     if (!allowed.some((a) => a.component === component)) {
-      reportViolation(
-        `${displayName(args.props, args.name)} runs privileged (full access to the host): drop privileged and add only the capabilities it needs.`,
-      );
+      reportViolation(`${displayName(props, args.name)} runs privileged (full access to the host): drop privileged and add only the capabilities it needs.`);
     }
-  },
+  }),
 };

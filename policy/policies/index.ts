@@ -18,6 +18,15 @@ import { requireReadonlyDockerSocket } from "./require-readonly-docker-socket";
 import { requireRestartPolicy } from "./require-restart-policy";
 import { requireVerifiedPromotion } from "./require-verified-promotion";
 import { warnEndOfLife } from "./warn-end-of-life";
+import { disallowHostDevices } from "./disallow-host-devices";
+import { disallowHostNamespaces } from "./disallow-host-namespaces";
+import { disallowPortsWithoutExternalNetwork } from "./disallow-ports-without-external-network";
+import { disallowUnconfinedSecurity } from "./disallow-unconfined-security";
+import { disallowWritableHostMounts } from "./disallow-writable-host-mounts";
+import { enforceDigestTagBinding } from "./enforce-digest-tag-binding";
+import { enforceVersionTransitions } from "./enforce-version-transitions";
+import { requireDigestProvenance } from "./require-digest-provenance";
+import { requirePinnedContainerImage } from "./require-pinned-container-image";
 import { warnOpenVulnerabilities } from "./warn-open-vulnerabilities";
 
 export const allPolicies: Policies = [
@@ -26,6 +35,9 @@ export const allPolicies: Policies = [
   requireImageDigest,
   enforceCanonicalRepository,
   enforceCompatibleVersions,
+  enforceDigestTagBinding,
+  requireDigestProvenance,
+  enforceVersionTransitions,
   warnEndOfLife,
   warnOpenVulnerabilities,
   disallowOverdueVulnerabilities,
@@ -36,8 +48,14 @@ export const allPolicies: Policies = [
   requireLogRotation,
   disallowPrivilegedContainers,
   disallowDangerousCapabilities,
+  requirePinnedContainerImage,
   requireReadonlyDockerSocket,
+  disallowWritableHostMounts,
+  disallowHostNamespaces,
+  disallowUnconfinedSecurity,
+  disallowHostDevices,
   disallowPublicPorts,
+  disallowPortsWithoutExternalNetwork,
   disallowPlainCredentialEnv,
   // data and promotion
   requireProtectedDataVolumes,
@@ -46,6 +64,15 @@ export const allPolicies: Policies = [
 ];
 
 export {
+  disallowHostDevices,
+  disallowHostNamespaces,
+  disallowPortsWithoutExternalNetwork,
+  disallowUnconfinedSecurity,
+  disallowWritableHostMounts,
+  enforceDigestTagBinding,
+  enforceVersionTransitions,
+  requireDigestProvenance,
+  requirePinnedContainerImage,
   disallowDangerousCapabilities,
   disallowFloatingImageTags,
   disallowOverdueVulnerabilities,

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DIGEST_PATTERN, parseImageReference } from "../../catalog";
 import { requireType } from "../lib/applies";
-import { imageUsesOf, LABEL, labelsOf, TYPES } from "../lib/resources";
+import { imageUsesOf, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
 
 const EXPECTED = "sha256: followed by 64 lower-case hex digits";
 
@@ -11,7 +11,8 @@ export const requireImageDigest: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.remoteImage, TYPES.image, TYPES.container]);
-    for (const use of imageUsesOf(args.type, args.props)) {
+    const props = plainProps(args.props);
+    for (const use of imageUsesOf(args.type, props)) {
       const digest = parseImageReference(use.reference).digest;
       if (digest === undefined) {
         reportViolation(`Image ${use.reference} (${use.property}) has no digest: append @sha256:<64 lower-case hex digits> (the multi-arch index digest).`);
@@ -20,7 +21,7 @@ export const requireImageDigest: ResourceValidationPolicy = {
       }
     }
     if (args.type === TYPES.container) {
-      const labels = labelsOf(args.props);
+      const labels = labelsOf(props);
       const digest = labels[LABEL.digest];
       if (labels[LABEL.component] !== undefined && digest === undefined) {
         reportViolation(`Label ${LABEL.digest} is missing: every myoci container records the digest it runs.`);

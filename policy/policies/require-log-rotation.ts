@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
-import { displayName, recordOf, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { displayName, recordOf, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -23,11 +23,12 @@ export const requireLogRotation: ResourceValidationPolicy = {
   description: "Every container's logs rotate (a file log driver with max-size and max-file), so logs cannot fill the disk.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const { rotatingDrivers } = settingsOf<Settings>(args, configSchema);
-    const name = displayName(args.props, args.name);
-    const driver: unknown = args.props["logDriver"];
+    const name = displayName(props, args.name);
+    const driver: unknown = props["logDriver"];
     if (typeof driver !== "string" || driver === "") {
       reportViolation(`${name} has no log driver set: set logDriver "json-file" with logOpts max-size and max-file.`);
       return;
@@ -35,10 +36,10 @@ export const requireLogRotation: ResourceValidationPolicy = {
     if (!rotatingDrivers.includes(driver)) {
       return;
     }
-    const opts = recordOf(args.props["logOpts"]);
+    const opts = recordOf(props["logOpts"]);
     const missing = ["max-size", "max-file"].filter((key) => typeof opts[key] !== "string" || opts[key] === "");
     if (missing.length > 0) {
       reportViolation(`${name} logs with ${driver} without ${missing.join(" and ")}: its logs would grow without bound.`);
     }
-  },
+  }),
 };

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -16,15 +16,16 @@ export const requireMemoryLimit: ResourceValidationPolicy = {
   description: "Every container has a memory limit, so one service cannot exhaust the host's memory.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const { minimumMb } = settingsOf<Settings>(args, configSchema);
-    const memory: unknown = args.props["memory"];
-    const name = displayName(args.props, args.name);
+    const memory: unknown = props["memory"];
+    const name = displayName(props, args.name);
     if (typeof memory !== "number" || memory <= 0) {
       reportViolation(`${name} has no memory limit: set memory (MiB; the catalog's memoryMb by default).`);
     } else if (memory < minimumMb) {
       reportViolation(`${name} has a memory limit of ${memory} MiB, below the minimum of ${minimumMb} MiB.`);
     }
-  },
+  }),
 };

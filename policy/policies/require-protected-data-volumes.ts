@@ -1,16 +1,17 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
-import { notApplicable, requireType } from "../lib/applies";
-import { componentOf, displayName, LABEL, labelsOf, TYPES } from "../lib/resources";
+import { forType, notApplicable, requireType } from "../lib/applies";
+import { componentOf, displayName, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
 
 export const requireProtectedDataVolumes: ResourceValidationPolicy = {
   name: "require-protected-data-volumes",
   description: "Every volume that holds a service's data is protected from deletion (protect = true).",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.volume, (args, reportViolation) => {
     requireType(args, [TYPES.volume]);
-    const labels = labelsOf(args.props);
-    const component = componentOf(args.props);
+    const props = plainProps(args.props);
+    const labels = labelsOf(props);
+    const component = componentOf(props);
     const path = labels[LABEL.path];
     const holdsData = labels[LABEL.data] === "true" || (component !== undefined && path !== undefined && CATALOG[component].dataPaths.includes(path));
     if (!holdsData) {
@@ -18,8 +19,8 @@ export const requireProtectedDataVolumes: ResourceValidationPolicy = {
     }
     if (args.opts.protect !== true) {
       reportViolation(
-        `Volume ${displayName(args.props, args.name)} holds ${component === undefined ? "service" : CATALOG[component].title} data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.`,
+        `Volume ${displayName(props, args.name)} holds ${component === undefined ? "service" : CATALOG[component].title} data but is not protected: set protect (and retainOnDelete) so no update or destroy can delete it.`,
       );
     }
-  },
+  }),
 };

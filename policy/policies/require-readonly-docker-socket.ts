@@ -1,11 +1,22 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
-import { arrayOf, displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS, type Exception } from "../lib/exceptions";
+import { hostBinds, isSameOrParent, normaliseHostPath } from "../lib/mounts";
+import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
   socketPaths: string[];
+  allowed: Exception[];
+  keepDefaults: boolean;
 }
+
+/** Who may see the Docker API at all (read-only), and why. */
+export const SOCKET_EXCEPTIONS: readonly Exception[] = [
+  { component: "netdata", reason: `cgroups.plugin and go.d.plugin resolve and monitor containers through the socket (${NETDATA_DOCS}, "Mounts").` },
+  { component: "promtail", reason: "docker_sd_configs discovers the containers whose logs it ships (Promtail scrape config docs)." },
+  { component: "alloy", reason: "discovery.docker and loki.source.docker read container logs through the Docker API (Grafana Alloy component docs)." },
+];
 
 const configSchema = {
   properties: {
@@ -15,24 +26,38 @@ const configSchema = {
       description: "Host paths of the Docker (or Podman) API socket.",
       default: ["/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock"],
     },
+    allowed: allowedProperty("Components that may bind the socket (read-only), each with the reason.", {}),
+    keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
 } as const;
 
 export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
   name: "require-readonly-docker-socket",
-  description: "A container that mounts the Docker socket mounts it read-only, never read-write.",
+  description:
+    "Only allowlisted components (by default Netdata and the log shipper) bind the Docker socket, in any mount form (volumes, mounts of type bind, or any parent directory such as /var/run or /), and only read-only.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  configSchema: configSchema as never,
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const { socketPaths } = settingsOf<Settings>(args, configSchema);
-    for (const mount of arrayOf(args.props["volumes"])) {
-      const hostPath = mount["hostPath"];
-      if (typeof hostPath === "string" && socketPaths.includes(hostPath) && mount["readOnly"] !== true) {
+    const props = plainProps(args.props);
+    const settings = settingsOf<Settings>(args, configSchema as never);
+    const sockets = settings.socketPaths.map(normaliseHostPath);
+    const component = componentOf(props);
+    const allowed = exceptionsOf(SOCKET_EXCEPTIONS, settings).some((e) => e.component === component);
+    const name = displayName(props, args.name);
+    for (const bind of hostBinds(props)) {
+      const socket = sockets.find((s) => isSameOrParent(bind.hostPath, s));
+      if (socket === undefined) {
+        continue;
+      }
+      const through = bind.hostPath === socket ? `the Docker socket ${socket}` : `${bind.hostPath} (which contains the Docker socket ${socket})`;
+      if (!allowed) {
         reportViolation(
-          `${displayName(args.props, args.name)} mounts the Docker socket ${hostPath} read-write at ${String(mount["containerPath"])}: mount it with readOnly = true.`,
+          `${name} binds ${through} (${bind.property} → ${bind.containerPath}): the Docker API is root on the host; only allowlisted components may see it, with a reason.`,
         );
+      } else if (!bind.readOnly) {
+        reportViolation(`${name} mounts ${through} read-write (${bind.property} → ${bind.containerPath}): mount it with readOnly = true.`);
       }
     }
-  },
+  }),
 };

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -18,12 +18,13 @@ export const requireRestartPolicy: ResourceValidationPolicy = {
   description: "Every container has a restart policy that brings it back after a crash or a host reboot.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const { allowed } = settingsOf<Settings>(args, configSchema);
-    const restart: unknown = args.props["restart"];
+    const restart: unknown = props["restart"];
     if (typeof restart !== "string" || !allowed.includes(restart)) {
-      reportViolation(`${displayName(args.props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
+      reportViolation(`${displayName(props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);
     }
-  },
+  }),
 };

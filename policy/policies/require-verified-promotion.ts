@@ -1,10 +1,11 @@
 import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
-import { gateStatus, readPromotionRecord, DEFAULT_RECORD_FILE } from "../../config/promotion-record";
+import { DEFAULT_RECORD_FILE } from "../../config/promotion-record";
+import { promotionRecordAt } from "../lib/records";
 import { recordOf, TYPES } from "../lib/resources";
-import { PACK_PARENT, settingsOf } from "../lib/settings";
-import { containerPins } from "../lib/stack";
+import { settingsOf } from "../lib/settings";
+import { pinnedImages, propsOf, type StackResource } from "../lib/stack";
 
 interface Settings {
   recordFile: string;
@@ -28,18 +29,19 @@ const configSchema = {
   },
 } as const;
 
-/** Digests per component from the verifying stack's StackReference outputs (`images.<component>.digest`). */
-function referencedDigests(resources: readonly { type: string; props: Record<string, unknown> }[], verifiedOn: string): Map<string, Set<string>> {
+/** `tag@digest` per component from the verifying stack's StackReference outputs (`images.<component>`). */
+function referencedPins(resources: readonly StackResource[], verifiedOn: string): Map<string, Set<string>> {
   const digests = new Map<string, Set<string>>();
   for (const r of resources) {
-    const name = r.props["name"];
+    const props = propsOf(r);
+    const name = props["name"];
     if (r.type !== TYPES.stackReference || typeof name !== "string" || (name !== verifiedOn && !name.endsWith(`/${verifiedOn}`))) {
       continue;
     }
-    for (const [component, image] of Object.entries(recordOf(recordOf(r.props["outputs"])["images"]))) {
-      const digest = recordOf(image)["digest"];
-      if (typeof digest === "string") {
-        digests.set(component, (digests.get(component) ?? new Set()).add(digest));
+    for (const [component, image] of Object.entries(recordOf(recordOf(props["outputs"])["images"]))) {
+      const { tag, digest } = recordOf(image);
+      if (typeof digest === "string" && typeof tag === "string") {
+        digests.set(component, (digests.get(component) ?? new Set()).add(`${tag}@${digest}`));
       }
     }
   }
@@ -49,28 +51,32 @@ function referencedDigests(resources: readonly { type: string; props: Record<str
 export const requireVerifiedPromotion: StackValidationPolicy = {
   name: "require-verified-promotion",
   description:
-    "Every image digest of the protected stack was run and verified healthy on the verifying stack, or belongs to the protected stack's adoption baseline.",
+    "Every image (component, tag and digest) of the protected stack was run and verified healthy on the verifying stack, or belongs to the protected stack's adoption baseline.",
   enforcementLevel: "mandatory",
   configSchema: configSchema,
   validateStack: (args, reportViolation) => {
     const settings = settingsOf<Settings>(args, configSchema);
-    const file = path.resolve(PACK_PARENT, settings.recordFile);
-    const record = readPromotionRecord(file);
-    const fromReference = referencedDigests(args.resources, settings.verifiedOn);
-    for (const pin of containerPins(args.resources)) {
-      if (pin.digest === undefined) {
-        continue; // require-image-digest reports a container without a digest
-      }
-      if (fromReference.get(pin.component)?.has(pin.digest)) {
+    const file = settings.recordFile;
+    const record = promotionRecordAt(file);
+    const resources = args.resources as readonly StackResource[];
+    const fromReference = referencedPins(resources, settings.verifiedOn);
+    const counts = (kind: string, stack: string) => (e: (typeof record.entries)[number]) => e.kind === kind && e.stack === stack;
+    const trusted = record.entries.filter((e) => counts("verified", settings.verifiedOn)(e) || counts("adopted", settings.targetStack)(e));
+    for (const pin of pinnedImages(resources)) {
+      if (fromReference.get(pin.component)?.has(`${pin.tag}@${pin.digest}`)) {
         continue;
       }
-      const gate = gateStatus(record, pin.component, pin.digest, settings.verifiedOn, settings.targetStack);
-      if (gate.status === "unverified") {
-        reportViolation(
-          `${CATALOG[pin.component].title} ${pin.tag ?? "(no tag)"} @ ${pin.digest} was never run and verified on ${settings.verifiedOn}: not in ${settings.verifiedOn}'s stack outputs nor in ${path.basename(file)} (verified on ${settings.verifiedOn} or adopted by ${settings.targetStack}). Roll it out on ${settings.verifiedOn} first, then promote it.`,
-          pin.resource.urn,
-        );
+      if (trusted.some((e) => e.images[pin.component]?.digest === pin.digest && e.images[pin.component]?.tag === pin.tag)) {
+        continue;
       }
+      const otherTag = trusted.find((e) => e.images[pin.component]?.digest === pin.digest);
+      const why = otherTag
+        ? `${path.basename(file)} has this digest for ${pin.component} ${otherTag.images[pin.component]!.tag}, not ${pin.tag}`
+        : `not in ${settings.verifiedOn}'s stack outputs nor in ${path.basename(file)} (verified on ${settings.verifiedOn} or adopted by ${settings.targetStack})`;
+      reportViolation(
+        `${CATALOG[pin.component].title} ${pin.tag} @ ${pin.digest} was never run and verified on ${settings.verifiedOn}: ${why}. Roll it out on ${settings.verifiedOn} first, then promote it.`,
+        pin.resource.urn,
+      );
     }
   },
 };

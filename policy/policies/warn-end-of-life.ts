@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
-import { requireType } from "../lib/applies";
-import { componentOf, displayName, TYPES } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
 
 interface Settings {
@@ -15,9 +15,10 @@ export const warnEndOfLife: ResourceValidationPolicy = {
   description: "No container runs a component past its end-of-life date; the finding names the successor to migrate to.",
   enforcementLevel: "advisory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
-    const component = componentOf(args.props);
+    const props = plainProps(args.props);
+    const component = componentOf(props);
     const endOfLife = component === undefined ? undefined : CATALOG[component].endOfLife;
     if (component === undefined || endOfLife === undefined) {
       return;
@@ -25,9 +26,7 @@ export const warnEndOfLife: ResourceValidationPolicy = {
     const now = policyNow(settingsOf<Settings>(args, configSchema).now);
     if (Date.parse(endOfLife.date) <= now.getTime()) {
       const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
-      reportViolation(
-        `${displayName(args.props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`,
-      );
+      reportViolation(`${displayName(props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);
     }
-  },
+  }),
 };

@@ -2,9 +2,8 @@ import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { snapshotAgeDays } from "../../config/vulns-state";
 import { CATALOG, hasPackages, PACKAGES, type RiskAcceptance } from "../../catalog";
-import { requireType } from "../lib/applies";
-import { displayName, TYPES } from "../lib/resources";
-import { componentOf } from "../lib/resources";
+import { forType, requireType } from "../lib/applies";
+import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
 import { affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
@@ -36,28 +35,29 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
   description: "No container runs a version affected by a catalog advisory or an OSV snapshot finding, and the snapshot is fresh; before the advisory's response deadline this is a warning.",
   enforcementLevel: "advisory",
   configSchema: configSchema,
-  validateResource: (args, reportViolation) => {
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema);
     const now = policyNow(settings.now);
     const vulnState = vulnStateIn(path.resolve(PACK_PARENT, settings.stateFile));
-    const component = componentOf(args.props);
+    const component = componentOf(props);
     const age = snapshotAgeDays(vulnState, now);
     if (component !== undefined && hasPackages(PACKAGES[component]) && age !== undefined && age > settings.snapshotMaxAgeDays) {
       reportViolation(
-        `${displayName(args.props, args.name)}: the OSV snapshot in ${settings.stateFile} is ${Math.floor(age)} days old (refreshed ${vulnState.osv!.refreshedAt}, limit ${settings.snapshotMaxAgeDays}): its findings may be out of date; run npx myoci vulns --refresh and commit the file.`,
+        `${displayName(props, args.name)}: the OSV snapshot in ${settings.stateFile} is ${Math.floor(age)} days old (refreshed ${vulnState.osv!.refreshedAt}, limit ${settings.snapshotMaxAgeDays}): its findings may be out of date; run npx myoci vulns --refresh and commit the file.`,
       );
     }
     // Acceptances only waive the deadline: before it every affecting advisory is shown.
     const none: RiskAcceptance[] = [];
-    for (const { advisory, state, version } of affectingAdvisories(args.props, now, none, vulnState)) {
+    for (const { advisory, state, version } of affectingAdvisories(props, now, none, vulnState)) {
       if (state.state !== "open") {
         continue;
       }
       const due = state.deadline === null ? "no response deadline" : `respond by ${state.deadline.toISOString()}`;
       reportViolation(
-        `${displayName(args.props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}): ${advisory.summary} Fixed in ${advisory.affected.fixed.join(", ")}; ${due}.`,
+        `${displayName(props, args.name)} runs ${CATALOG[advisory.component].title} ${version}, affected by ${advisory.id} (${advisory.severity}): ${advisory.summary} Fixed in ${advisory.affected.fixed.join(", ")}; ${due}.`,
       );
     }
-  },
+  }),
 };

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import {
   disallowDangerousCapabilities,
+  disallowHostDevices,
+  disallowHostNamespaces,
+  disallowPortsWithoutExternalNetwork,
+  disallowUnconfinedSecurity,
+  disallowWritableHostMounts,
   disallowPlainCredentialEnv,
   disallowPrivilegedContainers,
   disallowPublicPorts,
@@ -11,13 +16,23 @@ import {
   requireRestartPolicy,
 } from "../policies";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { changed, container, fixtureStack, NotApplicable, remoteImage, validate } from "./helpers";
+import type { RecordedResource } from "../offline/types";
+import { packConfigFor, retainOnDeleteFindings } from "../offline/check";
+import { changed, container, find, programStack, NotApplicable, remoteImage, replace, validate, validateStack } from "./helpers";
 
-const prod = fixtureStack("prod");
-const grafana = container(prod, "grafana");
-const netdata = container(prod, "netdata");
-const postgres = container(prod, "postgres");
-const promtail = container(prod, "promtail");
+let prod: RecordedResource[];
+let grafana: RecordedResource;
+let netdata: RecordedResource;
+let postgres: RecordedResource;
+let promtail: RecordedResource;
+
+before(async () => {
+  prod = await programStack("prod");
+  grafana = container(prod, "grafana");
+  netdata = container(prod, "netdata");
+  postgres = container(prod, "postgres");
+  promtail = container(prod, "promtail");
+});
 
 async function expectNotApplicable(policy: ResourceValidationPolicy): Promise<void> {
   let error: unknown;
@@ -36,8 +51,12 @@ describe("container policies: compliant fixtures", () => {
     requireReadonlyDockerSocket,
     disallowPublicPorts,
     disallowPlainCredentialEnv,
+    disallowWritableHostMounts,
+    disallowHostNamespaces,
+    disallowUnconfinedSecurity,
+    disallowHostDevices,
   ];
-  it("every container of the generated prod stack passes every container policy", async () => {
+  it("every container of the real program's prod stack passes every container policy", async () => {
     for (const policy of policies) {
       for (const r of prod.filter((x) => x.type === "docker:index/container:Container")) {
         expect(await validate(policy, r), `${policy.name} on ${r.name}`).to.deep.equal([]);
@@ -156,21 +175,156 @@ describe("policy disallow-dangerous-capabilities", () => {
       ),
     ).to.deep.equal(["myoci-prod-grafana adds dangerous capabilities SYS_PTRACE, SYS_ADMIN, not allowlisted for grafana."]);
   });
-  it("follows the allowlist in policy config", async () => {
-    expect(await validate(disallowDangerousCapabilities, netdata, { allowed: [] })).to.deep.equal([
-      "myoci-prod-netdata adds dangerous capabilities SYS_PTRACE, SYS_ADMIN, not allowlisted for netdata.",
+  it("adds policy config entries to the built-in exceptions; keepDefaults false drops Netdata's", async () => {
+    const grafanaPtrace = changed(grafana, (i) => (i["capabilities"] = { adds: ["SYS_PTRACE"] }));
+    const allowed = [{ component: "grafana", capabilities: ["SYS_PTRACE"], reason: "test" }];
+    expect(await validate(disallowDangerousCapabilities, grafanaPtrace, { allowed })).to.deep.equal([]);
+    expect(await validate(disallowDangerousCapabilities, netdata, { allowed })).to.deep.equal([]);
+    expect(await validate(disallowDangerousCapabilities, netdata, { keepDefaults: false })).to.deep.equal([
+      "myoci-prod-netdata adds dangerous capability SYS_PTRACE, not allowlisted for netdata.",
     ]);
+  });
+  it("recognises a capability in every spelling Docker accepts (case, CAP_ prefix, blanks, ALL)", async () => {
+    for (const spelling of [" sys_admin", "cap_sys_admin", "Cap_Sys_Admin ", "CAP_SYS_ADMIN"]) {
+      expect(
+        await validate(
+          disallowDangerousCapabilities,
+          changed(grafana, (i) => (i["capabilities"] = { adds: [spelling] })),
+        ),
+        spelling,
+      ).to.deep.equal(["myoci-prod-grafana adds dangerous capability SYS_ADMIN, not allowlisted for grafana."]);
+    }
+    expect(
+      await validate(
+        disallowDangerousCapabilities,
+        changed(netdata, (i) => i["capabilities"].adds.push("all")),
+      ),
+    ).to.deep.equal(["myoci-prod-netdata adds dangerous capability ALL, not allowlisted for netdata."]);
   });
 });
 
 describe("policy require-readonly-docker-socket", () => {
+  const socket = (r: RecordedResource) =>
+    (r.inputs["volumes"] as { hostPath?: string; readOnly?: boolean }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
   it("refuses a read-write Docker socket", async () => {
-    const rw = changed(promtail, (i) => (i["volumes"].find((v: { hostPath?: string }) => v.hostPath === "/var/run/docker.sock").readOnly = false));
+    const rw = changed(promtail, (i) => (socketOf(i).readOnly = false));
     expect(await validate(requireReadonlyDockerSocket, rw)).to.deep.equal([
-      "myoci-prod-promtail mounts the Docker socket /var/run/docker.sock read-write at /var/run/docker.sock: mount it with readOnly = true.",
+      "myoci-prod-promtail mounts the Docker socket /var/run/docker.sock read-write (volumes[1] → /var/run/docker.sock): mount it with readOnly = true.",
+    ]);
+    expect(socket(promtail).readOnly).to.equal(true);
+  });
+  it("refuses the socket bound read-write through mounts[] (type bind)", async () => {
+    const viaMounts = changed(promtail, (i) => {
+      i["volumes"] = (i["volumes"] as { hostPath?: string }[]).filter((v) => v.hostPath !== "/var/run/docker.sock");
+      i["mounts"] = [{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock" }];
+    });
+    expect(await validate(requireReadonlyDockerSocket, viaMounts)).to.deep.equal([
+      "myoci-prod-promtail mounts the Docker socket /var/run/docker.sock read-write (mounts[0] → /var/run/docker.sock): mount it with readOnly = true.",
+    ]);
+  });
+  it("refuses a parent directory of the socket (/var/run, /) mounted read-write", async () => {
+    for (const parent of ["/var/run", "/var/run/", "/"]) {
+      const viaParent = changed(promtail, (i) => (i["mounts"] = [{ type: "bind", source: parent, target: "/host" }]));
+      expect(await validate(requireReadonlyDockerSocket, viaParent), parent).to.deep.equal([
+        `myoci-prod-promtail mounts ${parent === "/" ? "/" : "/var/run"} (which contains the Docker socket /var/run/docker.sock) read-write (mounts[0] → /host): mount it with readOnly = true.`,
+      ]);
+    }
+  });
+  it("refuses the socket on a component that is not allowlisted, even read-only", async () => {
+    const onGrafana = changed(grafana, (i) => i["volumes"].push({ hostPath: "/run", containerPath: "/host/run", readOnly: true }));
+    expect(await validate(requireReadonlyDockerSocket, onGrafana)).to.deep.equal([
+      "myoci-prod-grafana binds /run (which contains the Docker socket /run/docker.sock) (volumes[1] → /host/run): the Docker API is root on the host; only allowlisted components may see it, with a reason.",
     ]);
   });
 });
+
+describe("policy disallow-writable-host-mounts", () => {
+  it("passes Netdata's read-only host views", async () => {
+    expect(await validate(disallowWritableHostMounts, netdata)).to.deep.equal([]);
+  });
+  it("refuses /, /etc and /proc bound read-write, in either mount form", async () => {
+    const rw = changed(grafana, (i) => {
+      i["volumes"].push({ hostPath: "/etc", containerPath: "/host/etc", readOnly: false });
+      i["mounts"] = [
+        { type: "bind", source: "/proc", target: "/host/proc" },
+        { type: "bind", source: "/", target: "/host" },
+      ];
+    });
+    expect(await validate(disallowWritableHostMounts, rw)).to.deep.equal([
+      "myoci-prod-grafana binds the host path /etc read-write (volumes[1] → /host/etc), a host system path: mount it read-only or use a named volume.",
+      "myoci-prod-grafana binds the host path /proc read-write (mounts[0] → /host/proc), a host system path: mount it read-only or use a named volume.",
+      "myoci-prod-grafana binds the host path / read-write (mounts[1] → /host), which contains /etc: mount it read-only or use a named volume.",
+    ]);
+  });
+  it("refuses a path below a system path, and accepts an allowlisted one", async () => {
+    const rw = changed(grafana, (i) => i["volumes"].push({ hostPath: "/etc/ssl/private", containerPath: "/keys", readOnly: false }));
+    expect(await validate(disallowWritableHostMounts, rw)).to.have.length(1);
+    expect(
+      await validate(disallowWritableHostMounts, rw, { allowed: [{ component: "grafana", hostPath: "/etc/ssl/private/", reason: "test" }] }),
+    ).to.deep.equal([]);
+  });
+});
+
+describe("policy disallow-host-namespaces", () => {
+  it("allows Netdata's documented host PID mode only", async () => {
+    expect(netdata.inputs["pidMode"]).to.equal("host");
+    expect(await validate(disallowHostNamespaces, netdata)).to.deep.equal([]);
+    expect(
+      await validate(
+        disallowHostNamespaces,
+        changed(netdata, (i) => (i["networkMode"] = "host")),
+      ),
+    ).to.deep.equal([
+      'myoci-prod-netdata sets networkMode "host": it shares the host\'s network namespace. Remove it, or allowlist it for netdata with a reason.',
+    ]);
+  });
+  it("refuses host network, PID, IPC and user namespaces elsewhere", async () => {
+    const shared = changed(grafana, (i) => {
+      i["networkMode"] = "host";
+      i["pidMode"] = "HOST";
+      i["ipcMode"] = "host";
+      i["usernsMode"] = "host";
+    });
+    expect((await validate(disallowHostNamespaces, shared)).map((m) => m.split(" ")[2])).to.deep.equal(["networkMode", "pidMode", "ipcMode", "usernsMode"]);
+  });
+});
+
+describe("policy disallow-unconfined-security", () => {
+  it("allows Netdata's documented apparmor=unconfined, in either spelling, and nothing else", async () => {
+    expect(await validate(disallowUnconfinedSecurity, netdata)).to.deep.equal([]);
+    expect(
+      await validate(
+        disallowUnconfinedSecurity,
+        changed(netdata, (i) => (i["securityOpts"] = ["apparmor:unconfined", "seccomp=unconfined"])),
+      ),
+    ).to.deep.equal(['myoci-prod-netdata sets securityOpts "seccomp=unconfined": it runs without that confinement. Remove it, or allowlist it with a reason.']);
+  });
+  it("refuses seccomp or AppArmor unconfined on another container", async () => {
+    const open = changed(grafana, (i) => (i["securityOpts"] = ["seccomp:unconfined", "apparmor=unconfined", "label=disable", "no-new-privileges"]));
+    expect((await validate(disallowUnconfinedSecurity, open)).map((m) => m.split('"')[1])).to.deep.equal([
+      "seccomp:unconfined",
+      "apparmor=unconfined",
+      "label=disable",
+    ]);
+  });
+});
+
+describe("policy disallow-host-devices", () => {
+  it("refuses a host device such as /dev/mem", async () => {
+    expect(
+      await validate(
+        disallowHostDevices,
+        changed(grafana, (i) => (i["devices"] = [{ hostPath: "/dev/mem", containerPath: "/dev/mem" }])),
+      ),
+    ).to.deep.equal([
+      "myoci-prod-grafana is given the host device /dev/mem (as /dev/mem): raw device access bypasses the container's isolation. Remove it, or allowlist it with a reason.",
+    ]);
+  });
+});
+
+function socketOf(inputs: Record<string, any>): { readOnly?: boolean } {
+  return (inputs["volumes"] as { hostPath?: string; readOnly?: boolean }[]).find((v) => v.hostPath === "/var/run/docker.sock")!;
+}
 
 describe("policy disallow-public-ports", () => {
   it("refuses Loki on 0.0.0.0:3100", async () => {
@@ -221,5 +375,75 @@ describe("policy disallow-plain-credential-env", () => {
         changed(grafana, (i) => i["envs"].push("NB_AUTH_SECRET=x")),
       ),
     ).to.have.length(1);
+  });
+});
+
+describe("policy disallow-plain-credential-env: secrets in any shape", () => {
+  it("refuses a credential inside a URL or DSN value, whatever the variable is called, without echoing it", async () => {
+    const dsn = changed(grafana, (i) => i["envs"].push("DATABASE_URL=postgres://zitadel:hunter2-hunter2@postgres:5432/zitadel"));
+    const messages = await validate(disallowPlainCredentialEnv, dsn);
+    expect(messages).to.deep.equal([
+      "myoci-prod-grafana carries a URL with an inline password in env DATABASE_URL: keep the password in a file (or a _FILE variable) and leave it out of the URL.",
+    ]);
+    expect(messages.join()).not.to.contain("hunter2");
+    const command = changed(grafana, (i) => (i["command"] = ["--upstream", "https://admin:s3cret@loki:3100"]));
+    expect(await validate(disallowPlainCredentialEnv, command)).to.have.length(1);
+  });
+  it("refuses a *_TOKEN or *_SECRET variable", async () => {
+    const leaky = changed(grafana, (i) => i["envs"].push("GF_AUTH_TOKEN=abc", "APP_SECRET=def"));
+    expect((await validate(disallowPlainCredentialEnv, leaky)).map((m) => m.split(" ")[2])).to.deep.equal(["GF_AUTH_TOKEN", "APP_SECRET"]);
+  });
+  it("refuses a value equal to a configured secret, in any variable or label", async () => {
+    const saved = { config: process.env["PULUMI_CONFIG"], keys: process.env["PULUMI_CONFIG_SECRET_KEYS"] };
+    try {
+      process.env["PULUMI_CONFIG"] = JSON.stringify({ "myoci:grafanaAdminPassword": "correct-horse-battery", "myoci:domain": "example.org" });
+      process.env["PULUMI_CONFIG_SECRET_KEYS"] = JSON.stringify(["myoci:grafanaAdminPassword"]);
+      const leaked = changed(grafana, (i) => i["labels"].push({ label: "note", value: "pw correct-horse-battery" }));
+      expect(await validate(disallowPlainCredentialEnv, leaked)).to.deep.equal([
+        "myoci-prod-grafana carries the value of a configured secret in label note: pass it as a file upload, never as plain text.",
+      ]);
+      expect(await validate(disallowPlainCredentialEnv, grafana)).to.deep.equal([]);
+    } finally {
+      for (const [key, value] of [
+        ["PULUMI_CONFIG", saved.config],
+        ["PULUMI_CONFIG_SECRET_KEYS", saved.keys],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});
+
+describe("policy disallow-ports-without-external-network (moby/moby#36174)", () => {
+  it("passes both shipped stacks: every container that publishes a port has a non-internal network", async () => {
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, prod)).to.deep.equal([]);
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, await programStack("staging"))).to.deep.equal([]);
+  });
+  it("refuses a published port on a container attached only to the internal network", async () => {
+    const loki = container(prod, "loki");
+    const internalOnly = changed(
+      loki,
+      (i) => (i["networksAdvanced"] = (i["networksAdvanced"] as { name: string }[]).filter((n) => n.name.endsWith("-internal"))),
+    );
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, replace(prod, internalOnly))).to.deep.equal([
+      "myoci-prod-loki publishes 127.0.0.1:3100 but is attached only to internal networks (myoci-prod-internal): Docker does not publish such ports (moby/moby#36174). Attach it to a non-internal network or drop the ports.",
+    ]);
+  });
+  it("decides in a preview from the networks the property depends on", async () => {
+    const preview = await programStack("prod", { preview: true });
+    expect(await validateStack(disallowPortsWithoutExternalNetwork, preview)).to.deep.equal([]);
+  });
+});
+
+describe("offline runner: retainOnDelete (not in the Analyzer protocol)", () => {
+  it("reports a data volume without retainOnDelete under require-protected-data-volumes", async () => {
+    const config = packConfigFor("prod");
+    expect(retainOnDeleteFindings(prod, config)).to.deep.equal([]);
+    const volume = find(prod, "docker:index/volume:Volume", "postgres");
+    const unretained = changed(volume, (_, r) => (r.opts["retainOnDelete"] = false));
+    expect(retainOnDeleteFindings(replace(prod, unretained), config).map((f) => [f.policy, f.level, f.resource?.name])).to.deep.equal([
+      ["require-protected-data-volumes", "mandatory", volume.name],
+    ]);
   });
 });

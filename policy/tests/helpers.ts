@@ -1,8 +1,9 @@
-/** Hand-built policy arguments (as the policy SDK builds them) and fixtures shaped like the program's resources. */
+/** Policy arguments as the policy SDK builds them, and fixtures from evaluating the real program. */
 import * as path from "node:path";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { loadStackFile } from "../../config/stack-file";
-import { generateStack } from "../offline/generate";
+import { evaluateProgram } from "../../program/evaluate";
+import { TYPES } from "../lib/resources";
 import type { RecordedResource } from "../offline/types";
 import type { ComponentId, ImagePin } from "../../catalog";
 import { sha256Digest } from "../../tests/helpers/digest";
@@ -63,6 +64,9 @@ export function stackArgs(resources: readonly RecordedResource[], config: Record
   policyResources.forEach((p, i) => {
     const parent = resources[i]!.opts.parent;
     if (parent !== undefined && byUrn.has(parent)) p.parent = byUrn.get(parent);
+    for (const [key, urns] of Object.entries(resources[i]!.propertyDependencies ?? {})) {
+      p.propertyDependencies[key] = urns.flatMap((u) => byUrn.get(u) ?? []);
+    }
   });
   return {
     resources: policyResources,
@@ -85,30 +89,80 @@ export async function validateStack(
   return messages;
 }
 
+/** Frozen copies of the shipped stack files and records: tests never read the live pins (a `myoci pin` breaks none). */
+export const FIXTURES = path.join(__dirname, "fixtures");
+
+/** Policy config that points the record-reading policies at the fixture records (paths relative to the repo root). */
+export const FIXTURE_RECORDS = {
+  recordFile: path.relative(ROOT, path.join(FIXTURES, "promotions.yaml")),
+  provenanceFile: path.relative(ROOT, path.join(FIXTURES, "provenance.yaml")),
+  stackFiles: path.relative(ROOT, FIXTURES),
+} as const;
+
 export function stackImages(stack: string): Partial<Record<ComponentId, ImagePin>> {
-  return { ...loadStackFile(ROOT, stack, { placeholderSecrets: true }).images };
+  return { ...loadStackFile(FIXTURES, stack, { placeholderSecrets: true }).images };
 }
 
-/** A compliant generated stack from a shipped stack's pins, optionally with some pins replaced. */
-export function fixtureStack(stack: string, pins: Partial<Record<ComponentId, ImagePin>> = {}): RecordedResource[] {
-  return generateStack({ stack, images: { ...stackImages(stack), ...pins } });
+export interface Variant {
+  /** Pins replacing the fixture's (the others stay). */
+  readonly images?: Partial<Record<ComponentId, ImagePin>>;
+  /** Other config values (keys without `myoci:`). */
+  readonly config?: Record<string, unknown>;
+  readonly preview?: boolean;
+  readonly stackReferences?: Record<string, Record<string, unknown>>;
 }
 
+const evaluations = new Map<string, Promise<RecordedResource[]>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * The real program evaluated for a fixture stack, with at most the variant's config changed (cached per variant;
+ * evaluations run one after another, the SDK's mocks being process-wide). Callers change one field of a copy.
+ */
+export function programStack(stack: string, variant: Variant = {}): Promise<RecordedResource[]> {
+  const key = JSON.stringify([stack, variant]);
+  let evaluation = evaluations.get(key);
+  if (evaluation === undefined) {
+    const overrides: Record<string, unknown> = { ...variant.config };
+    if (variant.images !== undefined) overrides["images"] = { ...stackImages(stack), ...variant.images };
+    evaluation = queue.then(
+      async () =>
+        (await evaluateProgram({ stack, projectDir: FIXTURES, configOverrides: overrides, preview: variant.preview, stackReferences: variant.stackReferences }))
+          .resources,
+    );
+    queue = evaluation.catch(() => undefined);
+    evaluations.set(key, evaluation);
+  }
+  return evaluation;
+}
+
+const componentLabel = (r: RecordedResource): string | undefined =>
+  (r.inputs["labels"] as { label: string; value: string }[] | undefined)?.find((l) => l.label === "myoci.component")?.value;
+
+/** A component's resource of a type: containers and volumes by their component label, images beside its container. */
 export function find(resources: readonly RecordedResource[], type: string, component: string): RecordedResource {
   const short = type.split(":").pop()!;
-  const found = resources.find((r) => r.type === type && (r.name.startsWith(`${component.toLowerCase()}-`) || r.name === component.toLowerCase()));
+  const labelled = (t: string) => resources.find((r) => r.type === t && componentLabel(r) === component);
+  let found = labelled(type);
+  if (found === undefined && (type === TYPES.remoteImage || type === TYPES.image)) {
+    const parent = labelled(TYPES.container)?.opts.parent;
+    found = resources.find((r) => r.type === type && parent !== undefined && (r.opts.parent === parent || parent.startsWith(`${r.opts.parent}$`)));
+    found ??= type === TYPES.image ? resources.find((r) => r.type === type) : undefined;
+  }
   if (found === undefined) throw new Error(`no ${short} for ${component}`);
   return found;
 }
 
-export const container = (resources: readonly RecordedResource[], component: string) => find(resources, "docker:index/container:Container", component);
-export const remoteImage = (resources: readonly RecordedResource[], component: string) => find(resources, "docker:index/remoteImage:RemoteImage", component);
+export const container = (resources: readonly RecordedResource[], component: string) => find(resources, TYPES.container, component);
+export const remoteImage = (resources: readonly RecordedResource[], component: string) => find(resources, TYPES.remoteImage, component);
+export const volume = (resources: readonly RecordedResource[], component: string) => find(resources, TYPES.volume, component);
 
 /** A copy of `r` whose inputs (and state) went through `mutate`. */
 export function changed(r: RecordedResource, mutate: (inputs: Record<string, any>, r: { opts: Record<string, unknown> }) => void): RecordedResource {
   const copy = structuredClone(r) as RecordedResource & { opts: Record<string, unknown> };
   mutate(copy.inputs, copy);
-  return { ...copy, state: structuredClone(copy.inputs) };
+  // The changed inputs over the provider's state (ids and other computed values stay as they were).
+  return { ...copy, state: { ...copy.state, ...structuredClone(copy.inputs) } };
 }
 
 /** Replaces one resource of a list by URN. */

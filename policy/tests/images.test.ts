@@ -1,14 +1,46 @@
 import { expect } from "chai";
-import { disallowFloatingImageTags, enforceCanonicalRepository, enforceCompatibleVersions, requireImageDigest } from "../policies";
-import { changed, container, find, fixtureStack, NotApplicable, remoteImage, replace, setLabel, stackImages, validate, validateStack } from "./helpers";
+import {
+  disallowFloatingImageTags,
+  enforceCanonicalRepository,
+  enforceCompatibleVersions,
+  enforceDigestTagBinding,
+  requireDigestProvenance,
+  requireImageDigest,
+  requirePinnedContainerImage,
+} from "../policies";
+import type { RecordedResource } from "../offline/types";
+import { UNKNOWN } from "../../program/evaluate";
+import {
+  changed,
+  container,
+  find,
+  FIXTURE_RECORDS,
+  programStack,
+  NotApplicable,
+  remoteImage,
+  replace,
+  setLabel,
+  stackImages,
+  testDigest,
+  validate,
+  validateStack,
+} from "./helpers";
 
-const prod = fixtureStack("prod");
-const staging = fixtureStack("staging");
 const pins = stackImages("prod");
+const stagingPins = stackImages("staging");
 const loki = pins.loki!;
 const lokiRef = `docker.io/grafana/loki:3.0.0@${loki.digest}`;
-const volume = find(prod, "docker:index/volume:Volume", "loki");
-const build = find(prod, "docker:index/image:Image", "forwarderbase");
+let prod: RecordedResource[];
+let staging: RecordedResource[];
+let volume: RecordedResource;
+let build: RecordedResource;
+
+before(async () => {
+  prod = await programStack("prod");
+  staging = await programStack("staging");
+  volume = find(prod, "docker:index/volume:Volume", "loki");
+  build = find(prod, "docker:index/image:Image", "forwarderBase");
+});
 
 describe("policy disallow-floating-image-tags", () => {
   it("passes the compliant RemoteImage, Image and Container", async () => {
@@ -85,7 +117,7 @@ describe("policy enforce-canonical-repository", () => {
   it("refuses a component's image from another repository (found through its container)", async () => {
     const r = changed(remoteImage(prod, "loki"), (i) => (i["name"] = `docker.io/someone/loki:3.0.0@${loki.digest}`));
     expect(await validateStack(enforceCanonicalRepository, replace(prod, r))).to.deep.equal([
-      `Image docker.io/someone/loki:3.0.0@${loki.digest} (loki-image.name) runs Loki from docker.io/someone/loki, but the catalog's canonical repository for loki is docker.io/grafana/loki.`,
+      `Image docker.io/someone/loki:3.0.0@${loki.digest} (loki-server-image.name) runs Loki from docker.io/someone/loki, but the catalog's canonical repository for loki is docker.io/grafana/loki.`,
     ]);
   });
   it("refuses an image of no catalog repository", async () => {
@@ -95,13 +127,13 @@ describe("policy enforce-canonical-repository", () => {
       opts: {},
     };
     expect(await validateStack(enforceCanonicalRepository, [...prod, orphan])).to.deep.equal([
-      `Image quay.io/x/y:1.0.0@${loki.digest} (loki-image.name) is not from a catalog repository: quay.io/x/y belongs to no component.`,
+      `Image quay.io/x/y:1.0.0@${loki.digest} (loki-server-image.name) is not from a catalog repository: quay.io/x/y belongs to no component.`,
     ]);
   });
   it("refuses a tag outside the component's scheme", async () => {
     const r = changed(remoteImage(prod, "loki"), (i) => (i["name"] = lokiRef.replace(":3.0.0@", ":v3.0.0@")));
     expect(await validateStack(enforceCanonicalRepository, replace(prod, r))).to.deep.equal([
-      `Image ${lokiRef.replace(":3.0.0@", ":v3.0.0@")} (loki-image.name): "v3.0.0" has a leading "v" (expected no leading v, 3 numeric parts (e.g. 1.2.3)).`,
+      `Image ${lokiRef.replace(":3.0.0@", ":v3.0.0@")} (loki-server-image.name): "v3.0.0" has a leading "v" (expected no leading v, 3 numeric parts (e.g. 1.2.3)).`,
     ]);
   });
 });
@@ -112,19 +144,22 @@ describe("policy enforce-compatible-versions", () => {
     expect(await validateStack(enforceCompatibleVersions, staging)).to.deep.equal([]);
   });
   it("refuses Loki 3.0 with Promtail 2.9", async () => {
-    const stack = fixtureStack("prod", { promtail: { tag: "2.9.0", digest: pins.promtail!.digest } });
+    const stack = await programStack("prod", { images: { promtail: { tag: "2.9.0", digest: pins.promtail!.digest } } });
     expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal([
       "Promtail 2.9.0 and Loki 3.0.0 must share major.minor (2.9 ≠ 3.0). (rule loki-promtail-same-minor)",
     ]);
   });
   it("refuses NetBird management 0.77.0 with signal 0.76.1", async () => {
-    const stack = fixtureStack("staging", { netbirdSignal: pins.netbirdSignal! });
+    const stack = await programStack("staging", { images: { netbirdSignal: pins.netbirdSignal! } });
     expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal([
       "NetBird servers must run one version, found management 0.77.0, signal 0.76.1, relay 0.77.0. (rule netbird-one-version)",
     ]);
   });
   it("refuses Zitadel v4 with PostgreSQL 13, unless an exception with a reason is configured", async () => {
-    const stack = fixtureStack("prod", { postgres: { tag: "13.22-alpine", digest: pins.postgres!.digest } });
+    const stack = await programStack("prod", {
+      images: { postgres: { tag: "13.22-alpine", digest: pins.postgres!.digest } },
+      config: { postgresDataMajor: 13 },
+    });
     expect(await validateStack(enforceCompatibleVersions, stack)).to.deep.equal([
       "Zitadel 4.9.2 supports PostgreSQL 14–18, not PostgreSQL 13.22. (rule zitadel-postgres-supported)",
     ]);
@@ -134,6 +169,82 @@ describe("policy enforce-compatible-versions", () => {
     const second = { ...changed(container(prod, "loki"), (i) => setLabel(i, "myoci.version", "3.0.1")), urn: "urn:second-loki" };
     expect(await validateStack(enforceCompatibleVersions, [...prod, second])).to.deep.equal([
       "loki runs two versions in one stack (3.0.0 and 3.0.1): one component, one pin.",
+    ]);
+  });
+});
+
+describe("policy require-pinned-container-image", () => {
+  it("passes every container of both shipped stacks (the RemoteImage's id, the forwarder's build)", async () => {
+    expect(await validateStack(requirePinnedContainerImage, prod)).to.deep.equal([]);
+    expect(await validateStack(requirePinnedContainerImage, staging)).to.deep.equal([]);
+  });
+  it("refuses a container whose image is another image while labels and RemoteImage stay pinned", async () => {
+    const evil = changed(container(prod, "grafana"), (i) => (i["image"] = "docker.io/evil/grafana:latest"));
+    expect(await validateStack(requirePinnedContainerImage, replace(prod, evil))).to.deep.equal([
+      `myoci-prod-grafana runs image "docker.io/evil/grafana:latest", not the pinned Grafana 12.0.2 @ ${pins.grafana!.digest}: set image to the pinned RemoteImage's imageId (or the pinned reference).`,
+    ]);
+  });
+  it("refuses another component's RemoteImage id, and accepts the pinned reference itself", async () => {
+    const loki = remoteImage(prod, "loki");
+    const swapped = changed(container(prod, "grafana"), (i) => (i["image"] = loki.state["imageId"]));
+    expect(await validateStack(requirePinnedContainerImage, replace(prod, swapped))).to.have.length(1);
+    const literal = changed(container(prod, "grafana"), (i) => (i["image"] = `docker.io/grafana/grafana:12.0.2@${pins.grafana!.digest}`));
+    expect(await validateStack(requirePinnedContainerImage, replace(prod, literal))).to.deep.equal([]);
+  });
+  it("decides in a preview from the image's dependency on the pinned RemoteImage", async () => {
+    const preview = await programStack("prod", { preview: true });
+    const grafana = container(preview, "grafana");
+    expect(grafana.inputs["image"]).to.equal(UNKNOWN);
+    expect(await validateStack(requirePinnedContainerImage, preview)).to.deep.equal([]);
+    const other = changed(
+      grafana,
+      (_, r) => ((r as unknown as { propertyDependencies: Record<string, string[]> }).propertyDependencies = { image: [remoteImage(preview, "loki").urn] }),
+    );
+    expect(await validateStack(requirePinnedContainerImage, replace(preview, other))).to.have.length(1);
+  });
+});
+
+describe("policy enforce-digest-tag-binding", () => {
+  it("passes the shipped stacks against the fixture records", async () => {
+    expect(await validateStack(enforceDigestTagBinding, prod, FIXTURE_RECORDS)).to.deep.equal([]);
+    expect(await validateStack(enforceDigestTagBinding, staging, FIXTURE_RECORDS)).to.deep.equal([]);
+  });
+  it("refuses Grafana 12.0.2 pinned with the digest of 13.0.2 (a digest the project knows for another tag), in staging too", async () => {
+    const digest = stagingPins.grafana!.digest;
+    const stack = await programStack("prod", { images: { grafana: { tag: "12.0.2", digest } } });
+    const messages = await validateStack(enforceDigestTagBinding, stack, FIXTURE_RECORDS);
+    expect(messages).to.deep.equal([
+      `Grafana 12.0.2 @ ${digest}: the project knows this digest as grafana 13.0.2 (policy/tests/fixtures/Pulumi.staging.yaml and 1 more), not as grafana 12.0.2. A digest of another tag runs another version than the stack says.`,
+    ]);
+    const onStaging = await programStack("staging", { images: { grafana: { tag: "12.0.2", digest: pins.grafana!.digest } } });
+    expect(await validateStack(enforceDigestTagBinding, onStaging, FIXTURE_RECORDS)).to.have.length(0);
+    const wrongOnStaging = await programStack("staging", { images: { grafana: { tag: "13.0.1", digest } } });
+    expect(await validateStack(enforceDigestTagBinding, wrongOnStaging, FIXTURE_RECORDS)).to.have.length(1);
+  });
+  it("refuses one digest pinned under two components", async () => {
+    const stack = await programStack("prod", { images: { netbirdSignal: { tag: "0.76.1", digest: pins.netbirdManagement!.digest } } });
+    const messages = await validateStack(enforceDigestTagBinding, stack, FIXTURE_RECORDS);
+    expect(messages[0]).to.equal(
+      `${pins.netbirdManagement!.digest} is pinned for netbirdManagement 0.76.1 and netbirdSignal 0.76.1: one digest is one image, so at least one of these pins is wrong.`,
+    );
+  });
+  it("accepts a digest under two tags of one component only when the tags are configured as aliases", async () => {
+    const stack = await programStack("prod", { images: { grafana: { tag: "12.0.2", digest: stagingPins.grafana!.digest } } });
+    const aliases = [{ component: "grafana", tags: ["12.0.2", "13.0.2"], reason: "test: one image under two tags" }];
+    expect(await validateStack(enforceDigestTagBinding, stack, { ...FIXTURE_RECORDS, aliases })).to.deep.equal([]);
+  });
+});
+
+describe("policy require-digest-provenance", () => {
+  it("passes the shipped pins (seeded from the reference file)", async () => {
+    expect(await validateStack(requireDigestProvenance, prod, FIXTURE_RECORDS)).to.deep.equal([]);
+    expect(await validateStack(requireDigestProvenance, staging, FIXTURE_RECORDS)).to.deep.equal([]);
+  });
+  it("refuses a hand-typed digest no tool ever resolved", async () => {
+    const digest = testDigest("hand-typed grafana digest");
+    const stack = await programStack("staging", { images: { grafana: { tag: "13.0.2", digest } } });
+    expect(await validateStack(requireDigestProvenance, stack, FIXTURE_RECORDS)).to.deep.equal([
+      `Grafana 13.0.2 @ ${digest} has no provenance in policy/tests/fixtures/provenance.yaml: no tool resolved this pair. Pin it with npx myoci pin grafana 13.0.2 (which resolves the digest from the registry and records it).`,
     ]);
   });
 });

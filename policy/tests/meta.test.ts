@@ -74,7 +74,7 @@ describe("policy config files", () => {
       error = e as PolicyConfigError;
     }
     expect(error?.problems).to.deep.equal([
-      "no-such-policy: unknown policy (known: " + allPolicies.map((p) => p.name).join(", ") + ")",
+      "no-such-policy: unknown policy (known: all, " + allPolicies.map((p) => p.name).join(", ") + ")",
       "require-image-digest: takes no properties besides enforcementLevel (given: extra)",
       'warn-end-of-life.enforcementLevel = "sometimes": expected one of advisory, mandatory, remediate, disabled',
       "disallow-overdue-vulnerabilities.acceptances[0].reason: missing (required)",

@@ -87,6 +87,8 @@ if [ -n "$(git status --porcelain -- "Pulumi.$stack.yaml" promotions.yaml)" ] ||
   run git -c user.name="myoci CI" -c user.email="myoci-ci@users.noreply.github.com" \
     commit -m "myoci rollout $stack: ${args[*]} (exit $status)"
   if [ "${MYOCI_PUSH:-0}" = 1 ]; then
+    # Commits pushed with the workflow's GITHUB_TOKEN start no new workflow run (no deploy loop).
+    run git pull --rebase --quiet origin "${GITHUB_REF_NAME:-main}"
     run git push origin "HEAD:${GITHUB_REF_NAME:-main}"
   fi
 fi

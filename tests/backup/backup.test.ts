@@ -3,7 +3,20 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { backupTimestamp, HostBackupRunner, localShell, planBackup, planPostgresRestore, runBackup, selectForDeletion, shellQuote } from "../../cli/lib/backup";
+import {
+  backupTimestamp,
+  compareManifests,
+  HostBackupRunner,
+  localShell,
+  parseManifest,
+  planBackup,
+  planDumpManifest,
+  planLiveManifest,
+  planPostgresRestore,
+  runBackup,
+  selectForDeletion,
+  shellQuote,
+} from "../../cli/lib/backup";
 import { postgresBinDir, startPostgres, type PostgresServer } from "../helpers/postgres-server";
 
 const WHEN = new Date("2026-11-25T20:30:05.123Z");
@@ -133,10 +146,64 @@ echo "shim: unsupported docker $1" >&2; exit 2
     writeFileSync(path.join(dir, "port"), String(fresh!.port)); // the new major's container, same name
     expect(await fresh!.psql("SELECT count(*) FROM pg_database WHERE datname = 'zitadel'")).to.equal("0");
     const restored = await runner.restorePostgres("staging", "unix:///var/run/docker.sock", outcome!.files[0]!);
-    expect(restored).to.deep.equal({ ok: true });
+    expect(restored).to.deep.equal({ ok: true, summary: "3 databases, 1 tables, 250 rows equal to the dump" });
     expect(await fresh!.psql("SELECT count(*), sum(id), max(name) FROM users", "zitadel")).to.equal("250|31375|user-99");
     expect(await fresh!.psql("SELECT string_agg(name, ',' ORDER BY id) FROM users WHERE id <= 3", "zitadel")).to.equal("user-1,user-2,user-3");
-    expect(planPostgresRestore("staging", "/b/x.sql")).to.equal("docker exec -i myoci-staging-postgres psql -X -q -U postgres -d postgres -f - < /b/x.sql");
+    expect(planPostgresRestore("staging", "/b/x.sql")).to.equal(
+      "sed -e '/^CREATE ROLE postgres;$/d' /b/x.sql | docker exec -i myoci-staging-postgres psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -f -",
+    );
+  });
+
+  it("a restore that meets an SQL error stops there and fails (ON_ERROR_STOP), naming the error", async () => {
+    const server = await startPostgres();
+    try {
+      const dump = path.join(dir, "broken.sql");
+      writeFileSync(dump, "CREATE TABLE t (id int);\nINSERT INTO t VALUES ('not a number');\nCREATE TABLE after_error (id int);\n");
+      writeFileSync(path.join(dir, "port"), String(server.port));
+      const runner = new HostBackupRunner(
+        () => WHEN,
+        () => localShell(env),
+      );
+      const restored = await runner.restorePostgres("staging", "unix:///x", dump);
+      expect(restored.ok).to.equal(false);
+      expect(restored.error).to.match(/^restore of .*broken\.sql failed \(exit 3, stopped at the first SQL error\): .*invalid input syntax for type integer/);
+      expect(await server.psql("SELECT count(*) FROM pg_tables WHERE tablename = 'after_error'")).to.equal("0");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("a restore is compared with its dump: a missing database, table or row count is named", async () => {
+    const source = await startPostgres();
+    const target = await startPostgres();
+    try {
+      await source.psql("CREATE DATABASE app");
+      await source.psql('CREATE TABLE "Mixed Case" (id int); INSERT INTO "Mixed Case" SELECT generate_series(1, 7); CREATE TABLE empty (id int)', "app");
+      writeFileSync(path.join(dir, "port"), String(source.port));
+      const runner = new HostBackupRunner(
+        () => new Date("2026-11-26T00:00:00Z"),
+        () => localShell(env),
+      );
+      const backups = path.join(dir, "compare");
+      const outcome = (await runner.backup({ stack: "staging", dockerHost: "unix:///x", component: "postgres", dir: backups, keep: 5, postgresMajor: 16 }))!;
+      const shell = localShell(env);
+      const dumped = parseManifest((await shell(planDumpManifest(outcome.files[0]!))).stdout);
+      expect([...dumped.tables]).to.deep.equal([
+        ['app|public."Mixed Case"', 7],
+        ["app|public.empty", 0],
+      ]);
+      writeFileSync(path.join(dir, "port"), String(target.port));
+      const restored = await runner.restorePostgres("staging", "unix:///x", outcome.files[0]!);
+      expect(restored.ok, restored.error).to.equal(true);
+      await target.psql('DELETE FROM "Mixed Case" WHERE id > 5; DROP TABLE empty', "app");
+      const live = parseManifest((await shell(planLiveManifest("staging"))).stdout);
+      expect(compareManifests(dumped, live)).to.deep.equal(['app: public."Mixed Case" has 5 rows, the dump 7', "app: table public.empty missing"]);
+      await target.psql("DROP DATABASE app");
+      expect(compareManifests(dumped, parseManifest((await shell(planLiveManifest("staging"))).stdout))).to.include("database app missing");
+    } finally {
+      await source.stop();
+      await target.stop();
+    }
   });
 
   it("a failed dump leaves no backup file and reports the error", async () => {

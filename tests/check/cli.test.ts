@@ -176,6 +176,23 @@ describe("myoci check (CLI against a real registry)", function () {
     expect(bad.stderr).to.include('--registry-mirror "docker.io": expected HOST=URL');
   });
 
+  it("bounds the whole run with --timeout: a hanging registry is reported per component, exit 2", async () => {
+    counter.rules.push({ path: /^\/v2\//, fault: { kind: "hang" } });
+    const started = Date.now();
+    const result = await myoci(dir, ["check", "--stack", "staging", "--json", "--timeout", "1.5", ...mirrorArgs]);
+    const elapsed = Date.now() - started;
+    expect(result.code).to.equal(2);
+    const report = JSON.parse(result.stdout) as CheckReport;
+    const errors = new Set(report.stacks[0]?.components.map((c) => c.error?.replace(/^[^:]+: /, "")));
+    expect(errors).to.deep.equal(new Set(["stopped: the run's time limit of 1.5 s (--timeout) ran out"]));
+    expect(report.stacks[0]?.summary.errors).to.equal(Object.keys(staging.images).length);
+    // Start-up plus 1.5 s; without the limit each request would wait 10 s, four times.
+    expect(elapsed).to.be.below(9000);
+    const bad = await myoci(dir, ["check", "--timeout", "0"]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('--timeout "0": expected seconds, a number above 0');
+  });
+
   it("takes mirrors from the stack config, and flags win", async () => {
     const configured = path.join(dir, "mirrored");
     rmSync(configured, { recursive: true, force: true });
@@ -193,9 +210,9 @@ describe("myoci check (CLI against a real registry)", function () {
     expect(statuses(report, "staging").zitadel).to.not.equal("error");
     expect(statuses(report, "staging").loki).to.equal("error");
     const loki = report.stacks[0]?.components.find((c) => c.component === "loki");
-    // Tag list and HEAD run concurrently: whichever fails first is reported.
+    // A refused connection fails at once: no retries, no backoff.
     expect(loki?.error).to.match(
-      new RegExp(`^docker\\.io/grafana/loki: (GET|HEAD) http://127\\.0\\.0\\.1:${closed}: connection failed \\(ECONNREFUSED\\) after 4 attempts$`),
+      new RegExp(`^docker\\.io/grafana/loki: (GET|HEAD) http://127\\.0\\.0\\.1:${closed}: connection refused \\(ECONNREFUSED\\); not retried$`),
     );
     const withFlag = await myoci(configured, ["check", "--json", "--registry-mirror", `docker.io=${counter.url}`]);
     expect(withFlag.code).to.equal(1);

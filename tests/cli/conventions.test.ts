@@ -148,7 +148,7 @@ describe("CLI conventions", function () {
     expect(promote.envelope.promoted).to.deep.equal(["ntfy"]);
     const docs = await envelopeOf(["docs", "--check", "--json"], cwd);
     expect(docs.code).to.equal(1);
-    expect((docs.envelope.errors as { file: string }[]).map((e) => e.file)).to.deep.equal(["DEPENDENCIES.md", "COMPATIBILITY_MATRIX.md"]);
+    expect((docs.envelope.errors as { file: string }[]).map((e) => e.file)).to.deep.equal(["DEPENDENCIES.md", "COMPATIBILITY_MATRIX.md", "renovate.json"]);
     const dashboard = await envelopeOf(["dashboard", "--json", "--out", path.join(dir, "site")], cwd);
     expect(dashboard.envelope.counts).to.include({ rule: 1, "end-of-life": 1, promote: 1 });
     // Bad input names file, key and value inside the envelope.
@@ -166,7 +166,7 @@ describe("CLI conventions", function () {
       return io.out();
     };
     expect(await run(true, {})).to.contain("DEPENDENCIES.md: \u001b[32mwritten\u001b[39m");
-    expect(await run(false, {})).to.equal("DEPENDENCIES.md: written\nCOMPATIBILITY_MATRIX.md: written\n");
+    expect(await run(false, {})).to.equal("DEPENDENCIES.md: written\nCOMPATIBILITY_MATRIX.md: written\nrenovate.json: written\n");
     expect(await run(true, { NO_COLOR: "1" })).not.to.contain("\u001b[");
     expect(await run(true, {}, ["--no-color"])).not.to.contain("\u001b[");
     expect(await run(true, { TERM: "dumb" })).not.to.contain("\u001b[");

@@ -13,6 +13,9 @@ const run = promisify(execFile);
 export interface Podman {
   /** `unix:///…/api.sock` — a docker host URL for the API service. */
   readonly dockerHost: string;
+  /** The global options and environment of this instance, for another process's `podman` (e.g. the scripted pulumi). */
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
   /** Runs `podman <args>` with this instance's storage and config; returns stdout (trimmed). */
   podman(args: readonly string[]): Promise<string>;
   /**
@@ -28,6 +31,8 @@ default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 [engine]
 cgroup_manager = "cgroupfs"
 runtime = "runc"
+# conmon of every exec (healthchecks) otherwise lingers 300 s after the command ended.
+exit_command_delay = 2
 `;
 
 /** Whether this machine has what the helper needs (podman, runc, a static busybox). */
@@ -39,7 +44,9 @@ export async function startPodman(): Promise<Podman> {
   // Short base path: the API socket path must stay under the 108-byte unix socket limit.
   const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-pd-"));
   const conf = path.join(dir, "containers.conf");
-  writeFileSync(conf, CONTAINERS_CONF);
+  // Network definitions live in /etc/containers/networks unless told otherwise: shared by every podman on the
+  // machine (and wiped by another instance's `system reset`). This instance keeps its own.
+  writeFileSync(conf, `${CONTAINERS_CONF}[network]\nnetwork_config_dir = "${path.join(dir, "networks")}"\n`);
   const env = { ...process.env, CONTAINERS_CONF: conf, XDG_RUNTIME_DIR: path.join(dir, "xdg"), TMPDIR: dir };
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
   const base = ["--root", path.join(dir, "root"), "--runroot", path.join(dir, "runroot"), "--tmpdir", path.join(dir, "tmp")];
@@ -70,6 +77,8 @@ export async function startPodman(): Promise<Podman> {
   }
   return {
     dockerHost: `unix://${socket}`,
+    argv: base,
+    env: { CONTAINERS_CONF: conf, XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR, TMPDIR: dir },
     podman,
     async importBusybox(reference, marker) {
       const rootfs = path.join(dir, `rootfs-${marker.replace(/\W/g, "_")}`);

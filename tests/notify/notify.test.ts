@@ -92,6 +92,27 @@ describe("notify: ntfy delivery", () => {
     expect(server.requests[2]!.body).to.contain("- grafana: `13.0.1` → `13.0.2`");
   });
 
+  // A server or proxy that echoes the request puts the Authorization header (base64 of user:password) in its error.
+  const basic = Buffer.from(`ops:${PASSWORD}`).toString("base64");
+  const echoes: [string, string][] = [
+    ["the Authorization header line", `you sent Authorization: Basic ${basic}`],
+    ["the base64 pair alone in JSON", `{"error":"bad auth","auth":"${basic}"}`],
+    ["the base64 pair without padding", `auth=${basic.replace(/=+$/, "")}`],
+    ["the URL-encoded password", `form: user=ops&pw=${encodeURIComponent(PASSWORD)}`],
+    ["the password in a header dump", `headers: {"authorization":"Basic ${basic}"}`],
+  ];
+  for (const [what, body] of echoes) {
+    it(`never prints the credentials a 4xx answer echoes: ${what}`, async () => {
+      server.failNext(1, 401, body);
+      const outcome = await notifyRolloutResult({ stack: "staging", outcome: "succeeded", finishedAt: "2026-11-25T10:00:00Z", components: [] }, options());
+      expect(outcome.errors).to.have.length(1);
+      expect(outcome.errors[0]).to.match(/HTTP 401: .*\[redacted\]/);
+      for (const form of [PASSWORD, basic, basic.replace(/=+$/, ""), encodeURIComponent(PASSWORD)]) {
+        expect(outcome.errors[0]).not.to.contain(form);
+      }
+    });
+  }
+
   it("reports a persistent failure without the password, keeping the record of what was already sent", async () => {
     const stateFile = path.join(dir, ".myoci", "notified.json");
     const findings = grafanaFindings("2026-11-25T12:00:00Z");
@@ -101,7 +122,7 @@ describe("notify: ntfy delivery", () => {
     expect(outcome.sent).to.deep.equal([]);
     expect(outcome.skipped).to.deep.equal(["vuln:prod:grafana:CVE-2024-9264"]);
     expect(outcome.errors).to.deep.equal([
-      `ntfy ${server.url}/myoci-ops failed for "[prod] grafana 11.0.0: CVE-2025-4123 high" after 3 attempts: HTTP 500: {"error":"upstream said [secret]"}`,
+      `ntfy ${server.url}/myoci-ops failed for "[prod] grafana 11.0.0: CVE-2025-4123 high" after 3 attempts: HTTP 500: {"error":"upstream said [redacted]"}`,
     ]);
     expect(server.requests).to.have.length(4);
     expect(Object.keys(readSentState(stateFile))).to.deep.equal(["vuln:prod:grafana:CVE-2024-9264"]);

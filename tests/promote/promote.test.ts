@@ -38,8 +38,8 @@ describe("myoci promote", () => {
     ...extra,
   });
 
-  it("copies a verified pin that staging runs; only its two scalars change", () => {
-    const outcome = promote(request(["ntfy"]));
+  it("copies a verified pin that staging runs; only its two scalars change", async () => {
+    const outcome = await promote(request(["ntfy"]));
     expect(outcome.messages).to.deep.equal([]);
     expect(outcome.exitCode).to.equal(0);
     expect(outcome.promoted).to.deep.equal(["ntfy"]);
@@ -55,25 +55,25 @@ describe("myoci promote", () => {
     expect(outcome.output).to.contain(`  ntfy: v2.27.0 → v2.28.0@${testDigest("ntfy:v2.28.0")}`);
   });
 
-  it("refuses a component staging has not verified, naming component and digest; writes nothing", () => {
-    const outcome = promote(request(["ntfy", "grafana"]));
+  it("refuses a component staging has not verified, naming component and digest; writes nothing", async () => {
+    const outcome = await promote(request(["ntfy", "grafana"]));
     expect(outcome.exitCode).to.equal(1);
     expect(outcome.messages).to.deep.equal([`refused: grafana 13.0.2@${testDigest("grafana:13.0.2")}: stack staging has not verified this digest`]);
     expect(readFileSync(prodFile, "utf8")).to.equal(prodText);
   });
 
-  it("refuses when staging verified another digest than it pins now", () => {
+  it("refuses when staging verified another digest than it pins now", async () => {
     writeFileSync(path.join(dir, "promotions.yaml"), record({ ntfy: { tag: "v2.28.0", digest: testDigest("older build") } }));
-    const outcome = promote(request(["ntfy"]));
+    const outcome = await promote(request(["ntfy"]));
     expect(outcome.exitCode).to.equal(1);
     expect(outcome.messages[0]).to.equal(
       `refused: ntfy v2.28.0@${testDigest("ntfy:v2.28.0")}: stack staging has not verified this digest; the latest digest it verified is v2.28.0@${testDigest("older build")} (2026-11-26T10:00:00Z)`,
     );
   });
 
-  it("refuses promoting Alloy into a Promtail stack without --switch-log-shipper", () => {
+  it("refuses promoting Alloy into a Promtail stack without --switch-log-shipper", async () => {
     for (const components of [["alloy"], []]) {
-      const outcome = promote(request(components));
+      const outcome = await promote(request(components));
       expect(outcome.exitCode).to.equal(1);
       expect(outcome.messages[0]).to.contain(
         'refused: Pulumi.prod.yaml: myoci:logShipper = "promtail": promoting alloy v1.19.2 means switching the log shipper',
@@ -82,20 +82,20 @@ describe("myoci promote", () => {
     expect(readFileSync(prodFile, "utf8")).to.equal(prodText);
   });
 
-  it("refuses a verified Loki 3.7 while prod still ships with Promtail (compatibility rule)", () => {
-    const outcome = promote(request(["loki"]));
+  it("refuses a verified Loki 3.7 while prod still ships with Promtail (compatibility rule)", async () => {
+    const outcome = await promote(request(["loki"]));
     expect(outcome.exitCode).to.equal(1);
     expect(outcome.messages).to.include(
       "refused: Pulumi.prod.yaml: loki-promtail-same-minor: Promtail 3.0.0 and Loki 3.7.2 must share major.minor (3.0 ≠ 3.7).",
     );
   });
 
-  it("--switch-log-shipper: sets logShipper, replaces the promtail pin by staging's verified alloy pin, keeps the rest", () => {
-    const dry = promote(request(["loki"], { switchLogShipper: true, dryRun: true }));
+  it("--switch-log-shipper: sets logShipper, replaces the promtail pin by staging's verified alloy pin, keeps the rest", async () => {
+    const dry = await promote(request(["loki"], { switchLogShipper: true, dryRun: true }));
     expect(dry.exitCode).to.equal(0);
     expect(dry.written).to.equal(false);
     expect(readFileSync(prodFile, "utf8")).to.equal(prodText);
-    const outcome = promote(request(["loki"], { switchLogShipper: true }));
+    const outcome = await promote(request(["loki"], { switchLogShipper: true }));
     expect(outcome.messages).to.deep.equal([]);
     expect(outcome.exitCode).to.equal(0);
     expect(outcome.promoted).to.deep.equal(["loki", "alloy"]);

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { credentialEnvName, findCredentials, parseChallenge } from "../../cli/lib/registry/auth";
+import { credentialEnvName, findCredentials, parseChallenge, realmEnvName } from "../../cli/lib/registry/auth";
 import { parseMirrorArgs, RegistryClient, RegistryError, type RegistryRequestEvent } from "../../cli/lib/registry/client";
 import { startFaultProxy, type RunningFaultProxy } from "../helpers/fault-proxy";
 import { pushImage, pushIndex, pushTags, startRegistry, type RunningRegistry } from "../helpers/registry";
@@ -211,14 +211,18 @@ describe("registry client (real docker-registry)", function () {
       expect(await securedClient().resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(indexDigest);
     });
 
-    it("sends credentials from MYOCI_REGISTRY_AUTH_<HOST> to the token service, never into errors", async () => {
+    it("sends credentials from MYOCI_REGISTRY_AUTH_<HOST> to a token service the user named, never into errors", async () => {
       tokens.settings.requireLogin = { username: "robot", password: "s3cret-pass" };
       const host = new URL(front.url).host;
-      expect(await securedClient({ [credentialEnvName(host)]: "robot:s3cret-pass" }).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(
+      // The test realm is plain HTTP on another port: it gets the login only because the user names it.
+      const trust = { [realmEnvName(host)]: tokens.realm };
+      expect(await securedClient({ [credentialEnvName(host)]: "robot:s3cret-pass", ...trust }).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(
         indexDigest,
       );
       expect(tokens.requests.map((r) => r.user)).to.deep.equal(["robot"]);
-      const bad = await failure(securedClient({ [credentialEnvName(host)]: "robot:wrong-pass" }).resolveDigest("docker.io", "library/caddy", "2.10.2"));
+      const bad = await failure(
+        securedClient({ [credentialEnvName(host)]: "robot:wrong-pass", ...trust }).resolveDigest("docker.io", "library/caddy", "2.10.2"),
+      );
       expect(bad.message).to.equal(
         `docker.io/library/caddy: token service ${new URL(tokens.realm).origin} refused repository:library/caddy:pull (HTTP 401) with the configured credentials`,
       );
@@ -237,7 +241,7 @@ describe("registry client (real docker-registry)", function () {
         const file = path.join(dir, "config.json");
         const host = new URL(front.url).host;
         writeFileSync(file, JSON.stringify({ auths: { [host]: { auth: Buffer.from("dockeruser:from-config").toString("base64") } } }));
-        expect(await securedClient({}, file).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(indexDigest);
+        expect(await securedClient({ [realmEnvName(host)]: tokens.realm }, file).resolveDigest("docker.io", "library/caddy", "2.10.2")).to.equal(indexDigest);
         expect(tokens.requests.map((r) => r.user)).to.deep.equal(["dockeruser"]);
       } finally {
         rmSync(dir, { recursive: true, force: true });

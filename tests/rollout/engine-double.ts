@@ -5,7 +5,7 @@
  */
 import type { ComponentId } from "../../catalog";
 import type { BackupOutcome, BackupRequest, BackupRunner } from "../../cli/lib/backup";
-import type { DeploymentSummary, PulumiEngine, UpOptions, UpOutcome } from "../../cli/lib/pulumi-engine/engine";
+import type { DeploymentRecord, DeploymentSummary, PulumiEngine, UpOptions, UpOutcome } from "../../cli/lib/pulumi-engine/engine";
 import { StackFilePins, type PinChanges, type PinSet, type PostgresMigration } from "../../cli/lib/pulumi-engine/stack-pins";
 import type { ProbeResult, Prober, Verdict } from "../../cli/lib/probe";
 import { sha256Digest } from "../helpers/digest";
@@ -55,6 +55,7 @@ export class EngineDouble implements PulumiEngine {
     return this.stack;
   }
 
+  async assertStacks(_stacks: readonly string[]): Promise<void> {}
   async selectStack(stack: string): Promise<void> {
     this.calls.push(`select ${stack}`);
     this.stack = stack;
@@ -95,13 +96,14 @@ export class EngineDouble implements PulumiEngine {
       images,
     });
     if (failed) {
-      return { ok: false, error: `double: up of ${stack} attempt ${attempt} told to fail`, durationMs: end - start };
+      return { result: "failed", error: `double: up of ${stack} attempt ${attempt} told to fail`, durationMs: end - start };
     }
     this.deployed[stack] = images;
-    return { ok: true, durationMs: end - start };
+    return { result: "succeeded", durationMs: end - start };
   }
-  async outputs(): Promise<Record<string, unknown>> {
-    return { images: this.deployed[this.selected()] };
+  async lastDeployment(): Promise<DeploymentRecord> {
+    const stack = this.selected();
+    return { update: this.histories[stack]![0], exported: this.deployed[stack]! };
   }
   async history(): Promise<DeploymentSummary[]> {
     return [...(this.histories[this.selected()] ?? [])];
@@ -161,8 +163,8 @@ export class BackupDouble implements BackupRunner {
     const ext = request.component === "postgres" ? "sql" : "tar.gz";
     return { ok: true, files: [`${request.dir}/${request.stack}-${request.component}-20261125T120000Z.${ext}`], deleted: [] };
   }
-  async restorePostgres(stack: string, _dockerHost: string, dumpFile: string): Promise<{ ok: boolean; error?: string }> {
+  async restorePostgres(stack: string, _dockerHost: string, dumpFile: string): Promise<{ ok: boolean; error?: string; summary?: string }> {
     this.restores.push(`${stack} ${dumpFile}`);
-    return { ok: true };
+    return { ok: true, summary: "double" };
   }
 }

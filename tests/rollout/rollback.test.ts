@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { appendPromotionEntry, readPromotionRecord } from "../../config/promotion-record";
+import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
 import { loadStackFile } from "../../config/stack-file";
 import { runRollback, selectRollbackTarget } from "../../cli/lib/rollout/rollback";
 import { runRollout, type RolloutDeps } from "../../cli/lib/rollout/rollout";
@@ -28,8 +28,10 @@ async function deployedTwice() {
     backups: new BackupDouble(),
     resolver: { resolveDigest: async (_r, repository, tag) => testDigest(`${repository}:${tag}`) },
     loadConfig: (stack) => loadStackFile(dir, stack, { placeholderSecrets: true }),
-    recordVerified: (stack, images, recordedAt, note) =>
-      appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images }),
+    recordVerified: (stack, images, checks, recordedAt, note) =>
+      appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images, checks }),
+    isVerified: (stack, component, pin) => isVerifiedOn(readPromotionRecord(path.join(dir, "promotions.yaml")), stack, component, pin),
+    withStackLocks: async (_stacks, fn) => ({ value: await fn() }),
     now,
     signal: controller.signal,
   };
@@ -69,7 +71,12 @@ describe("myoci rollback (engine double)", () => {
       grafana: { tag: "13.0.3", digest: testDigest("grafana/grafana:13.0.3") },
     });
     const last = readPromotionRecord(path.join(w.dir, "promotions.yaml")).entries.at(-1)!;
-    expect([last.kind, last.stack, last.note, last.images.grafana?.tag]).to.deep.equal(["verified", "staging", "myoci rollback --to 1 (update #1)", "13.0.2"]);
+    expect([last.kind, last.stack, last.note, last.images.grafana?.tag]).to.deep.equal([
+      "verified",
+      "staging",
+      "myoci rollback --to 1 (pins of update #1)",
+      "13.0.2",
+    ]);
   });
 
   it("fails with exit 2 and next steps when the rollback's up fails", async () => {

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { appendPromotionEntry, readPromotionRecord } from "../../config/promotion-record";
+import { appendPromotionEntry, gateStatus, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
 import { loadStackFile } from "../../config/stack-file";
 import { StackFilePins } from "../../cli/lib/pulumi-engine/stack-pins";
-import { runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/lib/rollout/rollout";
+import { checksPassed, runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/lib/rollout/rollout";
 import { formatReport, rolloutNotices } from "../../cli/lib/rollout/report";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
@@ -42,8 +42,10 @@ function world(): World {
     backups,
     resolver: { resolveDigest: async (_registry, repository, tag) => testDigest(`${repository}:${tag}`) },
     loadConfig: (stack) => loadStackFile(dir, stack, { placeholderSecrets: true }),
-    recordVerified: (stack, images, recordedAt, note) =>
-      appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images }),
+    recordVerified: (stack, images, checks, recordedAt, note) =>
+      appendPromotionEntry(path.join(dir, "promotions.yaml"), { kind: "verified", stack, recordedAt, note, images, checks }),
+    isVerified: (stack, component, pin) => isVerifiedOn(readPromotionRecord(path.join(dir, "promotions.yaml")), stack, component, pin),
+    withStackLocks: async (_stacks, fn) => ({ value: await fn() }),
     now,
     signal: controller.signal,
   };
@@ -77,8 +79,8 @@ describe("rollout orchestration (engine double)", () => {
       ["staging", "rolled-out"],
       ["prod", "rolled-out"],
     ]);
-    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "verify", "record-verified"]);
-    expect(phases(report, "prod")).to.deep.equal(["record", "backup", "write-pins", "up", "verify", "record-verified"]);
+    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "deployment", "verify", "record-verified"]);
+    expect(phases(report, "prod")).to.deep.equal(["record", "backup", "write-pins", "up", "deployment", "verify", "record-verified"]);
     for (const stack of STACKS) {
       expect(w.pinsOnDisk(stack).grafana).to.deep.equal({ tag: "13.0.3", digest: GRAFANA_NEW });
       expect(w.engine.deployed[stack]!.grafana).to.deep.equal({ tag: "13.0.3", digest: GRAFANA_NEW });
@@ -114,7 +116,17 @@ describe("rollout orchestration (engine double)", () => {
     const report = await runRollout(request, w.deps);
     expect(report.exitCode).to.equal(1);
     expect(report.stacks.map((s) => s.outcome)).to.deep.equal(["rolled-back", "untouched"]);
-    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "verify", "restore-pins", "rollback-up", "rollback-verify"]);
+    expect(phases(report, "staging")).to.deep.equal([
+      "record",
+      "backup",
+      "write-pins",
+      "up",
+      "deployment",
+      "verify",
+      "restore-pins",
+      "rollback-up",
+      "rollback-verify",
+    ]);
     expect(stackText(w, "staging")).to.equal(w.original.staging);
     expect(stackText(w, "prod")).to.equal(w.original.prod);
     expect(w.engine.deployed.staging!.grafana!.tag).to.equal("13.0.2");
@@ -180,7 +192,7 @@ describe("rollout orchestration (engine double)", () => {
     const report = await runRollout(request, w.deps);
     expect(report.exitCode).to.equal(2);
     expect(report.stacks.map((s) => s.outcome)).to.deep.equal(["inconclusive", "untouched"]);
-    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "verify"]);
+    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "deployment", "verify"]);
     expect(w.pinsOnDisk("staging")).to.deep.equal(w.engine.deployed.staging);
     expect(w.pinsOnDisk("staging").grafana!.digest).to.equal(GRAFANA_NEW);
     expect(stackText(w, "prod")).to.equal(w.original.prod);
@@ -202,7 +214,7 @@ describe("rollout orchestration (engine double)", () => {
     const w = world();
     const report = await runRollout({ changes: { postgres: "17.2-alpine" }, stacks: ["staging"], migrate: true }, w.deps);
     expect(report.exitCode).to.equal(0);
-    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "restore-data", "verify", "record-verified"]);
+    expect(phases(report, "staging")).to.deep.equal(["record", "backup", "write-pins", "up", "deployment", "restore-data", "verify", "record-verified"]);
     expect(w.backups.restores).to.deep.equal(["staging /var/backups/myoci/staging-postgres-20261125T120000Z.sql"]);
     expect(loadStackFile(w.dir, "staging", { placeholderSecrets: true }).postgres).to.deep.equal({ dataMajor: 16, migration: { from: 16, to: 17 } });
     expect(w.engine.calls).to.include("setPostgresMigration staging 16->17");
@@ -244,7 +256,7 @@ describe("rollout orchestration (engine double)", () => {
       [
         "during verify",
         (w) => (w.prober.onVerify = () => w.controller.abort()),
-        ["record", "backup", "write-pins", "up", "verify"],
+        ["record", "backup", "write-pins", "up", "deployment", "verify"],
         "interrupted: staging deployed but not verified",
       ],
     ];
@@ -275,5 +287,31 @@ describe("rollout orchestration (engine double)", () => {
       expect(stackText(w, "prod")).to.equal(w.original.prod);
       expect(report.nextSteps[0]).to.contain("myoci rollout grafana=13.0.3 --stacks prod");
     });
+  });
+});
+
+describe("what a verified entry vouches for", () => {
+  it("a probe that did not run is not a pass; a component without an HTTP probe passes on the healthcheck up waited for", () => {
+    const pass = { url: "u", attempts: 2, reason: "r", startedAt: "", durationMs: 1 };
+    expect(checksPassed(["netdata", "postgres", "grafana"], [{ ...pass, component: "netdata", verdict: "pass" }])).to.deep.equal({
+      netdata: "http-probe",
+      postgres: "container-healthcheck",
+    });
+    expect(checksPassed(["grafana"], [{ ...pass, component: "grafana", verdict: "inconclusive" }])).to.deep.equal({});
+  });
+
+  it("the gate reads an entry with checks as vouching for the checked components only", () => {
+    const grafana = { tag: "13.1.0", digest: testDigest("grafana:13.1.0") };
+    const ntfy = { tag: "v2.28.0", digest: testDigest("ntfy:v2.28.0") };
+    const record = {
+      entries: [
+        { kind: "verified" as const, stack: "staging", recordedAt: "2026-12-01T00:00:00Z", images: { grafana, ntfy }, checks: { ntfy: "http-probe" as const } },
+      ],
+    };
+    expect(gateStatus(record, "ntfy", ntfy.digest, "staging", "prod").status).to.equal("verified");
+    expect(gateStatus(record, "grafana", grafana.digest, "staging", "prod").status).to.equal("unverified");
+    expect(isVerifiedOn(record, "staging", "grafana", grafana)).to.equal(false);
+    expect(isVerifiedOn(record, "staging", "ntfy", ntfy)).to.equal(true);
+    expect(isVerifiedOn(record, "staging", "ntfy", { ...ntfy, tag: "v2.28.1" })).to.equal(false);
   });
 });

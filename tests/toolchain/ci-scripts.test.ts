@@ -110,6 +110,7 @@ describe("scripts/ci/deploy.sh --dry-run (a real git repository)", function () {
       "+ npx myoci rollout ntfy=v2.28.0 grafana=13.0.2 --stacks staging --json --notify",
       "+ git add -- Pulumi.staging.yaml promotions.yaml",
       "+ git -c user.name=myoci\\ CI -c user.email=myoci-ci@users.noreply.github.com commit -m myoci\\ rollout\\ staging:\\ ntfy=v2.28.0\\ grafana=13.0.2\\ \\(exit\\ 0\\)",
+      "+ git pull --rebase --quiet origin main",
       "+ git push origin HEAD:main",
     ]);
     expect(git("status", "--porcelain")).to.equal("");

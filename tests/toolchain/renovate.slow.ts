@@ -207,7 +207,10 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
   const proposals = () => Object.fromEntries(depsOf("regex").map((dep) => [dep.depName, dep.updates.map((u) => u.newValue)]));
 
   it("validates renovate.json with renovate-config-validator --strict", async () => {
-    const validated = await run(path.join(bin, "renovate-config-validator"), ["--strict"], { cwd: ROOT });
+    const validated = await run(path.join(bin, "renovate-config-validator"), ["--strict"], {
+      cwd: ROOT,
+      env: { ...process.env, RENOVATE_X_IGNORE_RE2: "true" },
+    });
     expect(validated.code, validated.stdout + validated.stderr).to.equal(0);
     expect(validated.stdout + validated.stderr).to.match(/Config validated successfully/);
   });
@@ -299,5 +302,69 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
       ["==2.32.5", "renovate/telegram-forwarder-python-packages"],
     ]);
     expect(pypi.requests).to.include("/pypi/requests/json");
+  });
+});
+
+describe("Renovate 44 extracts the workflow's SHA-pinned actions and the npm pins (real Renovate, --dry-run=extract)", function () {
+  this.timeout(600_000);
+  let deps: (ReportDep & { manager: string; file: string; autoReplaceStringTemplate?: string })[];
+  let repo: string;
+
+  before(async () => {
+    const bin = (await run("bash", [path.join(ROOT, "scripts", "ensure-renovate.sh")], { cwd: ROOT })).stdout.trim();
+    repo = mkdtempSync(path.join(os.tmpdir(), "myoci-h13-renovate-extract-"));
+    for (const file of [".github/workflows/myoci.yml", ".github/actions/setup/action.yml", "package.json", "renovate.json"]) {
+      mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+      copyFileSync(path.join(ROOT, file), path.join(repo, file));
+    }
+    for (const args of [
+      ["init", "-q"],
+      ["add", "."],
+      ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "fixture"],
+    ]) {
+      expect((await run("git", args, { cwd: repo })).code).to.equal(0);
+    }
+    const reportFile = `${repo}-report.json`;
+    const renovate = await run(
+      path.join(bin, "renovate"),
+      ["--platform=local", "--dry-run=extract", "--report-type=file", `--report-path=${reportFile}`, "--onboarding=false", "--require-config=optional"],
+      { cwd: repo, env: { ...process.env, RENOVATE_BASE_DIR: `${repo}-base`, RENOVATE_X_IGNORE_RE2: "true" } },
+    );
+    expect(renovate.code, (renovate.stdout + renovate.stderr).slice(-4000)).to.equal(0);
+    const report = JSON.parse(readFileSync(reportFile, "utf8")) as {
+      repositories: Record<string, { packageFiles: Record<string, { packageFile: string; deps: ReportDep[] }[]> }>;
+    };
+    rmSync(reportFile, { force: true });
+    deps = Object.entries(Object.values(report.repositories)[0]!.packageFiles).flatMap(([manager, files]) =>
+      files.flatMap((f) => f.deps.map((d) => ({ manager, file: f.packageFile, ...d }))),
+    );
+  });
+
+  after(() => {
+    for (const dir of [repo, `${repo}-base`]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads every action as tag + commit SHA and would rewrite both (`@<sha> # <tag>`)", () => {
+    const actions = deps.filter((d) => d.manager === "github-actions" && d.currentDigest !== undefined);
+    const workflowText =
+      readFileSync(path.join(ROOT, ".github", "workflows", "myoci.yml"), "utf8") +
+      readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8");
+    const pinned = [...workflowText.matchAll(/uses: ([\w/-]+)@([0-9a-f]{40}) # (v[\d.]+)/g)].map(
+      (m) => `${m[1]!.split("/").slice(0, 2).join("/")}@${m[2]} ${m[3]}`,
+    );
+    expect(actions.map((d) => `${d.depName}@${d.currentDigest} ${d.currentValue}`).sort()).to.deep.equal(pinned.sort());
+    for (const dep of actions) {
+      expect(dep.autoReplaceStringTemplate, dep.depName).to.contain("{{newDigest}}{{#if newValue}} # {{newValue}}");
+    }
+  });
+
+  it("reads the npm pins of package.json and the Node version of the setup action", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const npm = Object.fromEntries(deps.filter((d) => d.manager === "npm" && d.depName !== "node").map((d) => [d.depName, d.currentValue]));
+    expect(npm).to.deep.equal({ ...pkg.dependencies, ...pkg.devDependencies });
+    expect(deps.find((d) => d.manager === "github-actions" && d.depName === "node")?.currentValue).to.equal("24.22.3");
   });
 });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { cvss3BaseScore, rangeVerdict } from "../../catalog";
 import { stackFileText } from "../helpers/stack-fixture";
 import { startOsvStandIn, type OsvStandIn } from "./osv-standin";
-import { container, fixtureStack, testDigest, validate } from "../../policy/tests/helpers";
+import { container, programStack, testDigest, validate } from "../../policy/tests/helpers";
 import { disallowOverdueVulnerabilities } from "../../policy/policies/disallow-overdue-vulnerabilities";
 import { warnOpenVulnerabilities } from "../../policy/policies/warn-open-vulnerabilities";
 
@@ -120,7 +120,7 @@ describe("myoci vulns --osv-url (OSV stand-in with real records, real CLI proces
     expect(Object.keys(state.firstSeen)).to.include.members(["caddy:CVE-2026-30851", "grafana:CVE-2024-9264"]);
     // The pack reads the snapshot offline: before the deadline a warning, after it a mandatory violation, a stale snapshot a warning.
     const stateFile = path.join(dir, "vulns-state.json");
-    const caddy = container(fixtureStack("staging", { caddy: { tag: "2.11.3", digest: testDigest("h16 caddy 2.11.3") } }), "caddy");
+    const caddy = container(await programStack("staging", { images: { caddy: { tag: "2.11.3", digest: testDigest("h16 caddy 2.11.3") } } }), "caddy");
     const seen = Date.parse(state.firstSeen["caddy:CVE-2026-52845"]!);
     const at = (days: number) => new Date(seen + days * 86_400_000).toISOString();
     expect(await validate(disallowOverdueVulnerabilities, caddy, { now: at(6), stateFile })).to.deep.equal([]);

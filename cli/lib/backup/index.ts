@@ -88,10 +88,88 @@ export function planBackup(stack: string, component: ComponentId, dir: string, d
   return undefined;
 }
 
-/** Restores a pg_dumpall file into the (new, freshly initialised) postgres container: the `--migrate` path. */
+/**
+ * Restores a pg_dumpall file into the (new, freshly initialised) postgres container: the `--migrate` path.
+ * With ON_ERROR_STOP, so any SQL error fails the restore. The one statement a fresh cluster must refuse is dropped
+ * first: `CREATE ROLE postgres;` (pg_dumpall emits CREATE ROLE for every role, the bootstrap superuser included;
+ * its `ALTER ROLE postgres …` that follows still runs).
+ */
 export function planPostgresRestore(stack: string, dumpFile: string): string {
-  // Without ON_ERROR_STOP: the dump re-creates the `postgres` role, which already exists in a fresh cluster.
-  return `docker exec -i ${shellQuote(containerName(stack, "postgres"))} psql -X -q -U postgres -d postgres -f - < ${shellQuote(dumpFile)}`;
+  return `sed -e '/^CREATE ROLE postgres;$/d' ${shellQuote(dumpFile)} | docker exec -i ${shellQuote(containerName(stack, "postgres"))} psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -f -`;
+}
+
+/**
+ * What a pg_dumpall file holds, one line per database (`db|`) and per table (`db|schema.table|rows`): databases
+ * from its `\connect` lines, tables and row counts from its `COPY … FROM stdin;` blocks (one line per row in
+ * COPY text format, ended by `\.`). Runs with awk on the Docker host, where the dump is.
+ */
+export function planDumpManifest(dumpFile: string): string {
+  const program = [
+    String.raw`/^\\connect -reuse-previous=on "dbname='/ { db = $0; sub(/^[^']*'/, "", db); sub(/'"$/, "", db); print db "|"; next }`,
+    String.raw`/^\\connect / { db = $2; gsub(/"/, "", db); print db "|"; next }`,
+    String.raw`/^COPY .* FROM stdin;$/ { table = $0; sub(/^COPY /, "", table); sub(/ \(.*\) FROM stdin;$/, "", table); sub(/ FROM stdin;$/, "", table); rows = 0; copying = 1; next }`,
+    String.raw`copying && /^\\\.$/ { print db "|" table "|" rows; copying = 0; next }`,
+    String.raw`copying { rows++ }`,
+  ].join("\n");
+  return `awk ${shellQuote(program)} ${shellQuote(dumpFile)}`;
+}
+
+/** The same lines for the running server: every database that allows connections, its tables and exact row counts. */
+export function planLiveManifest(stack: string): string {
+  const container = shellQuote(containerName(stack, "postgres"));
+  const tables =
+    "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name), " +
+    "(xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text " +
+    "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+  return [
+    `docker exec ${container} psql -X -A -t -v ON_ERROR_STOP=1 -U postgres -d postgres -c ${shellQuote("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1")} |`,
+    `while IFS= read -r db; do`,
+    `  echo "$db|"`,
+    `  out=$(docker exec ${container} psql -X -A -t -F '|' -v ON_ERROR_STOP=1 -U postgres -d "$db" -c ${shellQuote(tables)}) || exit 1`,
+    `  [ -z "$out" ] || printf '%s\\n' "$out" | sed "s/^/$db|/"`,
+    `done`,
+  ].join("\n");
+}
+
+export interface Manifest {
+  readonly databases: ReadonlySet<string>;
+  /** `db|schema.table` → rows */
+  readonly tables: ReadonlyMap<string, number>;
+}
+
+export function parseManifest(text: string): Manifest {
+  const databases = new Set<string>();
+  const tables = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const parts = line.split("|");
+    if (parts.length === 2 && parts[1] === "" && parts[0] !== "") {
+      databases.add(parts[0]!);
+    } else if (parts.length === 3 && /^\d+$/.test(parts[2]!)) {
+      databases.add(parts[0]!);
+      tables.set(`${parts[0]}|${parts[1]}`, (tables.get(`${parts[0]}|${parts[1]}`) ?? 0) + Number(parts[2]));
+    }
+  }
+  return { databases, tables };
+}
+
+/** Differences between what was dumped and what the restored server holds (empty: every database, table and row count is there). */
+export function compareManifests(dumped: Manifest, restored: Manifest): string[] {
+  const problems: string[] = [];
+  for (const db of [...dumped.databases].sort()) {
+    if (!restored.databases.has(db)) {
+      problems.push(`database ${db} missing`);
+    }
+  }
+  for (const [key, rows] of [...dumped.tables].sort(([a], [b]) => a.localeCompare(b))) {
+    const [db, table] = key.split("|") as [string, string];
+    const got = restored.tables.get(key);
+    if (got === undefined) {
+      problems.push(`${db}: table ${table} missing`);
+    } else if (got !== rows) {
+      problems.push(`${db}: ${table} has ${got} rows, the dump ${rows}`);
+    }
+  }
+  return problems;
 }
 
 const BACKUP_NAME = /^(.+)-(\d{8}T\d{6}Z)(--[^/]+)?\.(sql|tar\.gz)$/;
@@ -199,9 +277,17 @@ export interface BackupRequest {
 }
 
 /** What the rollout calls: back up a component of a stack before its update; restore a dump after a migration. */
+export interface RestoreOutcome {
+  readonly ok: boolean;
+  readonly error?: string;
+  /** What was compared, e.g. "3 databases, 12 tables, 1234 rows equal to the dump". */
+  readonly summary?: string;
+}
+
 export interface BackupRunner {
   backup(request: BackupRequest): Promise<BackupOutcome | undefined>;
-  restorePostgres(stack: string, dockerHost: string, dumpFile: string): Promise<{ ok: boolean; error?: string }>;
+  /** Restores the dump into the new major, then proves it: databases, tables and row counts equal to the dump's. */
+  restorePostgres(stack: string, dockerHost: string, dumpFile: string): Promise<RestoreOutcome>;
 }
 
 export class HostBackupRunner implements BackupRunner {
@@ -215,10 +301,27 @@ export class HostBackupRunner implements BackupRunner {
     return step ? runBackup(this.shellFor(request.dockerHost), step, request.stack, request.dir, request.keep) : undefined;
   }
 
-  async restorePostgres(stack: string, dockerHost: string, dumpFile: string): Promise<{ ok: boolean; error?: string }> {
-    const result = await this.shellFor(dockerHost)(planPostgresRestore(stack, dumpFile));
-    return result.code === 0
-      ? { ok: true }
-      : { ok: false, error: `restore of ${dumpFile} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}` };
+  async restorePostgres(stack: string, dockerHost: string, dumpFile: string): Promise<RestoreOutcome> {
+    const shell = this.shellFor(dockerHost);
+    const tail = (r: ShellResult): string => r.stderr.trim().split("\n").slice(-3).join(" ");
+    const restore = await shell(planPostgresRestore(stack, dumpFile));
+    if (restore.code !== 0) {
+      return { ok: false, error: `restore of ${dumpFile} failed (exit ${restore.code}, stopped at the first SQL error): ${tail(restore)}` };
+    }
+    const dumped = await shell(planDumpManifest(dumpFile));
+    const live = await shell(planLiveManifest(stack));
+    if (dumped.code !== 0 || live.code !== 0) {
+      return { ok: false, error: `restored ${dumpFile}, but comparing it with the dump failed: ${tail(dumped.code !== 0 ? dumped : live)}` };
+    }
+    const source = parseManifest(dumped.stdout);
+    const problems = compareManifests(source, parseManifest(live.stdout));
+    if (problems.length > 0) {
+      return {
+        ok: false,
+        error: `restored ${dumpFile}, but it differs from the dump: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (+${problems.length - 10} more)` : ""}`,
+      };
+    }
+    const rows = [...source.tables.values()].reduce((a, b) => a + b, 0);
+    return { ok: true, summary: `${source.databases.size} databases, ${source.tables.size} tables, ${rows} rows equal to the dump` };
   }
 }

@@ -77,6 +77,14 @@ export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
           cache.get(`tags ${endpoint}`, () => input.registry.listTags(registry, repository)),
           cache.get(`digest ${endpoint}:${declared.tag}`, () => input.registry.resolveDigest(registry, repository, declared.tag)),
         ]);
+        if (!tagList.includes(declared.tag)) {
+          // The tag resolves, yet the list lacks it: the list is incomplete, and "no newer tag" cannot be trusted.
+          return errorCheck(
+            component,
+            declared,
+            `${registry}/${repository}: the tag list (${tagList.length} tag${tagList.length === 1 ? "" : "s"}) lacks the pinned tag ${declared.tag}, which resolves: the list is incomplete, newer tags cannot be judged`,
+          );
+        }
         return classifyComponent({ component, declared, tags: tagList, currentDigest, versions, includePrerelease: input.includePrerelease, now: input.now, known: input.known });
       } catch (error) {
         return errorCheck(component, declared, error instanceof Error ? error.message : String(error));
@@ -84,6 +92,18 @@ export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
     }),
   );
   return { stack: input.stack, file: input.file, components, summary: summarize(components) };
+}
+
+/** `--timeout <seconds>` → the whole run's limit for the registry client; throws naming the bad value. */
+export function runLimitFrom(value: string | undefined): { readonly signal: AbortSignal; readonly seconds: number } | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const seconds = Number(value.trim());
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(seconds > 0) || seconds > 86_400) {
+    throw new Error(`--timeout "${value}": expected seconds, a number above 0 (at most 86400)`);
+  }
+  return { signal: AbortSignal.timeout(Math.round(seconds * 1000)), seconds };
 }
 
 export function failedStack(stack: string, file: string, message: string): StackCheck {

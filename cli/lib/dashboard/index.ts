@@ -1,8 +1,7 @@
 /** `myoci dashboard`: gathers the stack files and the optional reports, and writes site/index.html. */
-import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { readPromotionRecord } from "../../../config/promotion-record";
-import { writeFileAtomic } from "../../../config/atomic-write";
+import { makeDirectory, writeFileAtomic } from "../../../config/atomic-write";
 import { loadStackFile } from "../../../config/stack-file";
 import { computeFindings, DEFAULT_ACCEPTANCE_FILE, DEFAULT_STATE_FILE, readAcceptances, readVulnState, stacksInDir } from "../vulns";
 import { readCheckJson, readDriftJson, readRolloutJson, readVulnsJson, type DriftInput } from "./inputs";
@@ -67,7 +66,7 @@ export function buildDashboard(options: DashboardOptions): { model: DashboardMod
 }
 
 export function writeDashboard(outDir: string, html: string): string {
-  mkdirSync(outDir, { recursive: true });
+  makeDirectory(outDir);
   const file = path.join(outDir, "index.html");
   writeFileAtomic(file, html);
   return file;

@@ -214,10 +214,21 @@ export function generateDocs(projectDir: string): DocsFile[] {
   ];
 }
 
+/** How a generated file compares with what is on disk. */
+export type DocsState = "current" | "stale" | "missing";
+
+/** Each generated file's state: missing (no file), stale (other bytes) or current. */
+export function docsStatus(projectDir: string, files: readonly DocsFile[] = generateDocs(projectDir)): { name: string; state: DocsState }[] {
+  return files.map((f) => {
+    const file = path.join(projectDir, f.name);
+    const state: DocsState = !existsSync(file) ? "missing" : readFileSync(file, "utf8") !== f.content ? "stale" : "current";
+    return { name: f.name, state };
+  });
+}
+
 /** Names of the generated files whose committed content differs (missing counts as different). */
 export function staleDocs(projectDir: string, files: readonly DocsFile[] = generateDocs(projectDir)): string[] {
-  return files.filter((f) => {
-    const file = path.join(projectDir, f.name);
-    return !existsSync(file) || readFileSync(file, "utf8") !== f.content;
-  }).map((f) => f.name);
+  return docsStatus(projectDir, files)
+    .filter((f) => f.state !== "current")
+    .map((f) => f.name);
 }

@@ -3,6 +3,7 @@
  * priority, tags and click link in headers and a markdown body. Retries 5xx and network errors with backoff;
  * 4xx answers fail at once (wrong credentials or topic do not heal by retrying). Credentials never appear in errors.
  */
+import { serverText } from "../redact";
 
 export interface NtfyTarget {
   /** Server URL, e.g. https://ntfy.example.org */
@@ -98,8 +99,8 @@ export async function publish(target: NtfyTarget, message: NtfyMessage, options:
       last = `no answer (${cause})`;
       continue;
     }
-    let text = (await response.text().catch(() => "")).slice(0, 200).trim();
-    if (target.password) text = text.split(target.password).join("[secret]"); // a proxy echoing the request must not leak it
+    // a server or proxy echoing the request (Authorization included) must not put the password on stderr
+    const text = serverText(await response.text().catch(() => ""), [{ username: target.user, password: target.password }]);
     if (response.ok) return;
     last = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
     if (response.status < 500 && response.status !== 429) {

@@ -4,9 +4,12 @@
  */
 import * as path from "node:path";
 import { CATALOG, classifyChange, DIGEST_PATTERN, describeScheme, isComponentId, parseTag, type ComponentId, type ImagePin } from "../../../catalog";
+import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
+import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
 import { editStackFile, unifiedDiff } from "../stack-edit";
+import { StackLockedError, withStackLock } from "../stack-lock";
 import { judgePinSet } from "./rules";
 import type { DigestResolver } from "../registry/client";
 
@@ -27,6 +30,8 @@ export interface PinRequest {
   readonly digest?: string;
   readonly dryRun?: boolean;
   readonly allowDowngrade?: boolean;
+  /** How long to wait for another run holding the stack's lock (default: the lock's own). */
+  readonly lockWaitMs?: number;
 }
 
 export interface PinOutcome {
@@ -46,9 +51,9 @@ function badInput(file: string, key: string, value: string, expected: string): n
 }
 
 export async function pinComponent(request: PinRequest, resolver: DigestResolver | (() => DigestResolver)): Promise<PinOutcome> {
-  const file = stackFilePath(request.projectDir, request.stack);
-  const name = path.basename(file);
   try {
+    const file = stackFilePath(request.projectDir, request.stack);
+    const name = path.basename(file);
     if (!isComponentId(request.component)) {
       badInput(name, `${PROJECT}:images`, request.component, `expected a known component (known: ${Object.keys(CATALOG).join(", ")})`);
     }
@@ -63,6 +68,9 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
       badInput(name, `${key}.digest`, request.digest, "expected sha256: followed by 64 lower-case hex digits");
     }
     const config = loadStackFile(request.projectDir, request.stack, { placeholderSecrets: true });
+    if (!request.dryRun) {
+      checkWritable(file); // before the registry is asked: a file that cannot be written fails at once
+    }
     if (!requiredComponents(config.logShipper).includes(component)) {
       badInput(
         name,
@@ -87,42 +95,68 @@ export async function pinComponent(request: PinRequest, resolver: DigestResolver
       }
     }
     const pin: ImagePin = { tag: request.tag, digest };
-    const current = config.images[component];
-    const messages: string[] = [];
-    if (current) {
-      const from = parseTag(current.tag, entry.tagScheme);
-      if (from.ok && classifyChange(from.tag, parsed.tag) === "downgrade" && !request.allowDowngrade) {
-        return {
-          exitCode: EXIT_REFUSED,
-          output: "",
-          messages: [`refused: ${name}: ${key}.tag ${current.tag} → ${request.tag} is a downgrade; pass --allow-downgrade if that is intended`],
-          written: false,
-        };
-      }
-    }
-    const after = { ...config.images, [component]: pin };
-    const verdict = judgePinSet(config, config.images, after);
-    messages.push(...verdict.warnings.map((w) => `warning (already the case before this pin): ${w}`));
-    if (verdict.refusals.length > 0) {
-      return {
-        exitCode: EXIT_REFUSED,
-        output: "",
-        messages: [...verdict.refusals.map((r) => `refused: ${name}: ${key} = ${request.tag}@${digest}: ${r}`), ...messages],
-        written: false,
-      };
-    }
-    const result = editStackFile(file, { images: { [component]: pin } }, { dryRun: request.dryRun });
-    const diff = unifiedDiff(result.before, result.after, `a/${name}`, `b/${name}`);
-    const summary = !result.changed
-      ? `${name}: ${key} is already ${pin.tag}@${pin.digest}; nothing to change\n`
-      : request.dryRun
-        ? `${name}: dry run, nothing written\n`
-        : `${name}: pinned ${component} to ${pin.tag}@${pin.digest}\n`;
-    return { exitCode: EXIT_OK, output: diff + summary, messages, written: result.changed && !request.dryRun };
+    // The read–judge–write runs under the stack's lock: a concurrent pin or promote of this stack waits.
+    const apply = () => Promise.resolve(judgeAndWrite(request, file, component, pin));
+    return request.dryRun
+      ? await apply()
+      : await withStackLock(
+          { root: request.projectDir, stack: request.stack, command: `myoci pin ${component} ${request.tag}`, waitMs: request.lockWaitMs },
+          apply,
+        );
   } catch (error) {
-    if (error instanceof PinInputError || error instanceof ConfigError) {
+    if (error instanceof PinInputError || error instanceof ConfigError || error instanceof StackLockedError || error instanceof FileWriteError) {
       return { exitCode: EXIT_ERROR, output: "", messages: [error.message], written: false };
     }
     throw error;
   }
+}
+
+/** Re-reads the stack file (under the lock), judges the new pin set and writes it. */
+function judgeAndWrite(request: PinRequest, file: string, component: ComponentId, pin: ImagePin): PinOutcome {
+  const name = path.basename(file);
+  const key = `${PROJECT}:images.${component}`;
+  const entry = CATALOG[component];
+  const config = loadStackFile(request.projectDir, request.stack, { placeholderSecrets: true });
+  if (!requiredComponents(config.logShipper).includes(component)) {
+    badInput(name, key, component, `expected a component this stack runs: ${PROJECT}:logShipper is "${config.logShipper}"`);
+  }
+  const parsed = parseTag(pin.tag, entry.tagScheme);
+  if (!parsed.ok) {
+    badInput(name, `${key}.tag`, pin.tag, parsed.reason);
+  }
+  const current = config.images[component];
+  const messages: string[] = [];
+  if (current) {
+    const from = parseTag(current.tag, entry.tagScheme);
+    if (from.ok && classifyChange(from.tag, parsed.tag) === "downgrade" && !request.allowDowngrade) {
+      return {
+        exitCode: EXIT_REFUSED,
+        output: "",
+        messages: [`refused: ${name}: ${key}.tag ${current.tag} → ${request.tag} is a downgrade; pass --allow-downgrade if that is intended`],
+        written: false,
+      };
+    }
+  }
+  const after = { ...config.images, [component]: pin };
+  const verdict = judgePinSet(config, config.images, after);
+  messages.push(...verdict.warnings.map((w) => `warning (already the case before this pin): ${w}`));
+  if (verdict.refusals.length > 0) {
+    return {
+      exitCode: EXIT_REFUSED,
+      output: "",
+      messages: [...verdict.refusals.map((r) => `refused: ${name}: ${key} = ${pin.tag}@${pin.digest}: ${r}`), ...messages],
+      written: false,
+    };
+  }
+  const result = editStackFile(file, { images: { [component]: pin } }, { dryRun: request.dryRun });
+  // A digest this run resolved from the registry gets its provenance record (a hand-given --digest does not).
+  if (result.changed && !request.dryRun && request.digest === undefined)
+    recordProvenance(provenancePath(request.projectDir), [registryResolution(component, pin, "pin")]);
+  const diff = unifiedDiff(result.before, result.after, `a/${name}`, `b/${name}`);
+  const summary = !result.changed
+    ? `${name}: ${key} is already ${pin.tag}@${pin.digest}; nothing to change\n`
+    : request.dryRun
+      ? `${name}: dry run, nothing written\n`
+      : `${name}: pinned ${component} to ${pin.tag}@${pin.digest}\n`;
+  return { exitCode: EXIT_OK, output: diff + summary, messages, written: result.changed && !request.dryRun };
 }

@@ -220,8 +220,11 @@ export function attemptForDockerHost(dockerHost: string, exec: Exec = realExec):
   return { error: `${dockerHost}: the loopback ports of a tcp:// Docker host cannot be probed from here; use ssh://user@host` };
 }
 
-/** Probe targets of the changed components that have an HTTP probe (the others rely on the container healthcheck). */
-export function probeTargets(components: readonly ComponentId[]): ProbeTarget[] {
+/**
+ * Probe targets of the changed components that have an HTTP probe (the others rely on the container healthcheck).
+ * `ports`: the loopback port to probe instead of the published one (`--probe-port`, e.g. through an SSH tunnel).
+ */
+export function probeTargets(components: readonly ComponentId[], ports: Readonly<Partial<Record<ComponentId, number>>> = {}): ProbeTarget[] {
   const targets: ProbeTarget[] = [];
   for (const component of components) {
     const entry = CATALOG[component];
@@ -230,7 +233,7 @@ export function probeTargets(components: readonly ComponentId[]): ProbeTarget[] 
       continue;
     }
     const port = entry.ports.find((p) => p.container === probe.port && p.protocol === "tcp");
-    targets.push({ component, hostPort: port?.host ?? probe.port, path: probe.path });
+    targets.push({ component, hostPort: ports[component] ?? port?.host ?? probe.port, path: probe.path });
   }
   return targets;
 }
@@ -249,16 +252,18 @@ export class HttpProber implements Prober {
     private readonly options: Omit<ProbeOptions, "signal"> = DEFAULT_PROBE_OPTIONS,
     private readonly clock: Clock = REAL_CLOCK,
     private readonly exec: Exec = realExec,
+    /** Per stack (or `*` for every stack): the loopback port to probe a component on instead of the published one. */
+    private readonly ports: Readonly<Record<string, Readonly<Partial<Record<ComponentId, number>>>>> = {},
   ) {}
 
   async verify(
-    _stack: string,
+    stack: string,
     dockerHost: string,
     components: readonly ComponentId[],
     signal?: AbortSignal,
   ): Promise<{ verdict: Verdict; results: ProbeResult[] }> {
     const attempt = attemptForDockerHost(dockerHost, this.exec);
-    const targets = probeTargets(components);
+    const targets = probeTargets(components, { ...this.ports["*"], ...this.ports[stack] });
     if ("error" in attempt) {
       const results = targets.map((t): ProbeResult => ({
         component: t.component,

@@ -5,11 +5,14 @@
  */
 import * as path from "node:path";
 import { isComponentId, type ComponentId, type ImagePin } from "../../../catalog";
+import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { latestVerified, readPromotionRecord } from "../../../config/promotion-record";
 import { ConfigError, PROJECT, type StackConfig } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
+import { promotion, provenancePath, recordProvenance } from "../../../config/provenance";
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, judgePinSet } from "../pin";
 import { editStackFile, inCatalogOrder, unifiedDiff } from "../stack-edit";
+import { StackLockedError, withStackLock } from "../stack-lock";
 
 export interface PromoteRequest {
   readonly projectDir: string;
@@ -20,6 +23,8 @@ export interface PromoteRequest {
   readonly dryRun?: boolean;
   /** Also switch `myoci:logShipper` of the target to the source's shipper (Promtail → Alloy), replacing the pin. */
   readonly switchLogShipper?: boolean;
+  /** How long to wait for another run holding the target stack's lock (default: the lock's own). */
+  readonly lockWaitMs?: number;
 }
 
 export interface PromoteOutcome {
@@ -41,7 +46,28 @@ function error(message: string): PromoteOutcome {
   return { exitCode: EXIT_ERROR, output: "", messages: [message], written: false, promoted: [] };
 }
 
-export function promote(request: PromoteRequest): PromoteOutcome {
+/** Promotes under the target stack's lock (a dry run reads only and takes none). */
+export async function promote(request: PromoteRequest): Promise<PromoteOutcome> {
+  const run = () => Promise.resolve(promoteUnlocked(request));
+  try {
+    if (!request.dryRun) {
+      checkWritable(stackFilePath(request.projectDir, request.to));
+    }
+    return request.dryRun
+      ? await run()
+      : await withStackLock(
+          { root: request.projectDir, stack: request.to, command: `myoci promote --from ${request.from} --to ${request.to}`, waitMs: request.lockWaitMs },
+          run,
+        );
+  } catch (e) {
+    if (e instanceof StackLockedError || e instanceof ConfigError || e instanceof FileWriteError) {
+      return error(e.message);
+    }
+    throw e;
+  }
+}
+
+function promoteUnlocked(request: PromoteRequest): PromoteOutcome {
   let source: StackConfig;
   let target: StackConfig;
   try {
@@ -140,6 +166,11 @@ export function promote(request: PromoteRequest): PromoteOutcome {
 
   const promoted = candidates.filter((c) => !samePin(target.images[c], source.images[c]));
   const result = editStackFile(targetFile, { images: changes, scalars }, { dryRun: request.dryRun });
+  if (result.changed && !request.dryRun)
+    recordProvenance(
+      provenancePath(request.projectDir),
+      promoted.map((c) => promotion(c, source.images[c]!, request.from)),
+    );
   const diff = unifiedDiff(result.before, result.after, `a/${targetName}`, `b/${targetName}`);
   const lines = promoted.map((c) => `  ${c}: ${target.images[c]?.tag ?? "(none)"} → ${source.images[c]!.tag}@${source.images[c]!.digest}`);
   if (shipperSwitch && request.switchLogShipper) {

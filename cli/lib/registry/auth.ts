@@ -1,9 +1,11 @@
 /**
  * Registry credentials and auth challenges. Credentials come from the environment
  * (`MYOCI_REGISTRY_AUTH_<HOST>=user:password`) or Docker's config file (`auths.<host>.auth`, base64 user:password).
+ * A login stays with its registry: `loginMayGoTo` decides which token realms may receive it.
  * Nothing here ever formats a credential or token into a message.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -15,6 +17,11 @@ export interface BasicCredentials {
 /** `ghcr.io` → `MYOCI_REGISTRY_AUTH_GHCR_IO`; `127.0.0.1:5000` → `MYOCI_REGISTRY_AUTH_127_0_0_1_5000`. */
 export function credentialEnvName(host: string): string {
   return `MYOCI_REGISTRY_AUTH_${host.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/** `MYOCI_REGISTRY_TOKEN_REALM_<HOST>`: token realms (comma-separated URLs) the user trusts with HOST's login. */
+export function realmEnvName(host: string): string {
+  return `MYOCI_REGISTRY_TOKEN_REALM_${host.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
 /** Host names under which Docker's config file may store a registry's login. */
@@ -94,4 +101,60 @@ export function parseChallenge(header: string | null): AuthChallenge | undefined
 
 export function basicHeader(credentials: BasicCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+}
+
+/** Second-level labels under which a two-letter country code is a public suffix (`co.uk`, `com.au`, …). */
+const COUNTRY_SECOND_LEVEL = new Set(["ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"]);
+
+/**
+ * The registrable domain of a host, approximated without the public-suffix list: the last two labels, three under
+ * `co.uk`-style suffixes; an IP address or a one-label name is only itself.
+ */
+export function siteOf(hostname: string): string {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+  if (isIP(host) !== 0) {
+    return host;
+  }
+  const labels = host.split(".");
+  const suffixLength = labels.length >= 3 && (labels.at(-1) ?? "").length === 2 && COUNTRY_SECOND_LEVEL.has(labels.at(-2) ?? "") ? 3 : 2;
+  return labels.slice(-suffixLength).join(".");
+}
+
+/** Realm URLs named in `MYOCI_REGISTRY_TOKEN_REALM_<HOST>` (each compared without its query). */
+export function namedRealms(host: string, env: NodeJS.ProcessEnv): string[] {
+  return (env[realmEnvName(host)] ?? "")
+    .split(",")
+    .map((value) => value.trim())
+    .filter((value) => value !== "")
+    .map((value) => withoutQuery(value));
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * May the login for the registry at `endpoint` go to the token realm `realm`? Only to a realm of the registry's own
+ * domain over HTTPS (Docker Hub: registry-1.docker.io → auth.docker.io), to the registry's own host:port, or to a
+ * realm the user named; never over plain HTTP to another host:port, never to another domain.
+ */
+export function loginMayGoTo(endpoint: URL, realm: URL, named: readonly string[] = []): boolean {
+  if (named.includes(`${realm.origin}${realm.pathname}`)) {
+    return true;
+  }
+  if (realm.username !== "" || realm.password !== "") {
+    return false;
+  }
+  if (realm.protocol === "https:") {
+    return siteOf(realm.hostname) === siteOf(endpoint.hostname);
+  }
+  return realm.protocol === "http:" && endpoint.protocol === "http:" && realm.host === endpoint.host;
 }

@@ -1,13 +1,14 @@
 /**
  * `myoci rollback --stack s [--to N]`: restore the pins of an earlier successful deployment (from the stack's
  * update history), `up` with the policy pack and verify the changed services. Exit 0 restored and verified,
- * 2 otherwise (refused before anything changed, interrupted, or the rollback itself failed — with next steps).
+ * 2 otherwise (refused or not started — stack locked, not in the backend —, interrupted, canceled, or the rollback
+ * itself failed — with next steps). Its `verified` entry lists the restored components that passed their checks.
  */
 import type { ComponentId } from "../../../catalog";
 import type { DeploymentSummary } from "../pulumi-engine/engine";
 import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
 import { containerName } from "../backup";
-import { stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
+import { checksPassed, describeUp, stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
 import { formatDuration } from "./report";
 
 /**
@@ -32,14 +33,26 @@ export function selectRollbackTarget(history: readonly DeploymentSummary[], curr
   );
 }
 
-export type RollbackDeps = Omit<RolloutDeps, "resolver" | "backups">;
+export type RollbackDeps = Omit<RolloutDeps, "resolver" | "backups" | "isVerified">;
 
 export async function runRollback(stack: string, to: number, deps: RollbackDeps): Promise<RolloutReport> {
-  const started = deps.now();
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  const report: RolloutReport = {
+  const locked = await deps.withStackLocks([stack], () => rollbackLocked(stack, to, deps));
+  if ("value" in locked) {
+    return locked.value;
+  }
+  const report = emptyReport(stack, deps.now());
+  report.refusals.push(locked.locked);
+  report.nextSteps.push("Nothing was changed (not started). Wait for the other run to finish, then run the rollback again.");
+  report.exitCode = 2;
+  report.summary = "not started: the stack is locked by another myoci run";
+  report.endedAt = report.startedAt;
+  return report;
+}
+
+function emptyReport(stack: string, now: number): RolloutReport {
+  return {
     command: "rollback",
-    startedAt: iso(started),
+    startedAt: new Date(now).toISOString(),
     endedAt: "",
     durationMs: 0,
     exitCode: 0,
@@ -50,6 +63,12 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
     steps: [],
     nextSteps: [],
   };
+}
+
+async function rollbackLocked(stack: string, to: number, deps: RollbackDeps): Promise<RolloutReport> {
+  const started = deps.now();
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const report = emptyReport(stack, started);
   const finish = (exitCode: 0 | 2, summary: string): RolloutReport => {
     report.exitCode = exitCode;
     report.summary = summary;
@@ -94,7 +113,17 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
   }
   const changed = (Object.keys(current) as ComponentId[]).filter((c) => current[c]?.digest !== target[c]?.digest || current[c]?.tag !== target[c]?.tag);
   const pick = (p: PinSet): PinSet => Object.fromEntries(changed.map((c) => [c, p[c]!]));
-  const stackReport: StackReport = { stack, outcome: "untouched", from: pick(current), to: pick(target), backups: [], probes: [], rollbackProbes: [] };
+  const stackReport: StackReport = {
+    stack,
+    outcome: "untouched",
+    from: pick(current),
+    to: pick(target),
+    reverified: [],
+    verified: [],
+    backups: [],
+    probes: [],
+    rollbackProbes: [],
+  };
   report.stacks.push(stackReport);
   if (deps.signal?.aborted) {
     stackReport.outcome = "interrupted";
@@ -113,14 +142,33 @@ export async function runRollback(stack: string, to: number, deps: RollbackDeps)
     return finish(2, "interrupted before anything was deployed");
   }
   const up = await step("rollback-up", async () => {
-    const outcome = await deps.engine.up({ policyPack: deps.policyPack ?? "policy" });
-    return { ok: outcome.ok, detail: outcome.ok ? `pins of update #${version} deployed` : `up failed: ${outcome.error ?? "unknown error"}` };
+    const outcome = await deps.engine.up({ policyPack: deps.policyPack ?? "policy", cancel: deps.cancel, timeoutMs: deps.upTimeoutMs });
+    return {
+      ok: outcome.result === "succeeded",
+      detail: outcome.result === "succeeded" ? `pins of update #${version} deployed` : describeUp(outcome, false),
+      value: outcome,
+    };
   });
+  if (up.value?.result === "locked" || (up.value?.result === "canceled" && up.value.why === "interrupt")) {
+    // Nothing (locked) or an unknown part (canceled) of the restore was deployed: the file goes back to the deployed pins.
+    await deps.engine.setPins(changesTo(current, changed));
+    stackReport.outcome = up.value.result === "locked" ? "not-started" : "canceled";
+    report.nextSteps.push(
+      up.value.result === "locked"
+        ? `\`up\` did not start: Pulumi's stack lock is held by ${up.value.holder}. Pulumi.${stack}.yaml holds the deployed pins again. Wait for that update (or release a dead one's lock: pulumi cancel --stack ${stack}), then re-run: myoci rollback --stack ${stack} --to ${to}`
+        : `\`up\` was canceled through Pulumi's cancel (second interrupt). Pulumi.${stack}.yaml holds the pins it had before; resources the canceled update had replaced run the older image until the next up. Re-run: myoci rollback --stack ${stack} --to ${to}`,
+    );
+    return finish(2, up.value.result === "locked" ? `${stack}: not started, the stack is locked` : `interrupted: the rollback up of ${stack} was canceled`);
+  }
   const verified = up.ok ? await step("rollback-verify", () => verifyRollback(deps, stack, config.dockerHost, changed, stackReport)) : { ok: false };
   stackReport.rollbackDurationMs = deps.now() - rollbackStart;
   if (verified.ok) {
     stackReport.outcome = "rolled-back";
-    deps.recordVerified(stack, target, iso(deps.now()), `myoci rollback --to ${to} (update #${version})`);
+    const checks = checksPassed(changed, stackReport.rollbackProbes);
+    stackReport.verified = changed.filter((c) => checks[c] !== undefined);
+    if (stackReport.verified.length > 0) {
+      deps.recordVerified(stack, pick(target), checks, iso(deps.now()), `myoci rollback --to ${to} (pins of update #${version})`);
+    }
     return finish(0, `${stack}: rolled back to the pins of update #${version} and verified in ${formatDuration(stackReport.rollbackDurationMs)}`);
   }
   stackReport.outcome = "rollback-failed";

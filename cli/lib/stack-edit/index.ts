@@ -3,12 +3,12 @@
  * only the changed scalars — or the lines of an added/removed pin — are spliced into the original text. Comments,
  * key order, quoting, blank lines and `secure:` values stay byte-identical. Every edit is re-parsed and verified.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isMap, isPair, isScalar, parse, parseDocument, Scalar, type Document, type Pair, type YAMLMap } from "yaml";
 import { COMPONENT_IDS, type ComponentId, type ImagePin } from "../../../catalog";
 import { writeFileAtomic } from "../../../config/atomic-write";
 import { ConfigError, PROJECT } from "../../../config/schema";
+import { readTextFile } from "../../../config/yaml-file";
 
 export { unifiedDiff } from "./diff";
 
@@ -112,7 +112,7 @@ function locate(document: Document, file: string): { config: YAMLMap; images: YA
 
 /** The edited text of a stack file; throws ConfigError naming file, key and value when the edit cannot be made. */
 export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<stack>.yaml"): string {
-  const document = parseDocument(text, { keepSourceTokens: false });
+  const document = parseDocument(text, { keepSourceTokens: false, merge: true });
   if (document.errors.length > 0) {
     fail(file, `(line ${document.errors[0]?.linePos?.[0].line ?? "?"})`, "(invalid YAML)", document.errors[0]?.message.split("\n")[0] ?? "valid YAML");
   }
@@ -202,7 +202,7 @@ type Plain = Record<string, unknown>;
 
 /** Re-parses the edited text: it must equal the old content with exactly the requested changes. */
 function verifyEdit(before: string, after: string, edit: StackEdit, file: string): void {
-  const expected = (parse(before) ?? {}) as { config?: Plain };
+  const expected = (parse(before, { merge: true }) ?? {}) as { config?: Plain };
   const config: Plain = { ...(expected.config ?? {}) };
   const images: Plain = { ...((config[IMAGES_KEY] as Plain | undefined) ?? {}) };
   for (const [component, pin] of Object.entries(edit.images ?? {})) {
@@ -216,7 +216,7 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
   for (const [name, value] of Object.entries(edit.scalars ?? {})) {
     config[`${PROJECT}:${name}`] = value;
   }
-  const actualDocument = parseDocument(after);
+  const actualDocument = parseDocument(after, { merge: true });
   const actual = actualDocument.toJS() as { config?: Plain };
   const normalise = (value: unknown): string =>
     JSON.stringify(value, (_key, v: unknown) =>
@@ -231,14 +231,12 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
   }
 }
 
-/** Reads, edits and (unless dryRun) atomically writes a stack file. Returns both texts for the diff. */
+/**
+ * Reads, edits and (unless dryRun) writes a stack file through the one write path (all bytes or nothing; mode and
+ * owner kept). Bytes that are not UTF-8 are refused with their line, never rewritten. Returns both texts for the diff.
+ */
 export function editStackFile(file: string, edit: StackEdit, options: { dryRun?: boolean } = {}): { before: string; after: string; changed: boolean } {
-  let before: string;
-  try {
-    before = readFileSync(file, "utf8");
-  } catch (error) {
-    fail(path.basename(file), "(file)", "(unreadable)", `a readable stack file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const before = readTextFile(file, "stack file", path.basename(file));
   const after = editStackText(before, edit, path.basename(file));
   const changed = after !== before;
   if (changed && !options.dryRun) {

@@ -1,7 +1,6 @@
 /** Vulnerability tracking: findings with deadlines from the catalog and Trivy reports (see findings.ts). */
-import { readdirSync, readFileSync } from "node:fs";
-import * as path from "node:path";
-import { ConfigError } from "../../../config/schema";
+import { readdirSync } from "node:fs";
+import { readTextFile } from "../../../config/yaml-file";
 import { parseTrivyReport, type TrivyReport } from "./trivy";
 
 export * from "../../../config/risk-acceptances";
@@ -17,19 +16,7 @@ export function stacksInDir(dir: string): string[] {
     .sort();
 }
 
-export function readTrivyReport(file: string): TrivyReport {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConfigError([
-      {
-        file: path.basename(file),
-        key: "(file)",
-        value: "(unreadable)",
-        expected: `a readable Trivy JSON report (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      },
-    ]);
-  }
-  return parseTrivyReport(text, path.basename(file));
+/** Reads a Trivy report; errors name the file as the user gave it (`shownAs`) and call it a Trivy report. */
+export function readTrivyReport(file: string, shownAs: string = file): TrivyReport {
+  return parseTrivyReport(readTextFile(file, "Trivy JSON report", shownAs), shownAs);
 }

@@ -57,11 +57,14 @@ export function parseTrivyReport(text: string, file: string): TrivyReport {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([{ file, key: "(root)", value: "(invalid JSON)", expected: `a Trivy JSON report (${(error as Error).message})` }]);
+    throw new ConfigError(
+      [{ file, key: "(root)", value: "(invalid JSON)", expected: `a Trivy JSON report (${(error as Error).message})` }],
+      "Trivy JSON report",
+    );
   }
   const parsed = reportSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(issuesFromZod(parsed.error, file, raw));
+    throw new ConfigError(issuesFromZod(parsed.error, file, raw), "Trivy JSON report");
   }
   const report = parsed.data;
   const digests = new Set<string>();

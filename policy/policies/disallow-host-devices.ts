@@ -1,0 +1,42 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { forType, requireType } from "../lib/applies";
+import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
+import { normaliseHostPath } from "../lib/mounts";
+import { arrayOf, componentOf, displayName, plainProps, scalarText, TYPES } from "../lib/resources";
+import { settingsOf } from "../lib/settings";
+
+interface Settings {
+  allowed: { component: string; hostPath: string; reason: string }[];
+  keepDefaults: boolean;
+}
+
+const configSchema = {
+  properties: {
+    allowed: allowedProperty("Host devices a component may use, each with the reason.", { hostPath: { type: "string", minLength: 1 } }, ["hostPath"]),
+    keepDefaults: KEEP_DEFAULTS_PROPERTY,
+  },
+} as const;
+
+export const disallowHostDevices: ResourceValidationPolicy = {
+  name: "disallow-host-devices",
+  description: "No container is given a host device (devices, e.g. /dev/mem or /dev/sda) unless allowlisted for its component with a reason.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
+    const settings = settingsOf<Settings>(args, configSchema as never);
+    const component = componentOf(props);
+    const allowed = exceptionsOf([], settings)
+      .filter((a) => a.component === component)
+      .map((a) => normaliseHostPath(a.hostPath));
+    for (const device of arrayOf(props["devices"])) {
+      const hostPath = normaliseHostPath(scalarText(device["hostPath"]));
+      if (!allowed.includes(hostPath)) {
+        reportViolation(
+          `${displayName(props, args.name)} is given the host device ${hostPath}${device["containerPath"] ? ` (as ${scalarText(device["containerPath"])})` : ""}: raw device access bypasses the container's isolation. Remove it, or allowlist it with a reason.`,
+        );
+      }
+    }
+  }),
+};

@@ -1,0 +1,69 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { forType, requireType } from "../lib/applies";
+import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
+import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
+import { settingsOf } from "../lib/settings";
+
+interface OptionException {
+  component: string;
+  option: string;
+  reason: string;
+}
+
+interface Settings {
+  allowed: OptionException[];
+  keepDefaults: boolean;
+}
+
+/** `apparmor=unconfined` and `apparmor:unconfined` are one option (Docker accepts both separators). */
+const canonical = (option: string): string =>
+  option
+    .trim()
+    .toLowerCase()
+    .replace(/^([a-z-]+)\s*[:=]\s*/, "$1=");
+
+/** Options that switch off a confinement layer. */
+const UNCONFINED = /^(seccomp=unconfined|apparmor=unconfined|label=disable|systempaths=unconfined|no-new-privileges=false)$/;
+
+export const SECURITY_EXCEPTIONS: readonly OptionException[] = [
+  {
+    component: "netdata",
+    option: "apparmor=unconfined",
+    reason: `Netdata's documented container runs with --security-opt apparmor=unconfined (${NETDATA_DOCS}).`,
+  },
+];
+
+const configSchema = {
+  properties: {
+    allowed: allowedProperty("Unconfined security options a component may set, each with the reason.", { option: { type: "string", minLength: 1 } }, [
+      "option",
+    ]),
+    keepDefaults: KEEP_DEFAULTS_PROPERTY,
+  },
+} as const;
+
+export const disallowUnconfinedSecurity: ResourceValidationPolicy = {
+  name: "disallow-unconfined-security",
+  description:
+    "No container switches off seccomp, AppArmor or SELinux confinement (securityOpts seccomp/apparmor unconfined, label disable, systempaths unconfined) unless allowlisted with a reason.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema as never,
+  validateResource: forType(TYPES.container, (args, reportViolation) => {
+    requireType(args, [TYPES.container]);
+    const props = plainProps(args.props);
+    const settings = settingsOf<Settings>(args, configSchema as never);
+    const component = componentOf(props);
+    const allowed = exceptionsOf(SECURITY_EXCEPTIONS, settings)
+      .filter((a) => a.component === component)
+      .map((a) => canonical(a.option));
+    const options: unknown = props["securityOpts"];
+    for (const option of Array.isArray(options) ? options : []) {
+      const normal = canonical(String(option));
+      if (UNCONFINED.test(normal) && !allowed.includes(normal)) {
+        reportViolation(
+          `${displayName(props, args.name)} sets securityOpts "${String(option)}": it runs without that confinement. Remove it, or allowlist it with a reason.`,
+        );
+      }
+    }
+  }),
+};
