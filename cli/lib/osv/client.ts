@@ -2,9 +2,11 @@
  * The OSV API (https://google.github.io/osv.dev/api/): one POST /v1/querybatch per run (plus its pages, through
  * `next_page_token`), then GET /v1/vulns/{id} for every record it names. 429, 5xx, timeouts and network errors are
  * retried with backoff (Retry-After honoured up to a limit); after the last attempt the run fails with OsvError —
- * never an empty answer. Server text in errors is cut to one line of printable characters.
+ * never an empty answer. Server text in errors passes the shared redaction (cli/lib/redact.ts).
+ * (The project has no shared HTTP retry helper yet — registry and ntfy each keep their own loop; this is the third.)
  */
 import { z } from "zod";
+import { serverText } from "../redact";
 import type { UpstreamPackage } from "../../../catalog";
 
 export const DEFAULT_OSV_URL = "https://api.osv.dev";
@@ -71,14 +73,8 @@ export const osvRecordSchema = z.looseObject({
 
 export type OsvRecord = z.infer<typeof osvRecordSchema>;
 
-/** One printable line of a server's text (no control characters, no terminal escapes), at most 200 characters. */
-export function serverLine(text: string): string {
-  const flat = text
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}
+/** One printable, redacted line of a server's text. */
+export const serverLine = (text: string): string => serverText(text);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
