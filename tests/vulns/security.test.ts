@@ -1,12 +1,15 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { toVersionSet, type KnownVulnerability } from "../../catalog";
 import { classifyComponent } from "../../cli/lib/check/classify";
 import { buildReport, formatReport } from "../../cli/lib/check/run";
 import { checkMessages } from "../../cli/lib/notify";
 import { interpret, osvRecordSchema, osvTargets } from "../../cli/lib/osv";
-import { testDigest } from "../helpers/stack-fixture";
+import { generateDependencies } from "../../cli/lib/docs";
+import { formatVulnState } from "../../config/vulns-state";
+import { stackFileText, testDigest } from "../helpers/stack-fixture";
 import { OSV_FIXTURES } from "./osv-standin";
 
 const record = (id: string) => osvRecordSchema.parse(JSON.parse(readFileSync(path.join(OSV_FIXTURES, `${id}.json`), "utf8")));
@@ -45,5 +48,22 @@ describe("check: security updates from the OSV snapshot", () => {
     expect(after!.priority).to.equal(4);
     expect(after!.title).to.equal("[prod] caddy 2.11.3: patch 2.11.4, minor 2.12.0 (security)");
     expect(after!.tags).to.include("security");
+  });
+});
+
+describe("DEPENDENCIES.md: open findings from the snapshot", () => {
+  it("lists each stack's open OSV findings with links and fixes, and says when there is no snapshot", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "myoci-h16-docs-"));
+    try {
+      writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackFileText({ tags: { caddy: "2.11.3" } }));
+      expect(generateDependencies(dir)).to.contain("No OSV snapshot in vulns-state.json yet");
+      const snapshot = { refreshedAt: "2026-12-01T00:00:00.000Z", source: "https://api.osv.dev", vulnerabilities: caddySnapshot() };
+      writeFileSync(path.join(dir, "vulns-state.json"), formatVulnState({ firstSeen: {}, osv: snapshot }));
+      expect(generateDependencies(dir)).to.contain(
+        "| prod | caddy | `2.11.3` | [CVE-2026-52845](https://osv.dev/vulnerability/GO-2026-5346) (unrated) | " + record("GO-2026-5346").summary + " | 2.11.4 |",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
