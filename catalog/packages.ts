@@ -205,7 +205,7 @@ export function cvss3BaseScore(vector: string): number | undefined {
   const iss = 1 - (1 - c!) * (1 - i!) * (1 - a!);
   const impact = changed ? 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 : 6.42 * iss;
   if (impact <= 0) return 0;
-  const exploitability = 8.22 * av! * ac! * pr! * ui!;
+  const exploitability = 8.22 * av! * ac! * pr * ui!;
   return roundUp(Math.min((changed ? 1.08 : 1) * (impact + exploitability), 10));
 }
 

@@ -86,7 +86,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   try {
     known = readVulnState(path.join(dir, DEFAULT_STATE_FILE)).osv?.vulnerabilities ?? [];
   } catch (error) {
-    return out.fail(error as Error);
+    return out.fail(error);
   }
   const jobs = new JobProgress(out.progress, "check", images.size);
   const cache = new RegistryAnswerCache();
@@ -108,7 +108,16 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
           client = trackedRegistry(new RegistryClient({ mirrors, runLimit }), jobs);
           clients.set(key, client);
         }
-        return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"], now: io.now(), known });
+        return checkStack({
+          stack,
+          file,
+          images: config.images,
+          registry: client,
+          cache,
+          includePrerelease: values["include-prerelease"],
+          now: io.now(),
+          known,
+        });
       }),
     );
   } finally {

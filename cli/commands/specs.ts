@@ -222,7 +222,7 @@ export const VULNS = {
   synopsis: "[--stack <name>] [--osv-url <url>] [--offline | --refresh] [--trivy <report.json> ...] [--json] [--notify] [--accept-file <file>]",
   description: [
     "Catalog advisories, the OSV database (each pin's upstream package, catalog/packages.ts: one querybatch per run) and Trivy findings (joined by repo digest) for the pinned versions; deadlines count from the first sighting: critical 24 h, high 7 d, medium 30 d.",
-    "OSV unreachable or failing (after retries) is an error, never \"no vulnerabilities\". --refresh writes the OSV findings to the snapshot in vulns-state.json that the policy pack reads offline.",
+    'OSV unreachable or failing (after retries) is an error, never "no vulnerabilities". --refresh writes the OSV findings to the snapshot in vulns-state.json that the policy pack reads offline.',
   ],
   options: {
     stack: { type: "string", arg: "<name>", help: "only Pulumi.<name>.yaml (default: every Pulumi.<stack>.yaml here)", complete: "stacks" },

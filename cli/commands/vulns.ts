@@ -62,10 +62,19 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     if (!values.offline) {
       const python = readRequirements(path.join(dir, "forwarder", "requirements.txt")) ?? [];
       const client = new OsvClient({ baseUrl: osvUrl, timeoutMs: timeoutSeconds * 1000 });
-      osv = await queryOsv(client, osvTargets(stacks.map((s) => s.images), python.filter((r) => r.version !== "(not pinned)")));
+      osv = await queryOsv(
+        client,
+        osvTargets(
+          stacks.map((s) => s.images),
+          python.filter((r) => r.version !== "(not pinned)"),
+        ),
+      );
     }
     result = computeFindings({ stacks, reports, state, acceptances, now, ...(osv ? { osv: osv.vulnerabilities } : {}) });
-    const next = values.refresh && osv ? { ...result.state, osv: { refreshedAt: now.toISOString(), source: osv.source, vulnerabilities: osv.vulnerabilities } } : result.state;
+    const next =
+      values.refresh && osv
+        ? { ...result.state, osv: { refreshedAt: now.toISOString(), source: osv.source, vulnerabilities: osv.vulnerabilities } }
+        : result.state;
     // Every input was valid and OSV answered: only now is the state written.
     if (values.refresh || stateChanged(state, next)) {
       writeVulnState(stateFile, next);
@@ -88,14 +97,25 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
     errors.push(...outcome.errors.map((message) => ({ message: `notify: ${message}` })));
     if (outcome.errors.length > 0) exitCode = 2;
   }
-  const data = { ...result, osv: osv ? { source: osv.source, queries: osv.queries, records: osv.records, withdrawn: osv.withdrawn, unmapped: osv.unmapped, refreshed: values.refresh } : { offline: true, snapshot: result.state.osv?.refreshedAt ?? null } };
-  return out.finish(exitCode, { data, text: formatFindings(result) + formatOsv(osv, result.state.osv?.refreshedAt, values.refresh), errors: out.json ? errors : [] });
+  const data = {
+    ...result,
+    osv: osv
+      ? { source: osv.source, queries: osv.queries, records: osv.records, withdrawn: osv.withdrawn, unmapped: osv.unmapped, refreshed: values.refresh }
+      : { offline: true, snapshot: result.state.osv?.refreshedAt ?? null },
+  };
+  return out.finish(exitCode, {
+    data,
+    text: formatFindings(result) + formatOsv(osv, result.state.osv?.refreshedAt, values.refresh),
+    errors: out.json ? errors : [],
+  });
 }
 
 /** What OSV said, after the findings: the query, withdrawn and unmapped records, or the snapshot used offline. */
 function formatOsv(osv: OsvResult | undefined, snapshot: string | undefined, refreshed: boolean): string {
   if (!osv) return `OSV: offline, ${snapshot !== undefined ? `the snapshot of ${snapshot}` : "no snapshot (run npx myoci vulns --refresh)"}\n`;
-  const lines = [`OSV ${osv.source}: ${osv.queries} package versions asked, ${osv.records} records read, ${osv.vulnerabilities.length} affecting${refreshed ? "; snapshot written" : ""}`];
+  const lines = [
+    `OSV ${osv.source}: ${osv.queries} package versions asked, ${osv.records} records read, ${osv.vulnerabilities.length} affecting${refreshed ? "; snapshot written" : ""}`,
+  ];
   if (osv.withdrawn.length > 0) lines.push(`  withdrawn (ignored): ${osv.withdrawn.join(", ")}`);
   for (const u of osv.unmapped) {
     lines.push(`  unmapped: ${u.component} ${u.version}: ${u.ids.join(", ")}: its ranges name no release (Go pseudo-versions); check the advisory by hand`);

@@ -35,7 +35,12 @@ export interface AffectingAdvisory {
   readonly version: string;
 }
 
-export function affectingAdvisories(props: Props, now: Date, acceptances: readonly RiskAcceptance[], state: VulnState = { firstSeen: {} }): AffectingAdvisory[] {
+export function affectingAdvisories(
+  props: Props,
+  now: Date,
+  acceptances: readonly RiskAcceptance[],
+  state: VulnState = { firstSeen: {} },
+): AffectingAdvisory[] {
   const component = componentOf(props);
   const version = labelsOf(props)[LABEL.version];
   if (component === undefined || version === undefined) {

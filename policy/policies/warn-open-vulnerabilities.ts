@@ -32,7 +32,8 @@ const configSchema = {
  */
 export const warnOpenVulnerabilities: ResourceValidationPolicy = {
   name: "warn-open-vulnerabilities",
-  description: "No container runs a version affected by a catalog advisory or an OSV snapshot finding, and the snapshot is fresh; before the advisory's response deadline this is a warning.",
+  description:
+    "No container runs a version affected by a catalog advisory or an OSV snapshot finding, and the snapshot is fresh; before the advisory's response deadline this is a warning.",
   enforcementLevel: "advisory",
   configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {

@@ -57,7 +57,10 @@ export async function startOsvStandIn(options: { pageSize?: number; files?: read
       if (req.method === "POST" && req.url === "/v1/querybatch") {
         const { queries } = JSON.parse(body) as { queries: { package: { ecosystem: string; name: string }; version: string; page_token?: string }[] };
         const results = queries.map((q) => {
-          const ids = entries.filter((e) => e.packages.includes(`${q.package.ecosystem}/${q.package.name}`)).map((e) => e.id).sort();
+          const ids = entries
+            .filter((e) => e.packages.includes(`${q.package.ecosystem}/${q.package.name}`))
+            .map((e) => e.id)
+            .sort();
           const start = q.page_token !== undefined ? Number(q.page_token) : 0;
           const page = ids.slice(start, start + pageSize).map((id) => ({ id, modified: "2026-11-30T00:00:00Z" }));
           return start + pageSize < ids.length ? { vulns: page, next_page_token: String(start + pageSize) } : page.length > 0 ? { vulns: page } : {};

@@ -49,7 +49,10 @@ describe("myoci vulns --osv-url (OSV stand-in with real records, real CLI proces
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "myoci-h16-osv-"));
     // prod: old pins; staging: Grafana 11.0.6 (below 11.0.6+security-01), Caddy 2.11.3 (past 2.11.2, before 2.11.4).
-    writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackFileText({ tags: { grafana: "11.0.0", caddy: "2.10.2", ntfy: "v2.15.0", loki: "3.0.0", promtail: "3.0.0" } }));
+    writeFileSync(
+      path.join(dir, "Pulumi.prod.yaml"),
+      stackFileText({ tags: { grafana: "11.0.0", caddy: "2.10.2", ntfy: "v2.15.0", loki: "3.0.0", promtail: "3.0.0" } }),
+    );
     writeFileSync(
       path.join(dir, "Pulumi.staging.yaml"),
       stackFileText({ logShipper: "alloy", tags: { grafana: "11.0.6", caddy: "2.11.3", ntfy: "v2.27.0", loki: "3.7.2", alloy: "v1.19.2" } }),
@@ -99,10 +102,15 @@ describe("myoci vulns --osv-url (OSV stand-in with real records, real CLI proces
     const batches = osv.requests.filter((r) => r.path === "/v1/querybatch");
     expect(batches).to.have.length(2);
     expect(JSON.parse(batches[1]!.body)).to.deep.equal({
-      queries: [{ package: { ecosystem: "Go", name: "github.com/grafana/grafana" }, version: "11.0.0", page_token: "2" }, { package: { ecosystem: "Go", name: "github.com/grafana/grafana" }, version: "11.0.6", page_token: "2" }],
+      queries: [
+        { package: { ecosystem: "Go", name: "github.com/grafana/grafana" }, version: "11.0.0", page_token: "2" },
+        { package: { ecosystem: "Go", name: "github.com/grafana/grafana" }, version: "11.0.6", page_token: "2" },
+      ],
     });
     expect(JSON.parse(batches[0]!.body).queries).to.deep.include({ package: { ecosystem: "Go", name: "heckel.io/ntfy/v2" }, version: "2.15.0" });
-    expect(osv.requests.filter((r) => r.method === "GET").map((r) => r.path)).to.have.length(envelope.osv.records).and.to.include("/v1/vulns/GHSA-q99m-qcv4-fpm7");
+    expect(osv.requests.filter((r) => r.method === "GET").map((r) => r.path))
+      .to.have.length(envelope.osv.records)
+      .and.to.include("/v1/vulns/GHSA-q99m-qcv4-fpm7");
   });
 
   it("--refresh writes the snapshot with the records' modified times; --offline then reads it without asking OSV", async () => {
@@ -127,8 +135,12 @@ describe("myoci vulns --osv-url (OSV stand-in with real records, real CLI proces
     expect(await validate(warnOpenVulnerabilities, caddy, { now: at(6), stateFile })).to.deep.equal([
       `myoci-staging-caddy runs Caddy 2.11.3, affected by CVE-2026-52845 (unrated): ${state.osv.vulnerabilities.find((v) => v.id === "CVE-2026-52845")!.summary}. Fixed in 2.11.4; respond by ${at(7)}.`,
     ]);
-    expect(await validate(disallowOverdueVulnerabilities, caddy, { now: at(7), stateFile })).to.have.length(1).and.satisfy((m: string[]) => m[0]!.includes("affected by CVE-2026-52845 (unrated), overdue since"));
-    expect((await validate(warnOpenVulnerabilities, caddy, { now: at(8), stateFile }))[0]).to.match(/the OSV snapshot in .*vulns-state\.json is 8 days old .*run npx myoci vulns --refresh/);
+    expect(await validate(disallowOverdueVulnerabilities, caddy, { now: at(7), stateFile }))
+      .to.have.length(1)
+      .and.satisfy((m: string[]) => m[0]!.includes("affected by CVE-2026-52845 (unrated), overdue since"));
+    expect((await validate(warnOpenVulnerabilities, caddy, { now: at(8), stateFile }))[0]).to.match(
+      /the OSV snapshot in .*vulns-state\.json is 8 days old .*run npx myoci vulns --refresh/,
+    );
     const asked = osv.requests.length;
     const offline = await myoci(dir, ["vulns", "--offline", "--osv-url", osv.url, "--json"]);
     expect(osv.requests.length).to.equal(asked);

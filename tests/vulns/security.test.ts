@@ -24,7 +24,14 @@ function caddySnapshot(): KnownVulnerability[] {
 describe("check: security updates from the OSV snapshot", () => {
   const declared = { tag: "2.11.3", digest: testDigest("caddy 2.11.3") };
   const check = (known: readonly KnownVulnerability[]) =>
-    classifyComponent({ component: "caddy", declared, tags: ["2.11.3", "2.11.4", "2.12.0"], currentDigest: declared.digest, versions: toVersionSet({ caddy: "2.11.3" }).versions, known });
+    classifyComponent({
+      component: "caddy",
+      declared,
+      tags: ["2.11.3", "2.11.4", "2.12.0"],
+      currentDigest: declared.digest,
+      versions: toVersionSet({ caddy: "2.11.3" }).versions,
+      known,
+    });
 
   it("marks the candidate that fixes an open finding as security, in JSON and text", () => {
     const c = check(caddySnapshot());
@@ -41,7 +48,9 @@ describe("check: security updates from the OSV snapshot", () => {
     const plain = check([]);
     expect(plain.newest.patch?.security).to.equal(undefined);
     const report = (c: ReturnType<typeof check>) => ({ stacks: [{ stack: "prod", components: [c] }] });
-    expect(formatReport(buildReport([{ stack: "prod", file: "f", components: [plain], summary: { upToDate: 0, updates: 1, errors: 0 } }]))).to.contain("2.11.4 (feature update)");
+    expect(formatReport(buildReport([{ stack: "prod", file: "f", components: [plain], summary: { upToDate: 0, updates: 1, errors: 0 } }]))).to.contain(
+      "2.11.4 (feature update)",
+    );
     const [before] = checkMessages(report(plain));
     const [after] = checkMessages(report(check(caddySnapshot())));
     expect(before!.priority).to.equal(3);
@@ -60,7 +69,9 @@ describe("DEPENDENCIES.md: open findings from the snapshot", () => {
       const snapshot = { refreshedAt: "2026-12-01T00:00:00.000Z", source: "https://api.osv.dev", vulnerabilities: caddySnapshot() };
       writeFileSync(path.join(dir, "vulns-state.json"), formatVulnState({ firstSeen: {}, osv: snapshot }));
       expect(generateDependencies(dir)).to.contain(
-        "| prod | caddy | `2.11.3` | [CVE-2026-52845](https://osv.dev/vulnerability/GO-2026-5346) (unrated) | " + record("GO-2026-5346").summary + " | 2.11.4 |",
+        "| prod | caddy | `2.11.3` | [CVE-2026-52845](https://osv.dev/vulnerability/GO-2026-5346) (unrated) | " +
+          record("GO-2026-5346").summary +
+          " | 2.11.4 |",
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -85,7 +85,16 @@ export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
             `${registry}/${repository}: the tag list (${tagList.length} tag${tagList.length === 1 ? "" : "s"}) lacks the pinned tag ${declared.tag}, which resolves: the list is incomplete, newer tags cannot be judged`,
           );
         }
-        return classifyComponent({ component, declared, tags: tagList, currentDigest, versions, includePrerelease: input.includePrerelease, now: input.now, known: input.known });
+        return classifyComponent({
+          component,
+          declared,
+          tags: tagList,
+          currentDigest,
+          versions,
+          includePrerelease: input.includePrerelease,
+          now: input.now,
+          known: input.known,
+        });
       } catch (error) {
         return errorCheck(component, declared, error instanceof Error ? error.message : String(error));
       }
@@ -178,15 +187,7 @@ export function formatReport(report: CheckReport): string {
     }
     const rows = [["component", "declared", "status", "patch", "minor", "major", "flags"]];
     for (const c of stack.components) {
-      rows.push([
-        c.component,
-        c.declared.tag,
-        STATUS_TEXT[c.status],
-        cell(c.newest.patch),
-        cell(c.newest.minor),
-        cell(c.newest.major),
-        flagsOf(c).join("; "),
-      ]);
+      rows.push([c.component, c.declared.tag, STATUS_TEXT[c.status], cell(c.newest.patch), cell(c.newest.minor), cell(c.newest.major), flagsOf(c).join("; ")]);
     }
     lines.push(...table(rows).map((line) => `  ${line}`));
     const details: string[] = [];

@@ -77,7 +77,9 @@ export function checkMessages(report: CheckReportLike): NtfyMessage[] {
       const lines = [`**${c.component}** \`${c.declared.tag}\` on stack **${stack.stack}**:`, ""];
       for (const k of classes) {
         const candidate = c.newest[k] as CheckCandidateLike;
-        lines.push(`- ${k}: \`${candidate.tag}\`${candidate.security ? ` **security update** (fixes ${(candidate.fixes ?? []).join(", ")})` : ""} ([changelog](${candidate.changelog}))`);
+        lines.push(
+          `- ${k}: \`${candidate.tag}\`${candidate.security ? ` **security update** (fixes ${(candidate.fixes ?? []).join(", ")})` : ""} ([changelog](${candidate.changelog}))`,
+        );
       }
       if (c.status === "digest" || (c.currentDigest !== undefined && c.currentDigest !== c.declared.digest)) {
         lines.push(`- tag \`${c.declared.tag}\` was re-pointed to another digest`);

@@ -48,7 +48,12 @@ const batchSchema = z.looseObject({
   ),
 });
 
-const eventSchema = z.looseObject({ introduced: z.string().optional(), fixed: z.string().optional(), last_affected: z.string().optional(), limit: z.string().optional() });
+const eventSchema = z.looseObject({
+  introduced: z.string().optional(),
+  fixed: z.string().optional(),
+  last_affected: z.string().optional(),
+  limit: z.string().optional(),
+});
 
 export const osvRecordSchema = z.looseObject({
   id: z.string().min(1),
@@ -115,7 +120,10 @@ export class OsvClient {
         });
       } catch (error) {
         const name = (error as Error).name;
-        last = name === "TimeoutError" || name === "AbortError" ? `no answer within ${this.timeoutMs} ms` : `no answer (${(error as { cause?: { code?: string } }).cause?.code ?? name})`;
+        last =
+          name === "TimeoutError" || name === "AbortError"
+            ? `no answer within ${this.timeoutMs} ms`
+            : `no answer (${(error as { cause?: { code?: string } }).cause?.code ?? name})`;
         if (attempt < this.retries) await sleep(this.backoffMs * 2 ** attempt);
         continue;
       }
@@ -153,7 +161,10 @@ export class OsvClient {
   /** Record ids per query, in query order: one querybatch, then one per page while any result has a token. */
   async queryBatch(queries: readonly OsvQuery[]): Promise<string[][]> {
     const ids: string[][] = queries.map(() => []);
-    let pending = queries.map((q, index) => ({ index, query: { package: { ecosystem: q.package.ecosystem, name: q.package.name }, version: q.version } as Record<string, unknown> }));
+    let pending = queries.map((q, index) => ({
+      index,
+      query: { package: { ecosystem: q.package.ecosystem, name: q.package.name }, version: q.version },
+    }));
     for (let page = 0; pending.length > 0; page++) {
       if (page >= this.maxPages) throw new OsvError(`OSV ${this.baseUrl}/v1/querybatch: still paging after ${this.maxPages} pages`);
       const raw = await this.request("POST", "/v1/querybatch", { queries: pending.map((p) => p.query) });
@@ -178,7 +189,9 @@ export class OsvClient {
     const raw = await this.request("GET", `/v1/vulns/${encodeURIComponent(id)}`);
     const parsed = osvRecordSchema.safeParse(raw);
     if (!parsed.success || parsed.data.id !== id) {
-      throw new OsvError(`OSV ${this.baseUrl}/v1/vulns/${id}: not an OSV record of ${id} (${parsed.success ? `id ${parsed.data.id}` : parsed.error.issues[0]?.path.join(".")})`);
+      throw new OsvError(
+        `OSV ${this.baseUrl}/v1/vulns/${id}: not an OSV record of ${id} (${parsed.success ? `id ${parsed.data.id}` : parsed.error.issues[0]?.path.join(".")})`,
+      );
     }
     return parsed.data;
   }

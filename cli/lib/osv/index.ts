@@ -117,7 +117,9 @@ interface Judged {
 /** The record's ranges for the target's package (SEMVER / ECOSYSTEM), and its verdict at the target's version. */
 export function judge(record: OsvRecord, target: OsvTarget): Judged {
   const entries = (record.affected ?? []).filter((a) => a.package?.ecosystem === target.package.ecosystem && a.package.name === target.package.name);
-  const ranges = entries.flatMap((a) => (a.ranges ?? []).filter((r) => r.type === "SEMVER" || r.type === "ECOSYSTEM").map((r) => r.events.map((e) => ({ ...e }))));
+  const ranges = entries.flatMap((a) =>
+    (a.ranges ?? []).filter((r) => r.type === "SEMVER" || r.type === "ECOSYSTEM").map((r) => r.events.map((e) => ({ ...e }))),
+  );
   const listed = entries.some((a) => (a.versions ?? []).includes(target.version));
   const verdict = listed ? "affected" : rangesVerdict(ranges, target.version, target.releasesOutsideModule);
   return { record, ranges, verdict };

@@ -203,7 +203,8 @@ export function computeFindings(input: FindingsInput): VulnsResult {
       draft.severity = maxSeverity(draft.severity, vuln.severity);
       draft.url ??= vuln.url;
       if (vuln.packageVersion !== undefined) {
-        if (!draft.packages.some((p) => p.name === vuln.package)) draft.packages.push({ name: vuln.package, installed: vuln.packageVersion, fixed: fixedAbove(vuln.ranges, vuln.packageVersion) });
+        if (!draft.packages.some((p) => p.name === vuln.package))
+          draft.packages.push({ name: vuln.package, installed: vuln.packageVersion, fixed: fixedAbove(vuln.ranges, vuln.packageVersion) });
       } else {
         const fix = fixedAbove(vuln.ranges, packageVersion(parsed.tag));
         draft.catalogFix ??= fix === undefined ? undefined : (CATALOG[vuln.component].tagScheme.vPrefix ? "v" : "") + versionAsTag(fix);
