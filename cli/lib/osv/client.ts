@@ -161,7 +161,7 @@ export class OsvClient {
   /** Record ids per query, in query order: one querybatch, then one per page while any result has a token. */
   async queryBatch(queries: readonly OsvQuery[]): Promise<string[][]> {
     const ids: string[][] = queries.map(() => []);
-    let pending = queries.map((q, index) => ({
+    let pending: { index: number; query: Record<string, unknown> }[] = queries.map((q, index) => ({
       index,
       query: { package: { ecosystem: q.package.ecosystem, name: q.package.name }, version: q.version },
     }));
