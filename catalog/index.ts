@@ -4,3 +4,4 @@ export * from "./tags";
 export * from "./reference";
 export * from "./rules";
 export * from "./advisories";
+export * from "./packages";

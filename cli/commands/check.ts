@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { CATALOG, COMPONENT_IDS } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
+import { DEFAULT_STATE_FILE, readVulnState } from "../../config/vulns-state";
 import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
 import { formatOutcome, notifyCheckResults } from "../lib/notify";
 import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, runLimitFrom, type RegistryReader, type StackCheck } from "../lib/check/run";
@@ -81,6 +82,12 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
       c.config ? COMPONENT_IDS.filter((id) => c.config.images[id]).map((id) => `${CATALOG[id].registry}/${CATALOG[id].repository}`) : [],
     ),
   );
+  let known;
+  try {
+    known = readVulnState(path.join(dir, DEFAULT_STATE_FILE)).osv?.vulnerabilities ?? [];
+  } catch (error) {
+    return out.fail(error);
+  }
   const jobs = new JobProgress(out.progress, "check", images.size);
   const cache = new RegistryAnswerCache();
   const clients = new Map<string, RegistryReader>();
@@ -101,7 +108,16 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
           client = trackedRegistry(new RegistryClient({ mirrors, runLimit }), jobs);
           clients.set(key, client);
         }
-        return checkStack({ stack, file, images: config.images, registry: client, cache, includePrerelease: values["include-prerelease"], now: io.now() });
+        return checkStack({
+          stack,
+          file,
+          images: config.images,
+          registry: client,
+          cache,
+          includePrerelease: values["include-prerelease"],
+          now: io.now(),
+          known,
+        });
       }),
     );
   } finally {

@@ -219,13 +219,18 @@ export const ROLLBACK = {
 export const VULNS = {
   name: "vulns",
   summary: "advisories affecting the pinned versions, with deadlines",
-  synopsis: "[--stack <name>] [--trivy <report.json> ...] [--json] [--notify] [--accept-file <file>]",
+  synopsis: "[--stack <name>] [--osv-url <url>] [--offline | --refresh] [--trivy <report.json> ...] [--json] [--notify] [--accept-file <file>]",
   description: [
-    "Catalog advisories and Trivy findings (joined by repo digest) for the pinned versions; deadlines count from the first sighting: critical 24 h, high 7 d, medium 30 d.",
+    "Catalog advisories, the OSV database (each pin's upstream package, catalog/packages.ts: one querybatch per run) and Trivy findings (joined by repo digest) for the pinned versions; deadlines count from the first sighting: critical 24 h, high 7 d, medium 30 d.",
+    'OSV unreachable or failing (after retries) is an error, never "no vulnerabilities". --refresh writes the OSV findings to the snapshot in vulns-state.json that the policy pack reads offline.',
   ],
   options: {
     stack: { type: "string", arg: "<name>", help: "only Pulumi.<name>.yaml (default: every Pulumi.<stack>.yaml here)", complete: "stacks" },
     trivy: { type: "string", multiple: true, arg: "<file>", help: "a Trivy JSON report (trivy image --format json) of a pinned image", complete: "files" },
+    "osv-url": { type: "string", arg: "<url>", help: "the OSV API (default https://api.osv.dev; a mirror or a test stand-in)" },
+    "osv-timeout": { type: "string", arg: "<seconds>", help: "per-request timeout for OSV (default 15; 429/5xx/timeouts are retried 3 times)" },
+    offline: { type: "boolean", default: false, help: "do not ask OSV: use the snapshot in vulns-state.json" },
+    refresh: { type: "boolean", default: false, help: "write the OSV findings (with the records' modified times) to the snapshot in vulns-state.json" },
     notify: { type: "boolean", default: false, help: "post new or changed findings to the stack's ntfy topic (myoci:notify + MYOCI_NTFY_PASSWORD)" },
     "accept-file": { type: "string", arg: "<file>", help: "risk acceptances (default: risk-acceptances.yaml)", complete: "files" },
     "state-file": { type: "string", arg: "<file>", help: "first sightings (default: vulns-state.json)", complete: "files" },
@@ -234,7 +239,9 @@ export const VULNS = {
   },
   json: true,
   examples: [
-    { command: "npx myoci vulns", says: "the catalog's advisories for every stack's pins" },
+    { command: "npx myoci vulns", says: "catalog and OSV advisories for every stack's pins" },
+    { command: "npx myoci vulns --refresh && git add vulns-state.json", says: "refresh the snapshot the policy pack reads" },
+    { command: "npx myoci vulns --offline", says: "without network: the committed snapshot" },
     {
       command: "npx myoci vulns --stack prod --trivy grafana.json --json > vulns.json",
       says: "with a Trivy scan, as JSON (input of `npx myoci dashboard --vulns-json`)",

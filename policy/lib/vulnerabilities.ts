@@ -1,6 +1,33 @@
-/** The advisories affecting a container's pinned version, with their state at `now`. */
-import { advisoriesFor, advisoryState, CATALOG, parseTag, type Advisory, type AdvisoryState, type RiskAcceptance } from "../../catalog";
+/** The advisories affecting a container's pinned version (catalog + the committed OSV snapshot), with their state at `now`. */
+import { existsSync, statSync } from "node:fs";
+import {
+  advisoriesFor,
+  advisoryState,
+  CATALOG,
+  fixedAbove,
+  knownAffects,
+  packageVersion,
+  parseTag,
+  versionAsTag,
+  type Advisory,
+  type AdvisoryState,
+  type RiskAcceptance,
+} from "../../catalog";
+import { DEFAULT_STATE_FILE, readVulnState, type VulnState } from "../../config/vulns-state";
 import { componentOf, LABEL, labelsOf, type Props } from "./resources";
+
+export { DEFAULT_STATE_FILE };
+
+/** The state file, read once per change of its modification time (the pack analyzes every container). */
+const stateCache = new Map<string, { mtimeMs: number; state: VulnState }>();
+export function vulnStateIn(file: string): VulnState {
+  const mtimeMs = existsSync(file) ? statSync(file).mtimeMs : -1;
+  const cached = stateCache.get(file);
+  if (cached?.mtimeMs === mtimeMs) return cached.state;
+  const state = readVulnState(file);
+  stateCache.set(file, { mtimeMs, state });
+  return state;
+}
 
 export interface AffectingAdvisory {
   readonly advisory: Advisory;
@@ -8,7 +35,12 @@ export interface AffectingAdvisory {
   readonly version: string;
 }
 
-export function affectingAdvisories(props: Props, now: Date, acceptances: readonly RiskAcceptance[]): AffectingAdvisory[] {
+export function affectingAdvisories(
+  props: Props,
+  now: Date,
+  acceptances: readonly RiskAcceptance[],
+  state: VulnState = { firstSeen: {} },
+): AffectingAdvisory[] {
   const component = componentOf(props);
   const version = labelsOf(props)[LABEL.version];
   if (component === undefined || version === undefined) {
@@ -18,8 +50,32 @@ export function affectingAdvisories(props: Props, now: Date, acceptances: readon
   if (!parsed.ok) {
     return []; // a tag outside the scheme is enforce-canonical-repository's finding
   }
-  return advisoriesFor(component, parsed.tag).map((advisory) => ({ advisory, state: advisoryState(advisory, now, acceptances), version }));
+  const catalog = advisoriesFor(component, parsed.tag);
+  const snapshot: Advisory[] = [];
+  for (const vuln of state.osv?.vulnerabilities ?? []) {
+    if (vuln.component !== component || !knownAffects(vuln, parsed.tag)) continue;
+    if (catalog.some((a) => a.id === vuln.id || vuln.aliases.includes(a.id))) continue; // the catalog's finding
+    const fix = fixedAbove(vuln.ranges, vuln.packageVersion ?? packageVersion(parsed.tag));
+    snapshot.push({
+      id: vuln.id,
+      component,
+      severity: vuln.severity,
+      summary: vuln.summary.endsWith(".") ? vuln.summary : `${vuln.summary}.`,
+      affected: { fixed: fix !== undefined ? [versionAsTag(fix)] : ["no fix known"] },
+      // Deadlines count from the project's first sighting, as `myoci vulns` records it.
+      firstRecorded: state.firstSeen[`${component}:${vuln.id}`] ?? state.osv!.refreshedAt,
+      url: vuln.url,
+      source: `OSV snapshot of ${state.osv!.refreshedAt}`,
+    });
+  }
+  return [...catalog, ...snapshot].map((advisory) => ({ advisory, state: advisoryState(advisory, now, acceptances), version }));
 }
+
+export const STATE_FILE_PROPERTY = {
+  type: "string",
+  description: "The committed vulns-state.json (first sightings + the OSV snapshot of `npx myoci vulns --refresh`), relative to the repository root.",
+  default: DEFAULT_STATE_FILE,
+} as const;
 
 export const ACCEPTANCES_PROPERTY = {
   type: "array",

@@ -6,12 +6,13 @@ import { CATALOG, type RiskAcceptance } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
 import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
-import { ACCEPTANCES_PROPERTY, affectingAdvisories } from "../lib/vulnerabilities";
+import { ACCEPTANCES_PROPERTY, affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
 interface Settings {
   now: string;
   acceptances: RiskAcceptance[];
   acceptanceFile: string;
+  stateFile: string;
 }
 
 const configSchema = {
@@ -24,6 +25,7 @@ const configSchema = {
         "The committed risk-acceptance file that `myoci vulns` reads too (relative to the repository root; a missing file accepts nothing). Its entries count with the inline acceptances.",
       default: DEFAULT_ACCEPTANCE_FILE,
     },
+    stateFile: STATE_FILE_PROPERTY,
   },
 } as const;
 
@@ -44,7 +46,7 @@ function acceptancesIn(file: string): RiskAcceptance[] {
 export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   name: "disallow-overdue-vulnerabilities",
   description:
-    "No container runs a version affected by a catalog advisory past its response deadline, unless the risk is accepted (policy config or the committed risk-acceptance file) until a future date.",
+    "No container runs a version affected by a catalog advisory or a finding of the committed OSV snapshot past its response deadline, unless the risk is accepted (policy config or the committed risk-acceptance file) until a future date.",
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
@@ -53,7 +55,7 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
     const settings = settingsOf<Settings>(args, configSchema as never);
     const now = policyNow(settings.now);
     const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(PACK_PARENT, settings.acceptanceFile))];
-    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances)) {
+    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateIn(path.resolve(PACK_PARENT, settings.stateFile)))) {
       if (state.state !== "overdue") {
         continue;
       }

@@ -128,8 +128,8 @@ describe("CLI conventions", function () {
     expect((rollback.envelope.errors as { message: string }[])[0]?.message).to.contain("the Pulumi CLI is not installed");
     // Data: the command's own keys after the head.
     const cwd = project();
-    const vulns = await envelopeOf(["vulns", "--json"], cwd);
-    expect(Object.keys(vulns.envelope).slice(5)).to.deep.equal(["checkedAt", "findings", "state", "newKeys", "unmatchedReports", "summary"]);
+    const vulns = await envelopeOf(["vulns", "--offline", "--json"], cwd);
+    expect(Object.keys(vulns.envelope).slice(5)).to.deep.equal(["checkedAt", "findings", "state", "newKeys", "unmatchedReports", "summary", "osv"]);
     const pin = await envelopeOf(
       [
         "pin",

@@ -167,7 +167,7 @@ describe("notify: ntfy delivery", () => {
     const outcome = await notifyCheckResults(report, options());
     expect(outcome.sent).to.deep.equal(["check:prod:grafana"]);
     const request = server.requests[0]!;
-    expect(request.headers.title).to.equal("[prod] grafana 11.0.0: patch 11.0.2, minor 11.1.0, major 12.0.0");
+    expect(request.headers.title).to.equal("[prod] grafana 11.0.0: patch 11.0.2, minor 11.1.0, major 12.0.0 (security)"); // 12.0.0 fixes CVE-2024-9264
     expect(request.headers.priority).to.equal("5"); // CVE-2024-9264 is critical
     expect(request.headers.click).to.equal("https://github.com/grafana/grafana/releases/tag/v11.0.2");
     expect(request.body).to.contain("- advisory **CVE-2024-9264** (critical)");

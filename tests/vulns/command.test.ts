@@ -33,7 +33,7 @@ describe("myoci vulns (command)", () => {
 
   it("joins the Trivy reports to both stacks' pins, records first sightings and exits 1 while nothing is overdue", async () => {
     const reports = ["--trivy", path.join(FIXTURES, "trivy-postgres-16.11-alpine.json"), "--trivy", path.join(FIXTURES, "trivy-grafana-13.0.2.json")];
-    const { code, stdout } = await capture(["--project-dir", dir, "--json", ...reports]);
+    const { code, stdout } = await capture(["--project-dir", dir, "--offline", "--json", ...reports]);
     expect(code).to.equal(1);
     const result = JSON.parse(stdout) as { findings: { stack: string; id: string }[]; newKeys: string[] };
     // postgres 16.11-alpine is pinned by both stacks (3 advisories with a deadline + 1 low each); grafana's digest by staging only.
@@ -48,10 +48,10 @@ describe("myoci vulns (command)", () => {
       path.join(dir, "risk-acceptances.yaml"),
       "acceptances:\n  - id: CVE-2025-22871\n    reason: Grafana sits behind Caddy, which rejects bare-LF chunked bodies\n    expires: 2099-01-01\n",
     );
-    const text = await capture(["--project-dir", dir, "--stack", "staging", ...reports]);
+    const text = await capture(["--project-dir", dir, "--offline", "--stack", "staging", ...reports]);
     expect(text.stdout).to.contain("accepted  staging/grafana 13.0.2  CVE-2025-22871 (critical)");
     expect(text.stdout).to.contain("accepted until 2099-01-01: Grafana sits behind Caddy");
-    expect(text.stdout).to.match(/0 overdue, 3 open, 1 accepted, 1 without deadline\n$/);
+    expect(text.stdout).to.match(/0 overdue, 3 open, 1 accepted, 1 without deadline\nOSV: offline, no snapshot \(run npx myoci vulns --refresh\)\n$/);
   });
 
   it("refuses a malformed report with exit 2, naming the file, and writes no state", async () => {
@@ -73,6 +73,7 @@ describe("myoci vulns (command)", () => {
         "--stack",
         "staging",
         "--notify",
+        "--offline",
         "--trivy",
         path.join(FIXTURES, "trivy-grafana-13.0.2.json"),
       ]);

@@ -9,8 +9,13 @@ import {
   classifyChange,
   COMPATIBILITY_RULES,
   compareTags,
+  fixedAbove,
   fixedVersionFor,
+  knownAffects,
+  packageVersion,
   parseTag,
+  versionAsTag,
+  type KnownVulnerability,
   plainVersion,
   type CatalogEntry,
   type ComponentId,
@@ -31,6 +36,10 @@ export interface Candidate {
   readonly changelog: string;
   /** Compatibility rules this candidate would break when substituted into the stack's pin set. */
   readonly breaks: readonly RuleViolation[];
+  /** The candidate fixes an open finding of the declared version (catalog advisory or OSV snapshot). */
+  readonly security?: true;
+  /** The finding ids it fixes. */
+  readonly fixes?: readonly string[];
 }
 
 export interface AdvisoryFlag {
@@ -70,6 +79,8 @@ export interface ClassifyInput {
   readonly includePrerelease?: boolean;
   /** For end-of-life "reached" (default: now). */
   readonly now?: Date;
+  /** OSV vulnerabilities of the committed snapshot (vulns-state.json). */
+  readonly known?: readonly KnownVulnerability[];
 }
 
 /** Fills the catalog's changelog template: `{tag}` = tag as published, `{version}` = numbers only. */
@@ -161,14 +172,27 @@ export function classifyComponent(input: ClassifyInput): ComponentCheck {
       best[kind] = candidate;
     }
   }
-  const toCandidate = (c: ParsedCandidate | undefined): Candidate | undefined =>
-    c && {
+  // Open findings of the declared version: the catalog's, then the snapshot's the catalog does not already name.
+  const catalogOpen = advisoriesFor(input.component, declared.tag);
+  const knownOpen = (input.known ?? []).filter(
+    (v) => v.component === input.component && knownAffects(v, declared.tag) && !catalogOpen.some((a) => a.id === v.id || v.aliases.includes(a.id)),
+  );
+  const fixesOf = (tag: ParsedTag): string[] => [
+    ...catalogOpen.filter((a) => advisoriesFor(input.component, tag, [a]).length === 0).map((a) => a.id),
+    ...knownOpen.filter((v) => !knownAffects(v, tag)).map((v) => v.id),
+  ];
+  const toCandidate = (c: ParsedCandidate | undefined): Candidate | undefined => {
+    if (!c) return undefined;
+    const fixes = c.prerelease === undefined ? fixesOf(c.tag) : [];
+    return {
       tag: c.tag.raw,
       version: plainVersion(c.tag),
       ...(c.prerelease !== undefined ? { prerelease: c.prerelease } : {}),
       changelog: changelogUrl(entry, c.tag),
       breaks: breaksFor(input.component, c.tag, input.versions),
+      ...(fixes.length > 0 ? { security: true as const, fixes } : {}),
     };
+  };
   const digestChanged = input.currentDigest !== input.declared.digest;
   const status: CheckStatus = best.major ? "major" : best.minor ? "minor" : best.patch ? "patch" : digestChanged ? "digest" : "up-to-date";
   const now = input.now ?? new Date();
@@ -191,10 +215,17 @@ export function classifyComponent(input: ClassifyInput): ComponentCheck {
           },
         }
       : {}),
-    advisories: advisoriesFor(input.component, declared.tag).map((a) => {
-      const fixedIn = fixedVersionFor(a, declared.tag);
-      return { id: a.id, severity: a.severity, summary: a.summary, url: a.url, ...(fixedIn !== undefined ? { fixedIn } : {}) };
-    }),
+    advisories: [
+      ...catalogOpen.map((a) => {
+        const fixedIn = fixedVersionFor(a, declared.tag);
+        return { id: a.id, severity: a.severity, summary: a.summary, url: a.url, ...(fixedIn !== undefined ? { fixedIn } : {}) };
+      }),
+      ...knownOpen.map((v) => {
+        const fix = fixedAbove(v.ranges, v.packageVersion ?? packageVersion(declared.tag));
+        const fixedIn = fix === undefined ? undefined : (entry.tagScheme.vPrefix ? "v" : "") + versionAsTag(fix);
+        return { id: v.id, severity: v.severity, summary: v.summary, url: v.url, ...(fixedIn !== undefined ? { fixedIn } : {}) };
+      }),
+    ],
     changelog: changelogUrl(entry, declared.tag),
   };
 }

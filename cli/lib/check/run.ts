@@ -2,9 +2,9 @@
  * `myoci check` orchestration: asks the registries about every pinned component of a stack (tag list + one HEAD
  * per component, concurrently), classifies each, and renders the human report and the JSON document.
  */
-import { CATALOG, COMPONENT_IDS, toVersionSet, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
+import { CATALOG, COMPONENT_IDS, toVersionSet, type ComponentId, type ImagePin, type KnownVulnerability, type PinSet } from "../../../catalog";
 import type { DigestResolver, TagLister } from "../registry/client";
-import { classifyComponent, errorCheck, type CheckStatus, type ComponentCheck } from "./classify";
+import { classifyComponent, errorCheck, type Candidate, type CheckStatus, type ComponentCheck } from "./classify";
 
 export type RegistryReader = DigestResolver & TagLister & { baseUrl?(registry: string): string };
 
@@ -50,6 +50,8 @@ export interface CheckStackInput {
   readonly cache?: RegistryAnswerCache;
   readonly includePrerelease?: boolean;
   readonly now?: Date;
+  /** OSV snapshot vulnerabilities (vulns-state.json): candidates that fix one are security updates. */
+  readonly known?: readonly KnownVulnerability[];
 }
 
 function summarize(components: readonly ComponentCheck[]): StackCheck["summary"] {
@@ -83,7 +85,16 @@ export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
             `${registry}/${repository}: the tag list (${tagList.length} tag${tagList.length === 1 ? "" : "s"}) lacks the pinned tag ${declared.tag}, which resolves: the list is incomplete, newer tags cannot be judged`,
           );
         }
-        return classifyComponent({ component, declared, tags: tagList, currentDigest, versions, includePrerelease: input.includePrerelease, now: input.now });
+        return classifyComponent({
+          component,
+          declared,
+          tags: tagList,
+          currentDigest,
+          versions,
+          includePrerelease: input.includePrerelease,
+          now: input.now,
+          known: input.known,
+        });
       } catch (error) {
         return errorCheck(component, declared, error instanceof Error ? error.message : String(error));
       }
@@ -158,6 +169,11 @@ function table(rows: string[][]): string[] {
   );
 }
 
+const cell = (candidate: Candidate | undefined): string => (candidate === undefined ? "-" : `${candidate.tag}${candidate.security ? " (security)" : ""}`);
+
+/** "security update: fixes …" or "feature update", as the release plan's report names them. */
+const kindOf = (candidate: Candidate): string => (candidate.security ? `security update: fixes ${candidate.fixes?.join(", ")}` : "feature update");
+
 const short = (digest: string | undefined) => (digest === undefined ? "" : digest.slice(0, 19));
 
 /** The human report: one table per stack, then details (errors, changelogs, broken rules). */
@@ -171,15 +187,7 @@ export function formatReport(report: CheckReport): string {
     }
     const rows = [["component", "declared", "status", "patch", "minor", "major", "flags"]];
     for (const c of stack.components) {
-      rows.push([
-        c.component,
-        c.declared.tag,
-        STATUS_TEXT[c.status],
-        c.newest.patch?.tag ?? "-",
-        c.newest.minor?.tag ?? "-",
-        c.newest.major?.tag ?? "-",
-        flagsOf(c).join("; "),
-      ]);
+      rows.push([c.component, c.declared.tag, STATUS_TEXT[c.status], cell(c.newest.patch), cell(c.newest.minor), cell(c.newest.major), flagsOf(c).join("; ")]);
     }
     lines.push(...table(rows).map((line) => `  ${line}`));
     const details: string[] = [];
@@ -193,7 +201,7 @@ export function formatReport(report: CheckReport): string {
         details.push(
           `  ${c.component}: ${c.declared.tag} → ${[c.newest.patch, c.newest.minor, c.newest.major]
             .filter((x) => x !== undefined)
-            .map((x) => x.tag)
+            .map((x) => `${x.tag} (${kindOf(x)})`)
             .join(" / ")}; changelog ${target?.changelog ?? c.changelog}`,
         );
       }

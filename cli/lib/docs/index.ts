@@ -6,6 +6,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   advisoriesFor,
+  fixedAbove,
+  knownAffects,
+  packageVersion,
+  versionAsTag,
   CATALOG,
   COMPATIBILITY_RULES,
   parseTag,
@@ -17,6 +21,7 @@ import {
 } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 import { loadStackFile } from "../../../config/stack-file";
+import { DEFAULT_STATE_FILE, readVulnState } from "../../../config/vulns-state";
 import { inCatalogOrder } from "../stack-edit";
 import { generateRenovateConfig, RENOVATE_FILE } from "./renovate";
 import { toolingSection } from "./tooling";
@@ -106,6 +111,32 @@ function pinRow(component: ComponentId, pin: ImagePin): string {
   return `| ${entry.title} (\`${component}\`) | \`${entry.registry}/${entry.repository}\` | ${entry.registry} | \`${pin.tag}\` | \`${pin.digest}\` | ${eol} | ${advisoryText} | ${changelog} |`;
 }
 
+/** Open OSV findings per stack and component, from the committed snapshot (`npx myoci vulns --refresh`). */
+function openFindingsSection(projectDir: string, stacks: readonly LoadedStack[]): string[] {
+  const state = readVulnState(path.join(projectDir, DEFAULT_STATE_FILE));
+  const out = ["## Open vulnerability findings (OSV snapshot)", ""];
+  if (!state.osv) {
+    out.push("No OSV snapshot in vulns-state.json yet: `npx myoci vulns --refresh` writes it (catalog advisories are in the tables above).", "");
+    return out;
+  }
+  out.push(`From the snapshot in vulns-state.json (refreshed ${state.osv.refreshedAt} from ${state.osv.source}); packages per component: catalog/packages.ts.`, "");
+  const rows: string[] = [];
+  for (const { name, config } of stacks) {
+    for (const component of inCatalogOrder(Object.keys(config.images) as ComponentId[])) {
+      const pin = config.images[component]!;
+      const parsed = parseTag(pin.tag, CATALOG[component].tagScheme);
+      if (!parsed.ok) continue;
+      for (const v of state.osv.vulnerabilities.filter((x) => x.component === component && knownAffects(x, parsed.tag))) {
+        const fix = fixedAbove(v.ranges, v.packageVersion ?? packageVersion(parsed.tag));
+        rows.push(`| ${name} | ${component} | \`${pin.tag}\` | [${v.id}](${v.url}) (${v.severity}) | ${md(v.summary)} | ${fix !== undefined ? versionAsTag(fix) : "no fix known"} |`);
+      }
+    }
+  }
+  if (rows.length === 0) out.push("None for the pinned versions.", "");
+  else out.push("| stack | component | tag | finding | summary | fixed in |", "|---|---|---|---|---|---|", ...rows, "");
+  return out;
+}
+
 export function generateDependencies(projectDir: string): string {
   const stacks = loadStacks(projectDir);
   const out: string[] = [
@@ -126,6 +157,7 @@ export function generateDependencies(projectDir: string): string {
     }
     out.push("");
   }
+  out.push(...openFindingsSection(projectDir, stacks));
   out.push("## System requirements", "", "| software | version | where | note |", "|---|---|---|---|");
   for (const r of SYSTEM_REQUIREMENTS) {
     out.push(`| ${r.name} | ${r.version} | ${r.where} | ${md(r.note)} |`);

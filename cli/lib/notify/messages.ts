@@ -47,6 +47,9 @@ export function findingMessages(findings: readonly Finding[]): NtfyMessage[] {
 export interface CheckCandidateLike {
   readonly tag: string;
   readonly changelog: string;
+  /** Fixes an open finding (`myoci check` with the OSV snapshot / catalog). */
+  readonly security?: boolean;
+  readonly fixes?: readonly string[];
 }
 export interface CheckComponentLike {
   readonly component: ComponentId;
@@ -74,7 +77,9 @@ export function checkMessages(report: CheckReportLike): NtfyMessage[] {
       const lines = [`**${c.component}** \`${c.declared.tag}\` on stack **${stack.stack}**:`, ""];
       for (const k of classes) {
         const candidate = c.newest[k] as CheckCandidateLike;
-        lines.push(`- ${k}: \`${candidate.tag}\` ([changelog](${candidate.changelog}))`);
+        lines.push(
+          `- ${k}: \`${candidate.tag}\`${candidate.security ? ` **security update** (fixes ${(candidate.fixes ?? []).join(", ")})` : ""} ([changelog](${candidate.changelog}))`,
+        );
       }
       if (c.status === "digest" || (c.currentDigest !== undefined && c.currentDigest !== c.declared.digest)) {
         lines.push(`- tag \`${c.declared.tag}\` was re-pointed to another digest`);
@@ -85,7 +90,9 @@ export function checkMessages(report: CheckReportLike): NtfyMessage[] {
       if (c.endOfLife) lines.push(`- end of life ${c.endOfLife.date}${c.endOfLife.reached ? " (reached)" : ""}: ${c.endOfLife.note}`);
       lines.push("", `Pin with \`myoci pin --stack ${stack.stack} ${c.component} <tag>\` after reading the changelog.`);
       const worst = c.advisories.map((a) => SEVERITY_PRIORITY[severityOf(a.severity)]).reduce<number>((a, b) => Math.max(a, b), 0);
-      const priority = (worst > 0 ? worst : c.status === "digest" ? 2 : 3) as NtfyPriority;
+      // A security update is at least "high" (4): it closes an open finding.
+      const security = classes.some((k) => c.newest[k]?.security === true);
+      const priority = Math.max(worst > 0 ? worst : c.status === "digest" ? 2 : 3, security ? 4 : 0) as NtfyPriority;
       const first = classes[0] !== undefined ? c.newest[classes[0]] : undefined;
       const offer = classes.map((k) => `${k} ${(c.newest[k] as CheckCandidateLike).tag}`).join(", ");
       messages.push({
@@ -97,10 +104,10 @@ export function checkMessages(report: CheckReportLike): NtfyMessage[] {
           ...classes.map((k) => (c.newest[k] as CheckCandidateLike).tag),
           ...c.advisories.map((a) => a.id),
         ].join("|"),
-        title: `[${stack.stack}] ${c.component} ${c.declared.tag}: ${offer !== "" ? offer : "new digest"}`,
+        title: `[${stack.stack}] ${c.component} ${c.declared.tag}: ${offer !== "" ? offer : "new digest"}${security ? " (security)" : ""}`,
         body: lines.join("\n"),
         priority,
-        tags: [worst >= 4 ? "warning" : "package", c.status, stack.stack, c.component],
+        tags: [worst >= 4 || security ? "warning" : "package", ...(security ? ["security"] : []), c.status, stack.stack, c.component],
         click: first?.changelog ?? c.changelog,
       });
     }

@@ -10,8 +10,13 @@ import {
   CATALOG,
   COMPONENT_IDS,
   deadlineOf,
+  fixedAbove,
   fixedVersionFor,
+  knownAffects,
+  packageVersion,
   parseTag,
+  versionAsTag,
+  type KnownVulnerability,
   type Advisory,
   type ComponentId,
   type ImagePin,
@@ -34,6 +39,7 @@ export interface AffectedPackage {
 }
 
 export type FindingState = "open" | "overdue" | "accepted";
+export type FindingSource = "catalog" | "trivy" | "osv";
 
 export interface Finding {
   /** `<component>:<id>`: the key of vulns-state.json. */
@@ -45,7 +51,11 @@ export interface Finding {
   readonly id: string;
   readonly severity: Severity;
   readonly summary: string;
-  readonly sources: readonly ("catalog" | "trivy")[];
+  readonly sources: readonly FindingSource[];
+  /** Every id the sources know it by (CVE, GHSA, GO-…), when OSV named it. */
+  readonly aliases?: readonly string[];
+  /** OSV `modified` per record id. */
+  readonly modified?: Readonly<Record<string, string>>;
   readonly url?: string;
   /** Catalog: the image version that fixes it; Trivy: `package version` of each fixed package. */
   readonly fixedIn?: string;
@@ -86,6 +96,8 @@ export interface FindingsInput {
   readonly acceptances?: readonly RiskAcceptance[];
   readonly now: Date;
   readonly advisories?: readonly Advisory[];
+  /** OSV vulnerabilities (a live query, or the snapshot); default: the state's snapshot. */
+  readonly osv?: readonly KnownVulnerability[];
 }
 
 const RANK: Record<Severity, number> = { low: 1, medium: 2, unrated: 3, high: 4, critical: 5 };
@@ -99,7 +111,9 @@ interface Draft {
   id: string;
   severity: Severity;
   summary: string;
-  sources: Set<"catalog" | "trivy">;
+  sources: Set<FindingSource>;
+  aliases: Set<string>;
+  modified?: Record<string, string>;
   url?: string;
   catalogFix?: string;
   firstRecorded?: string;
@@ -121,12 +135,12 @@ export function computeFindings(input: FindingsInput): VulnsResult {
     component: ComponentId,
     pin: ImagePin,
     id: string,
-    init: () => Omit<Draft, "stack" | "component" | "pin" | "id" | "sources" | "packages">,
+    init: () => Omit<Draft, "stack" | "component" | "pin" | "id" | "sources" | "aliases" | "packages">,
   ): Draft => {
     const mapKey = `${stack}\0${component}\0${id}`;
     let draft = drafts.get(mapKey);
     if (!draft) {
-      draft = { stack, component, pin, id, sources: new Set(), packages: [], ...init() };
+      draft = { stack, component, pin, id, sources: new Set(), aliases: new Set(), packages: [], ...init() };
       drafts.set(mapKey, draft);
     }
     return draft;
@@ -173,6 +187,31 @@ export function computeFindings(input: FindingsInput): VulnsResult {
     }
   }
 
+  // OSV last: a vulnerability the catalog or a Trivy report already names (by id or alias) is that finding.
+  for (const { stack, images } of input.stacks) {
+    for (const vuln of input.osv ?? input.state.osv?.vulnerabilities ?? []) {
+      const pin = images[vuln.component];
+      if (!pin) continue;
+      const parsed = parseTag(pin.tag, CATALOG[vuln.component].tagScheme);
+      if (!parsed.ok || !knownAffects(vuln, parsed.tag)) continue;
+      const names = new Set([vuln.id, ...vuln.aliases]);
+      const same = [...drafts.values()].find((d) => d.stack === stack && d.component === vuln.component && names.has(d.id));
+      const draft = same ?? draftFor(stack, vuln.component, pin, vuln.id, () => ({ severity: vuln.severity, summary: vuln.summary }));
+      draft.sources.add("osv");
+      for (const name of names) if (name !== draft.id) draft.aliases.add(name);
+      draft.modified = { ...draft.modified, ...vuln.modified };
+      draft.severity = maxSeverity(draft.severity, vuln.severity);
+      draft.url ??= vuln.url;
+      if (vuln.packageVersion !== undefined) {
+        if (!draft.packages.some((p) => p.name === vuln.package))
+          draft.packages.push({ name: vuln.package, installed: vuln.packageVersion, fixed: fixedAbove(vuln.ranges, vuln.packageVersion) });
+      } else {
+        const fix = fixedAbove(vuln.ranges, packageVersion(parsed.tag));
+        draft.catalogFix ??= fix === undefined ? undefined : (CATALOG[vuln.component].tagScheme.vPrefix ? "v" : "") + versionAsTag(fix);
+      }
+    }
+  }
+
   const firstSeen: Record<string, string> = { ...input.state.firstSeen };
   const newKeys: string[] = [];
   const nowIso = input.now.toISOString();
@@ -207,6 +246,8 @@ export function computeFindings(input: FindingsInput): VulnsResult {
       severity: draft.severity,
       summary: draft.summary,
       sources: [...draft.sources].sort(),
+      ...(draft.aliases.size > 0 ? { aliases: [...draft.aliases].sort() } : {}),
+      ...(draft.modified ? { modified: draft.modified } : {}),
       url: draft.url,
       fixedIn,
       packages: draft.packages,
@@ -234,7 +275,7 @@ export function computeFindings(input: FindingsInput): VulnsResult {
     withoutDeadline: findings.filter((f) => f.state === "open" && f.deadline === null).length,
   };
   const exitCode = summary.overdue > 0 ? 2 : summary.open > 0 ? 1 : 0;
-  return { checkedAt: nowIso, findings, state: { firstSeen }, newKeys: [...new Set(newKeys)].sort(), unmatchedReports, summary, exitCode };
+  return { checkedAt: nowIso, findings, state: { ...input.state, firstSeen }, newKeys: [...new Set(newKeys)].sort(), unmatchedReports, summary, exitCode };
 }
 
 /** Whether the state changed (a new key or an earlier first sighting): only then is the file rewritten. */
@@ -256,6 +297,7 @@ export function formatFindings(result: VulnsResult): string {
   for (const f of result.findings) {
     const due = f.deadline === null ? "no deadline (low)" : `${f.state === "overdue" ? "was due" : "due"} ${f.deadline.slice(0, 16).replace("T", " ")} UTC`;
     lines.push(`${STATE_LABEL[f.state].padEnd(8)}  ${f.stack}/${f.component} ${f.tag}  ${f.id} (${f.severity})  ${due}`);
+    if (f.aliases !== undefined) lines.push(`          also: ${f.aliases.join(", ")} (${f.sources.join(" + ")})`);
     lines.push(`          ${f.summary}`);
     if (f.fixedIn !== undefined) lines.push(`          fixed in: ${f.fixedIn}`);
     if (f.packages.length > 0) lines.push(`          packages: ${f.packages.map((p) => `${p.name} ${p.installed}`).join(", ")}`);
