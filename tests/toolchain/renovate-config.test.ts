@@ -39,7 +39,7 @@ describe("renovate.json (generated from the catalog)", () => {
   });
 
   it("has one docker regex manager per catalog component; depName without the registry host, which is the registry URL", () => {
-    expect(config.enabledManagers).to.include.members(["npm", "github-actions", "custom.regex", "pip_requirements"]);
+    expect(config.enabledManagers).to.include.members(["npm", "github-actions", "custom.regex"]);
     expect(config.customManagers.map((m) => `${m.registryUrlTemplate} ${m.depNameTemplate}`)).to.deep.equal(
       COMPONENT_IDS.map((id) =>
         CATALOG[id].registry === "docker.io"

@@ -1,13 +1,11 @@
 /**
  * Renovate run for real: the pinned Renovate 44 (scripts/ensure-renovate.sh) validates the committed renovate.json
  * with --strict and runs `--platform=local` (lookup dry run) on a fixture repository against Debian's docker-registry
- * and a local PyPI JSON stand-in. Slow (install once, ~10 s per run): `npm run test:renovate`, run by .ci/run.
+ *. Slow (install once, ~10 s per run): `npm run test:renovate`, run by .ci/run.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renovateDepName } from "../../cli/lib/docs/renovate";
@@ -88,42 +86,10 @@ function stackFile(comment: string, tags: Partial<Record<ComponentId, string>>, 
   return `${lines.join("\n")}\n`;
 }
 
-/** PyPI's JSON API (`/pypi/<name>/json`) for the forwarder's packages: the pinned version and one newer. */
-function startPypi(): Promise<{ url: string; server: http.Server; requests: string[] }> {
-  const requests: string[] = [];
-  const releases: Record<string, string[]> = {
-    requests: ["2.32.4", "2.32.5"],
-    certifi: ["2025.6.15"],
-    "charset-normalizer": ["3.4.2"],
-    idna: ["3.10"],
-    urllib3: ["2.5.0"],
-  };
-  const server = http.createServer((req, res) => {
-    requests.push(req.url ?? "");
-    const name = /^\/pypi\/([^/]+)\/json\/?$/.exec(req.url ?? "")?.[1]?.toLowerCase();
-    const versions = name !== undefined ? releases[name] : undefined;
-    if (versions === undefined) {
-      res.writeHead(404).end();
-      return;
-    }
-    const body = {
-      info: { name, version: versions.at(-1), home_page: "", project_urls: {} },
-      releases: Object.fromEntries(
-        versions.map((v, i) => [v, [{ upload_time_iso_8601: `2025-0${i + 1}-01T00:00:00Z`, yanked: false, requires_python: ">=3.9" }]]),
-      ),
-    };
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pypi/`, server, requests })),
-  );
-}
-
 describe("Renovate 44 on the generated renovate.json (real Renovate, local registry)", function () {
   this.timeout(600_000);
   let bin: string;
   let registry: LocalRegistry;
-  let pypi: Awaited<ReturnType<typeof startPypi>>;
   let repo: string;
   let report: Report;
   let log: string;
@@ -134,7 +100,6 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
     expect(ensured.code, ensured.stderr).to.equal(0);
     bin = ensured.stdout.trim();
     registry = await startLocalRegistry();
-    pypi = await startPypi();
     for (const [component, tags] of Object.entries(FIXTURE)) {
       for (const tag of tags) {
         digests.set(`${component}:${tag}`, await registry.pushTinyImage(renovateDepName(component as ComponentId), tag, `${component} ${tag}`));
@@ -145,8 +110,6 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
     const current = Object.fromEntries(Object.entries(FIXTURE).map(([c, tags]) => [c, tags[0]!]));
     writeFileSync(path.join(repo, "Pulumi.staging.yaml"), stackFile("staging fixture", current, digests));
     writeFileSync(path.join(repo, "Pulumi.prod.yaml"), stackFile("prod fixture", PROD_TAGS, digests));
-    mkdirSync(path.join(repo, "forwarder"));
-    copyFileSync(path.join(ROOT, "forwarder", "requirements.txt"), path.join(repo, "forwarder", "requirements.txt"));
     for (const args of [
       ["init", "-q"],
       ["add", "."],
@@ -160,10 +123,7 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
     writeFileSync(
       globalConfig,
       JSON.stringify({
-        packageRules: [
-          { matchDatasources: ["docker"], registryUrls: [registry.url] },
-          { matchDatasources: ["pypi"], registryUrls: [pypi.url] },
-        ],
+        packageRules: [{ matchDatasources: ["docker"], registryUrls: [registry.url] }],
       }),
     );
     const reportFile = path.join(repo, "..", `${path.basename(repo)}-report.json`);
@@ -194,7 +154,6 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
 
   after(async () => {
     await registry?.stop();
-    pypi?.server.close();
     if (repo) {
       rmSync(repo, { recursive: true, force: true });
       rmSync(`${repo}-base`, { recursive: true, force: true });
@@ -287,21 +246,6 @@ describe("Renovate 44 on the generated renovate.json (real Renovate, local regis
     expect(log).to.include(`${registry.url}/v2/zitadel/zitadel/tags/list`);
     expect(log).to.not.match(/https:\/\/ghcr\.io\/v2\//);
     expect(zitadel.updates.map((u) => u.newDigest)).to.deep.equal([digests.get("zitadel:v4.13.1")]);
-  });
-
-  it("manages the forwarder's pinned Python packages as one group", () => {
-    const deps = depsOf("pip_requirements");
-    expect(Object.fromEntries(deps.map((d) => [d.depName, d.currentValue]))).to.deep.equal({
-      requests: "==2.32.4",
-      certifi: "==2025.6.15",
-      "charset-normalizer": "==3.4.2",
-      idna: "==3.10",
-      urllib3: "==2.5.0",
-    });
-    expect(deps.find((d) => d.depName === "requests")!.updates.map((u) => [u.newValue, u.branchName])).to.deep.equal([
-      ["==2.32.5", "renovate/telegram-forwarder-python-packages"],
-    ]);
-    expect(pypi.requests).to.include("/pypi/requests/json");
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * renovate.json, generated from the catalog: one regex manager per component for the staging pins (never prod),
  * each with a versioning regex of the component's tag scheme, groups for components released together, and the
- * npm, GitHub Actions and forwarder (pip) managers. `npx myoci docs --check` fails when the committed file is stale.
+ * npm and GitHub Actions managers (the forwarder has no Python packages: standard library only). `npx myoci docs --check` fails when the committed file is stale.
  */
 import { CATALOG, COMPATIBILITY_RULES, COMPONENT_IDS, type ComponentId, type TagScheme } from "../../../catalog";
 
@@ -68,19 +68,13 @@ export function generateRenovateConfig(): string {
       `Images: ${RENOVATE_STACK_FILE} only; prod moves through \`npx myoci rollout\` after staging verified.`,
     ],
     extends: ["config:recommended", "helpers:pinGitHubActionDigests"],
-    enabledManagers: ["npm", "github-actions", "custom.regex", "pip_requirements"],
+    enabledManagers: ["npm", "github-actions", "custom.regex"],
     dependencyDashboard: true,
-    pip_requirements: { managerFilePatterns: ["/(^|/)forwarder/requirements\\.txt$/"] },
     packageRules: [
       { matchManagers: ["npm"], rangeStrategy: "pin" },
       { matchManagers: ["npm"], matchUpdateTypes: ["minor", "patch"], groupName: "npm dependencies (non-major)" },
       { matchManagers: ["npm"], matchPackageNames: ["@pulumi/**"], groupName: "Pulumi SDKs" },
       { matchManagers: ["github-actions"], groupName: "GitHub Actions" },
-      {
-        description: "The forwarder installs with --no-deps: its pins (transitive ones included) move as one change.",
-        matchManagers: ["pip_requirements"],
-        groupName: "Telegram forwarder Python packages",
-      },
       { matchManagers: ["custom.regex"], commitMessageTopic: "staging image {{depName}}", labels: ["myoci", "staging"], pinDigests: true },
       { matchManagers: ["custom.regex"], matchUpdateTypes: ["major"], dependencyDashboardApproval: true },
       ...groups,
