@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { forType, requireType } from "../lib/applies";
+import { forType } from "../lib/applies";
+import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
-import { componentOf, displayName, plainProps, recordOf, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { displayName, recordOf, TYPES } from "../lib/resources";
 
 interface CapabilityException {
   component: string;
@@ -67,14 +67,11 @@ export const disallowDangerousCapabilities: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    requireType(args, [TYPES.container]);
-    const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const { props, settings, component } = containerInput<Settings>(args, configSchema);
     const adds = recordOf(props["capabilities"])["adds"];
     if (!Array.isArray(adds)) {
       return;
     }
-    const component = componentOf(props);
     const dangerousSet = new Set(settings.dangerous.map(normaliseCapability));
     const permitted = new Set(
       exceptionsOf(CAPABILITY_EXCEPTIONS, settings)

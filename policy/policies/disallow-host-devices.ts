@@ -1,9 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { forType, requireType } from "../lib/applies";
+import { forType } from "../lib/applies";
+import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { normaliseHostPath } from "../lib/mounts";
-import { arrayOf, componentOf, displayName, plainProps, scalarText, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { arrayOf, displayName, scalarText, TYPES } from "../lib/resources";
 
 interface Settings {
   allowed: { component: string; hostPath: string; reason: string }[];
@@ -23,10 +23,7 @@ export const disallowHostDevices: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    requireType(args, [TYPES.container]);
-    const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
-    const component = componentOf(props);
+    const { props, settings, component } = containerInput<Settings>(args, configSchema);
     const allowed = exceptionsOf([], settings)
       .filter((a) => a.component === component)
       .map((a) => normaliseHostPath(a.hostPath));

@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { forType, requireType } from "../lib/applies";
+import { forType } from "../lib/applies";
+import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
-import { componentOf, displayName, plainProps, scalarText, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { displayName, scalarText, TYPES } from "../lib/resources";
 
 const NAMESPACES = ["networkMode", "pidMode", "ipcMode", "usernsMode"] as const;
 type Namespace = (typeof NAMESPACES)[number];
@@ -42,10 +42,7 @@ export const disallowHostNamespaces: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    requireType(args, [TYPES.container]);
-    const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
-    const component = componentOf(props);
+    const { props, settings, component } = containerInput<Settings>(args, configSchema);
     const allowed = exceptionsOf(NAMESPACE_EXCEPTIONS, settings);
     for (const namespace of NAMESPACES) {
       const mode = scalarText(props[namespace]).trim().toLowerCase();

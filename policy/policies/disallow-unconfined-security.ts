@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { forType, requireType } from "../lib/applies";
+import { forType } from "../lib/applies";
+import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
-import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { displayName, TYPES } from "../lib/resources";
 
 interface OptionException {
   component: string;
@@ -49,10 +49,7 @@ export const disallowUnconfinedSecurity: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    requireType(args, [TYPES.container]);
-    const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
-    const component = componentOf(props);
+    const { props, settings, component } = containerInput<Settings>(args, configSchema);
     const allowed = exceptionsOf(SECURITY_EXCEPTIONS, settings)
       .filter((a) => a.component === component)
       .map((a) => canonical(a.option));

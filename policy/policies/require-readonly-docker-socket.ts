@@ -1,9 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { forType, requireType } from "../lib/applies";
+import { forType } from "../lib/applies";
+import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS, type Exception } from "../lib/exceptions";
 import { hostBinds, isSameOrParent, normaliseHostPath } from "../lib/mounts";
-import { componentOf, displayName, plainProps, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { displayName, TYPES } from "../lib/resources";
 
 interface Settings {
   socketPaths: string[];
@@ -38,11 +38,8 @@ export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema as never,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    requireType(args, [TYPES.container]);
-    const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const { props, settings, component } = containerInput<Settings>(args, configSchema);
     const sockets = settings.socketPaths.map(normaliseHostPath);
-    const component = componentOf(props);
     const allowed = exceptionsOf(SOCKET_EXCEPTIONS, settings).some((e) => e.component === component);
     const name = displayName(props, args.name);
     for (const bind of hostBinds(props)) {
