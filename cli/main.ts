@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { didYouMean, formatHelp, processIO, type CommandIO } from "./lib/command";
+import { didYouMean, formatHelp, processIO, type CommandIO } from "./framework/command";
 import { SPECS } from "./commands/specs";
 
 export interface CommandModule {
@@ -107,7 +107,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   }
   if (name === "completion") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { completionScript, SHELLS } = require("./lib/output/completion") as typeof import("./lib/output/completion");
+    const { completionScript, SHELLS } = require("./framework/output/completion") as typeof import("./framework/output/completion");
     const shell = rest[0];
     if (rest.length !== 1 || !(SHELLS as readonly string[]).includes(shell ?? "")) {
       const match = shell !== undefined ? didYouMean(shell, SHELLS) : undefined;

@@ -2,7 +2,7 @@
  * Every command's spec: options, examples and exit codes. Pure data, loaded by `cli/main.ts` for help,
  * did-you-mean and completion without loading any command's module.
  */
-import type { CommandSpec } from "../lib/command";
+import type { CommandSpec } from "../framework/command";
 
 const projectDir = { type: "string", arg: "<dir>", help: "where the stack files are (default: the current directory)", complete: "dirs" } as const;
 const mirror = {

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../cli/main";
-import { completionScript } from "../../cli/lib/output/completion";
-import { JobProgress, Progress } from "../../cli/lib/output/progress";
-import { envelopeSchema } from "../../cli/lib/output/envelope";
+import { completionScript } from "../../cli/framework/output/completion";
+import { JobProgress, Progress } from "../../cli/framework/output/progress";
+import { envelopeSchema } from "../../cli/framework/output/envelope";
 import { memoryIO } from "./io";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -79,7 +79,7 @@ describe("CLI: outside tools and long work", function () {
   });
 
   it("drift names a missing SSH client", async () => {
-    const { DockerClient, listContainers } = await import("../../cli/lib/docker-api/client");
+    const { DockerClient, listContainers } = await import("../../cli/adapters/docker-api/client");
     const client = new DockerClient("ssh://nobody@127.0.0.1:1", { sshCommand: path.join(dir, "no-ssh-here") });
     try {
       await listContainers(client, ["myoci.stack=prod"]).then(

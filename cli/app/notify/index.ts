@@ -9,11 +9,11 @@ import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import type { StackConfig } from "../../../config/schema";
 import type { Finding } from "../vulns/findings";
 import { checkMessages, findingMessages, rolloutMessage, type CheckReportLike, type RolloutNotice } from "./messages";
-import { NotifyError, publish, type NtfyMessage, type NtfyTarget, type SendOptions } from "./ntfy";
+import { NotifyError, publish, type NtfyMessage, type NtfyTarget, type SendOptions } from "../../adapters/ntfy";
 import { DEFAULT_SENT_FILE, readSentState, writeSentState } from "./sent-state";
 
 export * from "./messages";
-export * from "./ntfy";
+export * from "../../adapters/ntfy";
 export * from "./sent-state";
 
 export const PASSWORD_ENV = "MYOCI_NTFY_PASSWORD";

@@ -11,11 +11,11 @@ import { provenancePath, recordProvenance, registryResolution } from "../../../c
 import { editStackFile, unifiedDiff } from "../stack-edit";
 import { StackLockedError, withStackLock } from "../stack-lock";
 import { judgePinSet } from "./rules";
-import type { DigestResolver } from "../registry/client";
+import type { DigestResolver } from "../../adapters/registry/client";
 
 export { judgePinSet, type PinSet, type PinSetVerdict } from "./rules";
 
-export type { DigestResolver } from "../registry/client";
+export type { DigestResolver } from "../../adapters/registry/client";
 
 /** Exit codes shared by pin and promote: 0 written (or nothing to do), 1 refused by a rule, 2 bad input or error. */
 export const EXIT_OK = 0;

@@ -4,7 +4,7 @@
  */
 import { CATALOG, type ComponentId, type Severity } from "../../../catalog";
 import type { Finding } from "../vulns/findings";
-import type { NtfyMessage, NtfyPriority } from "./ntfy";
+import type { NtfyMessage, NtfyPriority } from "../../adapters/ntfy";
 
 export const SEVERITY_PRIORITY: Readonly<Record<Severity, NtfyPriority>> = { critical: 5, high: 4, unrated: 4, medium: 3, low: 2 };
 

@@ -1,6 +1,6 @@
 /**
  * Pins and the Postgres migration key of `Pulumi.<stack>.yaml`, read and written on disk — the only place
- * the rollout keeps state. Pin writes go through cli/lib/stack-edit (comment-preserving, verified, atomic);
+ * the rollout keeps state. Pin writes go through cli/app/stack-edit (comment-preserving, verified, atomic);
  * the `myoci:postgresMigration` map (which stack-edit does not add or remove) through the yaml Document API.
  */
 import { readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import type { ComponentId, ImagePin, PinSet } from "../../../catalog";
 import { writeFileAtomic } from "../../../config/atomic-write";
 import { ConfigError, PROJECT } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
-import { editStackFile } from "../stack-edit";
+import { editStackFile } from "../../app/stack-edit";
 
 export type { PinSet } from "../../../catalog";
 /** Pins to set; `null` removes a pin (a component the previous deployment did not run). */

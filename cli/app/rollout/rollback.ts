@@ -5,8 +5,8 @@
  * itself failed — with next steps). Its `verified` entry lists the restored components that passed their checks.
  */
 import type { ComponentId } from "../../../catalog";
-import type { DeploymentSummary } from "../pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
+import type { DeploymentSummary } from "../../adapters/pulumi-engine/engine";
+import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
 import { containerName } from "../backup";
 import { checksPassed, describeUp, stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
 import { formatDuration } from "./report";

@@ -2,12 +2,12 @@
  * The OSV API (https://google.github.io/osv.dev/api/): one POST /v1/querybatch per run (plus its pages, through
  * `next_page_token`), then GET /v1/vulns/{id} for every record it names. 429, 5xx, timeouts and network errors are
  * retried with backoff (Retry-After honoured up to a limit); after the last attempt the run fails with OsvError —
- * never an empty answer. Server text in errors passes the shared redaction (cli/lib/redact.ts).
+ * never an empty answer. Server text in errors passes the shared redaction (cli/framework/redact.ts).
  * (The project has no shared HTTP retry helper yet — registry and ntfy each keep their own loop; this is the third.)
  */
 import { z } from "zod";
-import { serverText } from "../redact";
-import type { UpstreamPackage } from "../../../catalog";
+import { serverText } from "../framework/redact";
+import type { UpstreamPackage } from "../../catalog";
 
 export const DEFAULT_OSV_URL = "https://api.osv.dev";
 

@@ -3,7 +3,7 @@
  * priority, tags and click link in headers and a markdown body. Retries 5xx and network errors with backoff;
  * 4xx answers fail at once (wrong credentials or topic do not heal by retrying). Credentials never appear in errors.
  */
-import { serverText } from "../redact";
+import { serverText } from "../framework/redact";
 
 export interface NtfyTarget {
   /** Server URL, e.g. https://ntfy.example.org */

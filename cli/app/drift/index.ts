@@ -4,7 +4,7 @@
  * the running digest is read from the image's RepoDigests, health from State.Health.Status.
  */
 import { COMPONENT_IDS, isComponentId, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
-import { inspectContainer, inspectImage, listContainers, type DockerClient } from "../docker-api/client";
+import { inspectContainer, inspectImage, listContainers, type DockerClient } from "../../adapters/docker-api/client";
 import { inCatalogOrder } from "../stack-edit";
 
 export type DriftStatus = "in-sync" | "missing" | "digest" | "tag" | "unhealthy";

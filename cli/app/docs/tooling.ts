@@ -70,7 +70,7 @@ export function toolingSection(projectDir: string): string[] {
       const key = `${kind === "runtime" ? "dependencies" : "devDependencies"}.${name}`;
       const reason = PACKAGE_REASONS[name];
       if (reason === undefined) {
-        throw new ConfigError([{ file: "package.json", key, value: JSON.stringify(version), expected: "a package with its reason in PACKAGE_REASONS (cli/lib/docs/tooling.ts)" }]);
+        throw new ConfigError([{ file: "package.json", key, value: JSON.stringify(version), expected: "a package with its reason in PACKAGE_REASONS (cli/app/docs/tooling.ts)" }]);
       }
       if (!/^\d+\.\d+\.\d+$/.test(version)) {
         throw new ConfigError([{ file: "package.json", key, value: JSON.stringify(version), expected: "an exact version x.y.z" }]);

@@ -7,7 +7,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { serverText, type Credential } from "../redact";
+import { serverText, type Credential } from "../../framework/redact";
 import {
   basicHeader,
   credentialEnvName,

@@ -3,7 +3,7 @@
  * per component, concurrently), classifies each, and renders the human report and the JSON document.
  */
 import { CATALOG, COMPONENT_IDS, toVersionSet, type ComponentId, type ImagePin, type KnownVulnerability, type PinSet } from "../../../catalog";
-import type { DigestResolver, TagLister } from "../registry/client";
+import type { DigestResolver, TagLister } from "../../adapters/registry/client";
 import { classifyComponent, errorCheck, type Candidate, type CheckStatus, type ComponentCheck } from "./classify";
 
 export type RegistryReader = DigestResolver & TagLister & { baseUrl?(registry: string): string };

@@ -22,12 +22,12 @@ import { CATALOG, isComponentId, parseTag, describeScheme, type ComponentId, typ
 import { requiredComponents, type StackConfig } from "../../../config/schema";
 import { judgePinSet } from "../pin/rules";
 import { containerName, type BackupRunner } from "../backup";
-import { StackNotFoundError, type PulumiEngine, type UpOutcome } from "../pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../pulumi-engine/stack-pins";
-import { describeProbes, probeTargets, type ProbeResult, type Prober } from "../probe";
+import { StackNotFoundError, type PulumiEngine, type UpOutcome } from "../../adapters/pulumi-engine/engine";
+import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import { describeProbes, probeTargets, type ProbeResult, type Prober } from "../../adapters/probe";
 import type { VerifiedCheck } from "../../../config/promotion-record";
 import { formatDuration } from "./report";
-import type { DigestResolver } from "../registry/client";
+import type { DigestResolver } from "../../adapters/registry/client";
 
 export type Phase =
   "record" | "backup" | "write-pins" | "up" | "deployment" | "restore-data" | "verify" | "record-verified" | "restore-pins" | "rollback-up" | "rollback-verify";
@@ -90,7 +90,7 @@ export interface RolloutReport {
   nextSteps: string[];
 }
 
-export type { DigestResolver } from "../registry/client";
+export type { DigestResolver } from "../../adapters/registry/client";
 
 export interface RolloutDeps {
   readonly engine: PulumiEngine;

@@ -6,10 +6,10 @@ import { ownSignal } from "../../../config/exit-cleanup";
 import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
 import { loadStackFile } from "../../../config/stack-file";
 import { HostBackupRunner } from "../backup";
-import { DEFAULT_PROBE_OPTIONS, HttpProber } from "../probe";
-import { AutomationEngine } from "../pulumi-engine/automation";
-import { DetachedPulumiCli } from "../pulumi-engine/cli-runner";
-import { RegistryClient } from "../registry/client";
+import { DEFAULT_PROBE_OPTIONS, HttpProber } from "../../adapters/probe";
+import { AutomationEngine } from "../../adapters/pulumi-engine/automation";
+import { DetachedPulumiCli } from "../../adapters/pulumi-engine/cli-runner";
+import { RegistryClient } from "../../adapters/registry/client";
 import { StackLockedError, withStackLock } from "../stack-lock";
 import type { RolloutDeps } from "./rollout";
 

@@ -21,9 +21,9 @@ import {
   type Severity,
   type UpstreamPackage,
 } from "../../../catalog";
-import type { OsvClient, OsvQuery, OsvRecord } from "./client";
+import type { OsvClient, OsvQuery, OsvRecord } from "../../adapters/osv";
 
-export * from "./client";
+export * from "../../adapters/osv";
 
 export interface PythonPin {
   readonly name: string;
