@@ -47,7 +47,10 @@ describe("architecture: import graph", () => {
   it("covers the source tree (cli, catalog, config, components, policy, program, tests)", () => {
     const files = [...graph.keys()];
     for (const dir of ["cli/commands/", "cli/app/", "cli/adapters/", "cli/framework/", "catalog/", "config/", "components/", "policy/", "program/", "tests/"]) {
-      expect(files.some((f) => f.startsWith(dir)), dir).to.equal(true);
+      expect(
+        files.some((f) => f.startsWith(dir)),
+        dir,
+      ).to.equal(true);
     }
     expect(graph.get("cli/commands/rollout.ts")).to.include("cli/framework/command.ts");
   });

@@ -230,7 +230,9 @@ async function restorePins(run: StackRun): Promise<void> {
 async function undeployed(run: StackRun, outcome: StackOutcome, summary: string, why: string, ...next: string[]): Promise<Stop> {
   const { plan, later } = run;
   const restored =
-    plan.changed.length === 0 ? { ok: true } : await run.step("restore-pins", async () => (await restorePins(run), { ok: true, detail: `${why}: deployed pins restored` }));
+    plan.changed.length === 0
+      ? { ok: true }
+      : await run.step("restore-pins", async () => (await restorePins(run), { ok: true, detail: `${why}: deployed pins restored` }));
   return stop(
     outcome,
     2,
@@ -503,4 +505,13 @@ export async function rollBack(run: StackRun): Promise<Stop> {
 }
 
 /** A stack's steps in order; the rollback step ends every run that reaches it. */
-export const STACK_STEPS: readonly ((run: StackRun) => Promise<StepOutcome>)[] = [recordPins, backUp, writePins, deploy, readDeployment, restoreData, verify, rollBack];
+export const STACK_STEPS: readonly ((run: StackRun) => Promise<StepOutcome>)[] = [
+  recordPins,
+  backUp,
+  writePins,
+  deploy,
+  readDeployment,
+  restoreData,
+  verify,
+  rollBack,
+];
