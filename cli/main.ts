@@ -23,6 +23,8 @@ const MODULES: Readonly<Record<string, string>> = {
   rollback: "rollback",
   vulns: "vulns",
   dashboard: "dashboard",
+  plan: "plan",
+  policy: "policy",
 };
 
 const NAMES = SPECS.map((s) => s.name);
