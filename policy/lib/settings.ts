@@ -1,6 +1,6 @@
 /** Policy config with the schema's defaults applied, and the injectable clock. */
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { REPO_ROOT } from "../../config/repo-root";
+import { repoRoot } from "../../config/repo-root";
 
 export interface ConfigSource {
   getConfig<T extends object>(): T;
@@ -51,5 +51,7 @@ export const NOW_PROPERTY = {
   default: "",
 } as const;
 
-/** The repository root, where committed records live (also when the pack runs compiled from bin/policy). */
-export const PACK_PARENT = REPO_ROOT;
+/** The repository root, where committed records live (also when the pack runs compiled from bin/policy); found on first use. */
+export function packParent(): string {
+  return repoRoot();
+}

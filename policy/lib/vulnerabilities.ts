@@ -6,6 +6,7 @@ import {
   CATALOG,
   fixedAbove,
   knownAffects,
+  LABEL,
   packageVersion,
   parseTag,
   versionAsTag,
@@ -14,7 +15,7 @@ import {
   type RiskAcceptance,
 } from "../../catalog";
 import { DEFAULT_STATE_FILE, readVulnState, type VulnState } from "../../config/vulns-state";
-import { componentOf, LABEL, labelsOf, type Props } from "./resources";
+import { componentOf, labelsOf, type Props } from "./resources";
 
 export { DEFAULT_STATE_FILE };
 

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { FLOATING_TAGS, parseImageReference } from "../../catalog";
+import { FLOATING_TAGS, LABEL, parseImageReference } from "../../catalog";
 import { requireType } from "../lib/applies";
-import { imageUsesOf, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
+import { imageUsesOf, labelsOf, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 
 interface Settings {

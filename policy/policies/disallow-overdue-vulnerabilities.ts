@@ -5,7 +5,7 @@ import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acce
 import { CATALOG, type RiskAcceptance } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, packParent, policyNow, settingsOf } from "../lib/settings";
 import { ACCEPTANCES_PROPERTY, affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
 interface Settings {
@@ -54,8 +54,8 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema as never);
     const now = policyNow(settings.now);
-    const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(PACK_PARENT, settings.acceptanceFile))];
-    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateIn(path.resolve(PACK_PARENT, settings.stateFile)))) {
+    const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(packParent(), settings.acceptanceFile))];
+    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateIn(path.resolve(packParent(), settings.stateFile)))) {
       if (state.state !== "overdue") {
         continue;
       }

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CATALOG, COMPONENT_IDS } from "../../catalog";
+import { CATALOG, COMPONENT_IDS, TURN_RELAY_PORTS } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { arrayOf, componentOf, displayName, TYPES, plainProps } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
@@ -28,8 +28,13 @@ export const PORT_EXCEPTIONS: readonly AllowedPort[] = [
     CATALOG[id].ports.filter((p) => p.edge === true).map((p) => edge(id, p.host, p.protocol, `${CATALOG[id].title} ${p.purpose} (catalog edge port).`)),
   ),
   {
-    ...edge("coturn", 49160, "udp", "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts)."),
-    portTo: 49200,
+    ...edge(
+      "coturn",
+      TURN_RELAY_PORTS.from,
+      "udp",
+      "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts).",
+    ),
+    portTo: TURN_RELAY_PORTS.to,
   },
 ];
 

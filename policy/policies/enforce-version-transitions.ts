@@ -1,9 +1,9 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CATALOG, checkTransition, classifyChange, parseTag, TRANSITION_RULES, type ComponentId, type ImagePin, type VersionSet } from "../../catalog";
+import { CATALOG, checkTransition, classifyChange, LABEL, parseTag, TRANSITION_RULES, type ComponentId, type ImagePin, type VersionSet } from "../../catalog";
 import { DEFAULT_RECORD_FILE } from "../../config/promotion-record";
 import { COMPONENT_PROPERTY } from "../lib/exceptions";
 import { promotionRecordAt } from "../lib/records";
-import { LABEL, labelsOf, TYPES } from "../lib/resources";
+import { labelsOf, TYPES } from "../lib/resources";
 import { settingsOf } from "../lib/settings";
 import { pinnedImages, propsOf, stackNameOf, type StackResource } from "../lib/stack";
 

@@ -4,7 +4,7 @@ import { snapshotAgeDays } from "../../config/vulns-state";
 import { CATALOG, hasPackages, PACKAGES, type RiskAcceptance } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, PACK_PARENT, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, packParent, policyNow, settingsOf } from "../lib/settings";
 import { affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
 interface Settings {
@@ -41,7 +41,7 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
     const props = plainProps(args.props);
     const settings = settingsOf<Settings>(args, configSchema);
     const now = policyNow(settings.now);
-    const vulnState = vulnStateIn(path.resolve(PACK_PARENT, settings.stateFile));
+    const vulnState = vulnStateIn(path.resolve(packParent(), settings.stateFile));
     const component = componentOf(props);
     const age = snapshotAgeDays(vulnState, now);
     if (component !== undefined && hasPackages(PACKAGES[component]) && age !== undefined && age > settings.snapshotMaxAgeDays) {

@@ -11,13 +11,13 @@ import {
   packageVersion,
   versionAsTag,
   CATALOG,
+  changelogUrl,
   COMPATIBILITY_RULES,
   parseTag,
   PROMTAIL_LAST_LINE,
   TRANSITION_RULES,
   type ComponentId,
   type ImagePin,
-  type ParsedTag,
 } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 import { loadStackFile } from "../../../config/stack-file";
@@ -45,10 +45,6 @@ export const PYTHON_ADVISORIES: readonly { package: string; id: string; fixed: s
 ];
 
 const md = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
-export function changelogUrl(component: ComponentId, tag: ParsedTag): string {
-  return CATALOG[component].changelog.replace("{tag}", tag.raw).replace("{version}", tag.numbers.join("."));
-}
 
 /** Stack names of the `Pulumi.<stack>.yaml` files in the project, sorted. */
 export function discoverStacks(projectDir: string): string[] {
@@ -107,7 +103,7 @@ function pinRow(component: ComponentId, pin: ImagePin): string {
   const eol = entry.endOfLife ? `**${entry.endOfLife.date}** (${md(entry.endOfLife.note)})` : "—";
   const advisories = parsed.ok ? advisoriesFor(component, parsed.tag) : [];
   const advisoryText = advisories.length > 0 ? advisories.map((a) => `[${a.id}](${a.url}) (${a.severity})`).join(", ") : "none known";
-  const changelog = parsed.ok ? `[release notes](${changelogUrl(component, parsed.tag)})` : "—";
+  const changelog = parsed.ok ? `[release notes](${changelogUrl(component, parsed.tag.raw)})` : "—";
   return `| ${entry.title} (\`${component}\`) | \`${entry.registry}/${entry.repository}\` | ${entry.registry} | \`${pin.tag}\` | \`${pin.digest}\` | ${eol} | ${advisoryText} | ${changelog} |`;
 }
 
