@@ -102,6 +102,10 @@ const memory = z.strictObject({
   ),
 });
 
+/** `myoci:postgresMigration`: the data volume's PostgreSQL major moves from → to on the next deployment. */
+const postgresMigrationSchema = z.strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) });
+export type PostgresMigration = z.infer<typeof postgresMigrationSchema>;
+
 const rawSchema = z.strictObject(
   {
     dockerHost: hostSchema,
@@ -127,7 +131,7 @@ const rawSchema = z.strictObject(
         .min(9, { error: "expected a PostgreSQL major version" })
         .max(99),
     ),
-    postgresMigration: z.strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) }).optional(),
+    postgresMigration: postgresMigrationSchema.optional(),
     registryMirrors: z.record(z.string(), z.url({ error: "expected a URL such as http://127.0.0.1:5000" })).optional(),
     promotion: z
       .strictObject({

@@ -22,7 +22,7 @@ import {
 import type { StackConfig } from "../../../config/schema";
 import { loadStackFile } from "../../../config/stack-file";
 import { DEFAULT_STATE_FILE, readVulnState } from "../../../config/vulns-state";
-import { inCatalogOrder } from "../stack-edit";
+import { inCatalogOrder } from "../../../config/stack-file/pins";
 import { generateRenovateConfig, RENOVATE_FILE } from "./renovate";
 import { toolingSection } from "./tooling";
 

@@ -8,12 +8,13 @@ import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
-import { editStackFile, unifiedDiff } from "../stack-edit";
+import { editStackFile } from "../../../config/stack-file/edit";
+import { unifiedDiff } from "../../framework/output/diff";
 import { StackLockedError, withStackLock } from "../stack-lock";
 import { judgePinSet } from "./rules";
 import type { DigestResolver } from "../../adapters/registry/client";
 
-export { judgePinSet, type PinSet, type PinSetVerdict } from "./rules";
+export { judgePinSet, type PinSetVerdict } from "./rules";
 
 export type { DigestResolver } from "../../adapters/registry/client";
 

@@ -2,8 +2,6 @@
 import { checkCompatibility, checkTransition, toVersionSet, type ComponentId, type PinSet } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 
-export type { PinSet } from "../../../catalog";
-
 export interface PinSetVerdict {
   /** Violations the change introduces: the change must be refused. */
   readonly refusals: readonly string[];

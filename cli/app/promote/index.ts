@@ -11,7 +11,9 @@ import { ConfigError, PROJECT, type StackConfig } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { promotion, provenancePath, recordProvenance } from "../../../config/provenance";
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, judgePinSet } from "../pin";
-import { editStackFile, inCatalogOrder, unifiedDiff } from "../stack-edit";
+import { editStackFile } from "../../../config/stack-file/edit";
+import { inCatalogOrder } from "../../../config/stack-file/pins";
+import { unifiedDiff } from "../../framework/output/diff";
 import { StackLockedError, withStackLock } from "../stack-lock";
 
 export interface PromoteRequest {

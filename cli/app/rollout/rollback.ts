@@ -4,9 +4,9 @@
  * 2 otherwise (refused or not started — stack locked, not in the backend —, interrupted, canceled, or the rollback
  * itself failed — with next steps). Its `verified` entry lists the restored components that passed their checks.
  */
-import type { ComponentId } from "../../../catalog";
+import type { ComponentId, PinSet } from "../../../catalog";
 import type { DeploymentSummary } from "../../adapters/pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import { changesTo, samePins } from "../../../config/stack-file/pins";
 import { containerName } from "../backup";
 import { checksPassed, describeUp, stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
 import { formatDuration } from "./report";

@@ -18,12 +18,12 @@
  * A `verified` entry lists exactly the components this run deployed (or re-deployed unchanged) whose check
  * passed: their HTTP probe, or for a component without one the container healthcheck `up` waited for.
  */
-import { CATALOG, isComponentId, parseTag, describeScheme, type ComponentId, type ImagePin } from "../../../catalog";
+import { CATALOG, isComponentId, parseTag, describeScheme, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import { requiredComponents, type StackConfig } from "../../../config/schema";
 import { judgePinSet } from "../pin/rules";
 import { containerName, type BackupRunner } from "../backup";
 import { StackNotFoundError, type PulumiEngine, type UpOutcome } from "../../adapters/pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import { changesTo, samePins } from "../../../config/stack-file/pins";
 import { describeProbes, probeTargets, type ProbeResult, type Prober } from "../../adapters/probe";
 import type { VerifiedCheck } from "../../../config/promotion-record";
 import { formatDuration } from "./report";
