@@ -139,7 +139,7 @@ function judgeAndWrite(request: PinRequest, file: string, component: ComponentId
     }
   }
   const after = { ...config.images, [component]: pin };
-  const verdict = judgePinSet(config, config.images, after);
+  const verdict = judgePinSet(config, after);
   messages.push(...verdict.warnings.map((w) => `warning (already the case before this pin): ${w}`));
   if (verdict.refusals.length > 0) {
     return {

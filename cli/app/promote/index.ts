@@ -157,7 +157,7 @@ function promoteUnlocked(request: PromoteRequest): PromoteOutcome {
       after[component] = pin;
     }
   }
-  const verdict = judgePinSet(target, target.images, after);
+  const verdict = judgePinSet(target, after);
   const warnings = verdict.warnings.map((w) => `warning (already the case before this promotion): ${w}`);
   if (verdict.refusals.length > 0) {
     return {

@@ -251,7 +251,7 @@ async function rolloutLocked(
       const from = oldMajor?.ok ? oldMajor.tag.numbers[0] : undefined;
       const to = newMajor?.ok ? newMajor.tag.numbers[0] : undefined;
       const migration = request.migrate && from !== undefined && to !== undefined && from !== to ? { from: config.postgres.dataMajor, to } : undefined;
-      const verdict = judgePinSet({ postgres: { ...config.postgres, migration: migration ?? config.postgres.migration } }, before, after);
+      const verdict = judgePinSet({ versions: config.versions, postgres: { ...config.postgres, migration: migration ?? config.postgres.migration } }, after);
       report.refusals.push(...verdict.refusals.map((r) => `Pulumi.${stack}.yaml: ${r}`));
       plans.push({ stack, config, changed, reverify, before, after, migration });
     }
