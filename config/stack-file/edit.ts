@@ -301,7 +301,12 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
     normalise(actual.config) !== normalise(config) ||
     normalise({ ...actual, config: undefined }) !== normalise({ ...expected, config: undefined })
   ) {
-    const key = edit.images !== undefined ? IMAGES_KEY : edit.postgresMigration !== undefined ? MIGRATION_KEY : `${PROJECT}:${Object.keys(edit.scalars ?? {})[0] ?? "(edit)"}`;
+    const key =
+      edit.images !== undefined
+        ? IMAGES_KEY
+        : edit.postgresMigration !== undefined
+          ? MIGRATION_KEY
+          : `${PROJECT}:${Object.keys(edit.scalars ?? {})[0] ?? "(edit)"}`;
     fail(file, key, "(edit)", "an edit that reads back as exactly the requested change (refusing to write; the file layout is unusual)");
   }
 }

@@ -72,7 +72,10 @@ describe("myoci:postgresMigration in the stack file", () => {
     const after = inStackFile(text, (pins) => pins.write("staging", { loki: { tag: "3.0.1", digest } }));
     const old = /      tag: 3\.0\.0 # keeps the 3\.0 line with promtail\n      digest: (sha256:[0-9a-f]{64})/.exec(text)![1]!;
     expect(after).to.equal(
-      text.replace(`      tag: 3.0.0 # keeps the 3.0 line with promtail\n      digest: ${old}`, `      tag: 3.0.1 # keeps the 3.0 line with promtail\n      digest: ${digest}`),
+      text.replace(
+        `      tag: 3.0.0 # keeps the 3.0 line with promtail\n      digest: ${old}`,
+        `      tag: 3.0.1 # keeps the 3.0 line with promtail\n      digest: ${digest}`,
+      ),
     );
   });
 });
