@@ -11,8 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os";
 import * as path from "node:path";
 import { CATALOG, type ComponentId } from "../catalog";
-import { checkStack } from "../cli/lib/check/run";
-import { RegistryClient } from "../cli/lib/registry/client";
+import { checkStack } from "../cli/app/check/run";
+import { RegistryClient } from "../cli/adapters/registry/client";
 import { startFaultProxy, type RunningFaultProxy } from "../tests/helpers/fault-proxy";
 import { pushTags, startRegistry } from "../tests/helpers/registry";
 import { fillStack } from "../tests/helpers/registry-stack";

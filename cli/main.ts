@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { didYouMean, formatHelp, processIO, type CommandIO } from "./lib/command";
+import { didYouMean, formatHelp, processIO, type CommandIO } from "./framework/command";
 import { SPECS } from "./commands/specs";
 
 export interface CommandModule {
@@ -23,6 +23,8 @@ const MODULES: Readonly<Record<string, string>> = {
   rollback: "rollback",
   vulns: "vulns",
   dashboard: "dashboard",
+  plan: "plan",
+  policy: "policy",
 };
 
 const NAMES = SPECS.map((s) => s.name);
@@ -107,7 +109,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   }
   if (name === "completion") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { completionScript, SHELLS } = require("./lib/output/completion") as typeof import("./lib/output/completion");
+    const { completionScript, SHELLS } = require("./framework/output/completion") as typeof import("./framework/output/completion");
     const shell = rest[0];
     if (rest.length !== 1 || !(SHELLS as readonly string[]).includes(shell ?? "")) {
       const match = shell !== undefined ? didYouMean(shell, SHELLS) : undefined;
@@ -116,7 +118,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       );
       return 2;
     }
-    io.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+    io.stdout.write(completionScript(shell as (typeof SHELLS)[number], SPECS));
     return 0;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports

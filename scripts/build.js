@@ -9,6 +9,8 @@ const { bundle } = require("./bundle");
 const { ROOT, STAMP } = require("./compiled");
 
 const started = new Date();
+// A clean output tree: a module moved or deleted in the sources leaves no stale twin behind.
+fs.rmSync(path.join(ROOT, "bin"), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
 const pack = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package.json"), "utf8"));
 fs.writeFileSync(path.join(ROOT, "bin", "policy", "package.json"), `${JSON.stringify({ ...pack, main: "index.js" }, null, 2)}\n`);

@@ -6,11 +6,11 @@ import * as path from "node:path";
 import { CATALOG, COMPONENT_IDS } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
 import { DEFAULT_STATE_FILE, readVulnState } from "../../config/vulns-state";
-import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
-import { formatOutcome, notifyCheckResults } from "../lib/notify";
-import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, runLimitFrom, type RegistryReader, type StackCheck } from "../lib/check/run";
-import { parseCommand, processIO, stacksIn, unknownStack, type CommandIO } from "../lib/command";
-import { JobProgress } from "../lib/output/progress";
+import { parseMirrorArgs, RegistryClient } from "../adapters/registry/client";
+import { formatOutcome, notifyCheckResults } from "../app/notify";
+import { buildReport, checkStack, failedStack, formatReport, RegistryAnswerCache, runLimitFrom, type RegistryReader, type StackCheck } from "../app/check/run";
+import { parseCommand, processIO, stacksIn, unknownStack, type CommandIO } from "../framework/command";
+import { JobProgress } from "../framework/output/progress";
 import { CHECK } from "./specs";
 
 export { stacksIn };

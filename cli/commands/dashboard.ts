@@ -5,8 +5,8 @@
 import * as path from "node:path";
 import { checkWritable, FileWriteError } from "../../config/atomic-write";
 import { ConfigError } from "../../config/schema";
-import { buildDashboard, writeDashboard } from "../lib/dashboard";
-import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+import { buildDashboard, writeDashboard } from "../app/dashboard";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../framework/command";
 import { DASHBOARD } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {

@@ -1,8 +1,8 @@
 /** `npx myoci docs [--check]`: write DEPENDENCIES.md and COMPATIBILITY_MATRIX.md, or (--check) fail when they are stale. */
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
-import { parseCommand, processIO, type CommandIO } from "../lib/command";
-import { docsStatus, generateDocs } from "../lib/docs";
+import { parseCommand, processIO, type CommandIO } from "../framework/command";
+import { docsStatus, generateDocs } from "../app/docs";
 import { FileWriteError, writeFileAtomic } from "../../config/atomic-write";
 import { DOCS } from "./specs";
 

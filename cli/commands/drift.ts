@@ -1,9 +1,9 @@
 /** `npx myoci drift --stack s [--json] [--docker-host URL]`: declared pins vs the containers on the stack's Docker host. */
 import { ConfigError } from "../../config/schema";
 import { loadStackFile } from "../../config/stack-file";
-import { DockerApiError, DockerClient } from "../lib/docker-api/client";
-import { detectDrift, formatReport } from "../lib/drift";
-import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+import { DockerApiError, DockerClient } from "../adapters/docker-api/client";
+import { detectDrift, formatReport } from "../app/drift";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../framework/command";
 import { DRIFT } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {

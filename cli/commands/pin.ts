@@ -1,9 +1,9 @@
 /** `npx myoci pin <component> <tag> --stack s`: resolve the digest, check the rules, write the stack file atomically. */
 import { COMPONENT_IDS, isComponentId } from "../../catalog";
 import { loadStackFile } from "../../config/stack-file";
-import { parseMirrorArgs, RegistryClient } from "../lib/registry/client";
-import { pinComponent } from "../lib/pin";
-import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../lib/command";
+import { parseMirrorArgs, RegistryClient } from "../adapters/registry/client";
+import { pinComponent } from "../app/pin";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../framework/command";
 import { PIN } from "./specs";
 
 /** `unknown component "grafna". Did you mean "grafana"?` or undefined for a catalog id. */

@@ -1,6 +1,6 @@
 /** `npx myoci promote --from staging --to prod [component …]`: copy only what the source stack verified. */
-import { promote } from "../lib/promote";
-import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../lib/command";
+import { promote } from "../app/promote";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO } from "../framework/command";
 import { COMPONENT_IDS } from "../../catalog";
 import { PROMOTE } from "./specs";
 

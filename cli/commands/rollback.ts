@@ -1,9 +1,9 @@
 /** `npx myoci rollback --stack s [--to N]`: the pins of an earlier good deployment, up and verified. */
-import { formatReport } from "../lib/rollout/report";
-import { runRollback } from "../lib/rollout/rollback";
-import { interruptible, realDeps } from "../lib/rollout/wiring";
-import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
-import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+import { formatReport } from "../app/rollout/report";
+import { runRollback } from "../app/rollout/rollback";
+import { interruptible, realDeps } from "../app/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../app/rollout/options";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../framework/command";
 import { pulumiPreflight } from "./rollout";
 import { ROLLBACK } from "./specs";
 

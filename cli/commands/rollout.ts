@@ -1,13 +1,13 @@
 /** `npx myoci rollout <component>=<tag> … [--stacks staging,prod]`: health-gated staged rollout with automatic rollback. */
 import { COMPONENT_IDS } from "../../catalog";
-import { parseMirrorArgs } from "../lib/registry/client";
-import { formatOutcome, notifyRolloutResult } from "../lib/notify";
-import { checkPulumiCli } from "../lib/preflight";
-import { formatReport, rolloutNotices } from "../lib/rollout/report";
-import { parseChangeArgs, runRollout } from "../lib/rollout/rollout";
-import { interruptible, realDeps } from "../lib/rollout/wiring";
-import { parseProbePorts, parseSeconds } from "../lib/rollout/options";
-import { parseCommand, processIO, suggestion, unknownStack, type CommandIO, type Output } from "../lib/command";
+import { parseMirrorArgs } from "../adapters/registry/client";
+import { formatOutcome, notifyRolloutResult } from "../app/notify";
+import { checkPulumiCli } from "../app/preflight";
+import { formatReport, rolloutNotices } from "../app/rollout/report";
+import { parseChangeArgs, runRollout } from "../app/rollout/rollout";
+import { interruptible, realDeps } from "../app/rollout/wiring";
+import { parseProbePorts, parseSeconds } from "../app/rollout/options";
+import { parseCommand, processIO, suggestion, unknownStack, type CommandIO, type Output } from "../framework/command";
 import { ROLLOUT } from "./specs";
 
 /**

@@ -6,9 +6,9 @@
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
 import { loadStackFile } from "../../config/stack-file";
-import { readRequirements } from "../lib/docs";
-import { formatOutcome, notifyFindings } from "../lib/notify";
-import { DEFAULT_OSV_URL, OsvClient, OsvError, osvTargets, queryOsv, type OsvResult } from "../lib/osv";
+import { readRequirements } from "../app/docs";
+import { formatOutcome, notifyFindings } from "../app/notify";
+import { DEFAULT_OSV_URL, OsvClient, OsvError, osvTargets, queryOsv, type OsvResult } from "../app/osv";
 import {
   computeFindings,
   DEFAULT_ACCEPTANCE_FILE,
@@ -20,8 +20,8 @@ import {
   stacksInDir,
   stateChanged,
   writeVulnState,
-} from "../lib/vulns";
-import { parseCommand, processIO, unknownStack, type CommandIO } from "../lib/command";
+} from "../app/vulns";
+import { parseCommand, processIO, unknownStack, type CommandIO } from "../framework/command";
 import { VULNS } from "./specs";
 
 export async function run(argv: string[], io: CommandIO = processIO()): Promise<number> {

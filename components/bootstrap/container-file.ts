@@ -1,12 +1,12 @@
 /**
  * Reads one file out of a container through the Docker Engine API archive endpoint
  * (`GET /containers/{id}/archive?path=…`, an uncompressed tar) on the stack's dockerHost — the same transports as
- * cli/lib/docker-api (unix socket, ssh + `docker system dial-stdio`, tcp), whose host parsing it reuses.
+ * cli/adapters/docker-api (unix socket, ssh + `docker system dial-stdio`, tcp), whose host parsing it reuses.
  */
 import { spawn } from "node:child_process";
 import * as http from "node:http";
 import { Duplex } from "node:stream";
-import { API_VERSION, DockerApiError, parseDockerHost, sshDialArgs } from "../../cli/lib/docker-api/client";
+import { API_VERSION, DockerApiError, parseDockerHost, sshDialArgs } from "../../cli/adapters/docker-api/client";
 
 /** The first regular file in a tar stream (ustar: 512-byte headers, octal size at 124, type flag at 156). */
 export function firstFileOfTar(tar: Buffer): Buffer {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { pinComponent, type DigestResolver } from "../../cli/lib/pin";
+import { pinComponent, type DigestResolver } from "../../cli/app/pin";
 import { ConfigError } from "../../config/schema";
 import { originOf, provenancePath, readProvenance, recordProvenance, registryResolution } from "../../config/provenance";
 import { startLocalRegistry, type LocalRegistry } from "../../tests/helpers/local-registry";

@@ -15,7 +15,7 @@ import { CATALOG, classifyChange, isComponentId, parseTag, type ChangeClass, typ
 import { DEFAULT_RECORD_FILE, latestVerified, readPromotionRecord } from "../../config/promotion-record";
 import { ConfigError } from "../../config/schema";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
-import { editStackFile, inCatalogOrder } from "../../cli/lib/stack-edit";
+import { editStackFile, inCatalogOrder } from "../../cli/app/stack-edit";
 
 export interface DeployPlan {
   /** component → tag to roll out. */

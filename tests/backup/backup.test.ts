@@ -16,7 +16,7 @@ import {
   runBackup,
   selectForDeletion,
   shellQuote,
-} from "../../cli/lib/backup";
+} from "../../cli/app/backup";
 import { postgresBinDir, startPostgres, type PostgresServer } from "../helpers/postgres-server";
 
 const WHEN = new Date("2026-11-25T20:30:05.123Z");

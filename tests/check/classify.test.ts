@@ -1,6 +1,6 @@
 /** Pure classification for `myoci check`. Digests are sha256 of test strings, not of any real image. */
 import { expect } from "chai";
-import { classifyComponent, errorCheck } from "../../cli/lib/check/classify";
+import { classifyComponent, errorCheck } from "../../cli/app/check/classify";
 import { toVersionSet, type ComponentId } from "../../catalog";
 import { sha256Digest } from "../helpers/digest";
 

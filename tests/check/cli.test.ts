@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os";
 import * as path from "node:path";
 import { CATALOG, type ComponentId } from "../../catalog";
-import type { CheckReport } from "../../cli/lib/check/run";
+import type { CheckReport } from "../../cli/app/check/run";
 import { startFaultProxy, type RunningFaultProxy } from "../helpers/fault-proxy";
 import { freePort, pushImage, pushTags, startRegistry, type RunningRegistry } from "../helpers/registry";
 import { fillStack, type FilledStack } from "../helpers/registry-stack";

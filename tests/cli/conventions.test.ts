@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { main } from "../../cli/main";
 import { SPECS } from "../../cli/commands/specs";
-import { didYouMean } from "../../cli/lib/command";
-import { generateDocs } from "../../cli/lib/docs";
-import { envelopeSchema, makeEnvelope } from "../../cli/lib/output/envelope";
+import { didYouMean } from "../../cli/framework/command";
+import { generateDocs } from "../../cli/app/docs";
+import { envelopeSchema, makeEnvelope } from "../../cli/framework/output/envelope";
 import { memoryIO } from "./io";
 
 const ROOT = path.join(__dirname, "..", "..");

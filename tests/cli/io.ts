@@ -1,5 +1,5 @@
 /** In-memory I/O for running `myoci` commands in-process (as the GitHub CLI tests its commands). */
-import type { CommandIO } from "../../cli/lib/command";
+import type { CommandIO } from "../../cli/framework/command";
 
 export interface MemoryIO extends CommandIO {
   readonly out: () => string;

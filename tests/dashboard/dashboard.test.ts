@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { COMPONENT_IDS } from "../../catalog";
-import { ACTION_KINDS, buildDashboard, KIND_MARKS, SEVERITY_MARKS, UPDATE_MARKS, writeDashboard, type DashboardOptions } from "../../cli/lib/dashboard";
-import { computeFindings, readTrivyReport } from "../../cli/lib/vulns";
+import { ACTION_KINDS, buildDashboard, KIND_MARKS, SEVERITY_MARKS, UPDATE_MARKS, writeDashboard, type DashboardOptions } from "../../cli/app/dashboard";
+import { computeFindings, readTrivyReport } from "../../cli/app/vulns";
 import { loadStackFile } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
 

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { COMPATIBILITY_RULES, TRANSITION_RULES } from "../../catalog";
-import { generateCompatibilityMatrix, generateDependencies, generateDocs, staleDocs } from "../../cli/lib/docs";
+import { generateCompatibilityMatrix, generateDependencies, generateDocs, staleDocs } from "../../cli/app/docs";
 import { run as runDocs } from "../../cli/commands/docs";
 import { stackFileText, testDigest } from "../helpers/stack-fixture";
 

@@ -32,7 +32,7 @@ const pinLoki = (dir: string, extra: string[] = []) => ["pin", "loki", "3.0.1", 
 /** prod after `pin loki 3.0.1 --digest D`: exactly the two scalars changed. */
 const pinnedText = (text: string) => text.replace("tag: 3.0.0 # keeps", "tag: 3.0.1 # keeps").replace(LOKI_DIGEST, D);
 
-/** Where the per-stack lock lives (cli/lib/stack-lock). */
+/** Where the per-stack lock lives (cli/app/stack-lock). */
 const stackLockFile = (dir: string, stack: string) => path.join(dir, ".myoci", "locks", `${stack}.lock`);
 
 const projects: string[] = [];

@@ -1,6 +1,6 @@
 /** Secret echo: server-provided text (error bodies, challenges) passes one redaction before it is printed. */
 import { expect } from "chai";
-import { credentialForms, redact, serverText } from "../../cli/lib/redact";
+import { credentialForms, redact, serverText } from "../../cli/framework/redact";
 
 describe("fault suite: redaction of server-provided text", () => {
   // Server-provided text (error bodies, challenges) passes one redaction before it is printed.

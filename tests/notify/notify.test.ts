@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { toVersionSet } from "../../catalog";
-import { classifyComponent } from "../../cli/lib/check/classify";
-import { buildReport } from "../../cli/lib/check/run";
+import { classifyComponent } from "../../cli/app/check/classify";
+import { buildReport } from "../../cli/app/check/run";
 import {
   deliver,
   headerValue,
@@ -14,8 +14,8 @@ import {
   readSentState,
   targetFromConfig,
   type NtfyTarget,
-} from "../../cli/lib/notify";
-import { computeFindings } from "../../cli/lib/vulns";
+} from "../../cli/app/notify";
+import { computeFindings } from "../../cli/app/vulns";
 import { startHttpRecorder, type HttpRecorder } from "../helpers/http-recorder";
 import { sha256Digest } from "../helpers/digest";
 

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { pinComponent, type DigestResolver } from "../../cli/lib/pin";
+import { pinComponent, type DigestResolver } from "../../cli/app/pin";
 import { startLocalRegistry, type LocalRegistry } from "../helpers/local-registry";
 import { stackFileText, testDigest } from "../helpers/stack-fixture";
 

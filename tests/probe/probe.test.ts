@@ -10,7 +10,7 @@ import {
   attemptForDockerHost,
   type ProbeOptions,
   type ProbeTarget,
-} from "../../cli/lib/probe";
+} from "../../cli/adapters/probe";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
 import { freePort, HEALTH_PATH, importHealthImage, runHealthContainer } from "../helpers/podman-probe";
 

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { promote } from "../../cli/lib/promote";
+import { promote } from "../../cli/app/promote";
 import { run as runPromote } from "../../cli/commands/promote";
 import { stackFileText, testDigest } from "../helpers/stack-fixture";
 

@@ -4,9 +4,9 @@
  */
 import { expect } from "chai";
 import { CATALOG } from "../../catalog";
-import { checkStack } from "../../cli/lib/check/run";
-import { credentialEnvName, loginMayGoTo, realmEnvName, siteOf } from "../../cli/lib/registry/auth";
-import { RegistryClient, RegistryError, type RegistryClientOptions, type RegistryRequestEvent } from "../../cli/lib/registry/client";
+import { checkStack } from "../../cli/app/check/run";
+import { credentialEnvName, loginMayGoTo, realmEnvName, siteOf } from "../../cli/adapters/registry/auth";
+import { RegistryClient, RegistryError, type RegistryClientOptions, type RegistryRequestEvent } from "../../cli/adapters/registry/client";
 import { startFaultProxy, type RunningFaultProxy } from "../helpers/fault-proxy";
 import { freePort, pushIndex, pushTags, startRegistry, type RunningRegistry } from "../helpers/registry";
 import { startTokenServer, type RunningTokenServer } from "../helpers/token-server";

@@ -5,9 +5,9 @@
  */
 import { expect } from "chai";
 import { CATALOG, COMPONENT_IDS, type ComponentId, type ImagePin } from "../../catalog";
-import { checkStack } from "../../cli/lib/check/run";
-import { credentialEnvName, realmEnvName } from "../../cli/lib/registry/auth";
-import { RegistryClient } from "../../cli/lib/registry/client";
+import { checkStack } from "../../cli/app/check/run";
+import { credentialEnvName, realmEnvName } from "../../cli/adapters/registry/auth";
+import { RegistryClient } from "../../cli/adapters/registry/client";
 import { startFaultProxy, type RunningFaultProxy } from "../helpers/fault-proxy";
 import { pushIndex, startRegistry, type RunningRegistry } from "../helpers/registry";
 import { DEFAULT_TAGS } from "../helpers/stack-fixture";

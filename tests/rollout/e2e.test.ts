@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { gateStatus, readPromotionRecord } from "../../config/promotion-record";
 import { provenancePath, readProvenance } from "../../config/provenance";
 import { loadStackFile } from "../../config/stack-file";
-import type { RolloutReport } from "../../cli/lib/rollout/rollout";
+import type { RolloutReport } from "../../cli/app/rollout/rollout";
 import { FakePulumi, importProbeImage, runMyoci, type FakeCue } from "../helpers/fake-pulumi";
 import { startLocalRegistry, type LocalRegistry } from "../helpers/local-registry";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";

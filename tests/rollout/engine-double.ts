@@ -4,10 +4,10 @@
  * deployed digests, and a backup runner that records requests. Used only by tests and the documented sample report.
  */
 import type { ComponentId } from "../../catalog";
-import type { BackupOutcome, BackupRequest, BackupRunner } from "../../cli/lib/backup";
-import type { DeploymentRecord, DeploymentSummary, PulumiEngine, UpOptions, UpOutcome } from "../../cli/lib/pulumi-engine/engine";
-import { StackFilePins, type PinChanges, type PinSet, type PostgresMigration } from "../../cli/lib/pulumi-engine/stack-pins";
-import type { ProbeResult, Prober, Verdict } from "../../cli/lib/probe";
+import type { BackupOutcome, BackupRequest, BackupRunner } from "../../cli/app/backup";
+import type { DeploymentRecord, DeploymentSummary, PulumiEngine, UpOptions, UpOutcome } from "../../cli/adapters/pulumi-engine/engine";
+import { StackFilePins, type PinChanges, type PinSet, type PostgresMigration } from "../../cli/adapters/pulumi-engine/stack-pins";
+import type { ProbeResult, Prober, Verdict } from "../../cli/adapters/probe";
 import { sha256Digest } from "../helpers/digest";
 
 /** sha256 of our own bytes: a test digest, never claimed to be a real image's. */

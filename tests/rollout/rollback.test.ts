@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
 import { loadStackFile } from "../../config/stack-file";
-import { runRollback, selectRollbackTarget } from "../../cli/lib/rollout/rollback";
-import { runRollout, type RolloutDeps } from "../../cli/lib/rollout/rollout";
+import { runRollback, selectRollbackTarget } from "../../cli/app/rollout/rollback";
+import { runRollout, type RolloutDeps } from "../../cli/app/rollout/rollout";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -4,9 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { appendPromotionEntry, gateStatus, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
 import { loadStackFile } from "../../config/stack-file";
-import { StackFilePins } from "../../cli/lib/pulumi-engine/stack-pins";
-import { checksPassed, runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/lib/rollout/rollout";
-import { formatReport, rolloutNotices } from "../../cli/lib/rollout/report";
+import { StackFilePins } from "../../cli/adapters/pulumi-engine/stack-pins";
+import { checksPassed, runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/app/rollout/rollout";
+import { formatReport, rolloutNotices } from "../../cli/app/rollout/report";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { StackFilePins } from "../../cli/lib/pulumi-engine/stack-pins";
+import { StackFilePins } from "../../cli/adapters/pulumi-engine/stack-pins";
 import { stackFileText } from "../helpers/stack-fixture";
 
 describe("myoci:postgresMigration in the stack file", () => {

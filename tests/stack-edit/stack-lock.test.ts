@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { StackLockedError, stackLockFile, withStackLock } from "../../cli/lib/stack-lock";
+import { StackLockedError, stackLockFile, withStackLock } from "../../cli/app/stack-lock";
 
 const REPO = path.resolve(__dirname, "../..");
 
@@ -111,7 +111,7 @@ describe("stack lock", function () {
 
   it("a holder killed by SIGTERM removes its lock on the way out", async () => {
     const script = `
-      const { withStackLock } = require(${JSON.stringify(path.join(REPO, "cli/lib/stack-lock"))});
+      const { withStackLock } = require(${JSON.stringify(path.join(REPO, "cli/app/stack-lock"))});
       withStackLock({ root: ${JSON.stringify(root)}, stack: "s", command: "child" }, () => {
         process.stdout.write("locked\\n");
         return new Promise(() => setInterval(() => undefined, 1000));

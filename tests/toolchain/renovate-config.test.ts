@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { CATALOG, COMPONENT_IDS, parseTag, type TagScheme } from "../../catalog";
-import { generateRenovateConfig, renovateVersioning } from "../../cli/lib/docs/renovate";
+import { generateRenovateConfig, renovateVersioning } from "../../cli/app/docs/renovate";
 import { loadStackFile } from "../../config/stack-file";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renovateDepName } from "../../cli/lib/docs/renovate";
+import { renovateDepName } from "../../cli/app/docs/renovate";
 import type { ComponentId } from "../../catalog";
 import { startLocalRegistry, type LocalRegistry } from "../helpers/local-registry";
 

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { toolingSection } from "../../cli/lib/docs/tooling";
+import { toolingSection } from "../../cli/app/docs/tooling";
 import { ConfigError } from "../../config/schema";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
-import { computeFindings, formatFindings, parseAcceptances, parseTrivyReport, parseVulnState, stateChanged, type StackPins } from "../../cli/lib/vulns";
+import { computeFindings, formatFindings, parseAcceptances, parseTrivyReport, parseVulnState, stateChanged, type StackPins } from "../../cli/app/vulns";
 import { sha256Digest } from "../helpers/digest";
 
 const FIXTURES = path.join(__dirname, "fixtures");
