@@ -122,10 +122,9 @@ describe("CLI conventions", function () {
     const drift = await envelopeOf(["drift", "--json"], empty);
     expect(drift.envelope.errors).to.deep.equal([{ message: "expected --stack <name>" }]);
     expect(drift.stderr).to.equal("");
-    for (const offline of ["plan", "policy"]) {
-      const missing = await envelopeOf([offline, "--json"], empty);
-      expect(missing.envelope.errors, offline).to.deep.equal([{ message: "--stack is required" }]);
-      expect(missing.stderr, offline).to.equal("");
+    for (const command of ["plan", "policy"]) {
+      const missing = await envelopeOf([command, "--json"], empty);
+      expect([missing.code, missing.envelope.errors, missing.stderr]).to.deep.equal([2, [{ message: "--stack is required" }], ""]);
     }
     const flag = await envelopeOf(["vulns", "--json", "--stak", "prod"], empty);
     expect(flag.envelope.errors).to.deep.equal([{ message: "unknown option --stak. Did you mean --stack?" }]);
