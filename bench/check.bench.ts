@@ -210,7 +210,8 @@ export function sideBySide(t: SideBySide): string[] {
     `floor: node -e 0 ${range(t.nodeStart)}; a minimal client (HEAD + tag list per image, nothing else) ${range(t.floorClient)}, ` +
       `${t.floorClient.requestsPerImage.toFixed(2)} requests per image`,
     `floor: requests a perfect client needs: 2.00 per image open, ${perfectToken.toFixed(2)} with token auth (1 challenge), ${t.repositories} tokens (1 per repository)`,
-    `myoci --help ${range(t.help)} (${seconds(t.help.medianMs - t.nodeStart.medianMs)} over node -e 0); registry work in process ${seconds(t.inProcessMs)}`,
+    `myoci --help ${range(t.help)}: over node -e 0 by ${seconds(t.help.medianMs - t.nodeStart.medianMs)} (medians), ` +
+      `${seconds(t.help.minMs - t.nodeStart.minMs)} (minima); registry work in process ${seconds(t.inProcessMs)}`,
   );
   return lines;
 }
