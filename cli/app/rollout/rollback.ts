@@ -8,7 +8,8 @@ import type { ComponentId, PinSet } from "../../../catalog";
 import type { DeploymentSummary } from "../../adapters/pulumi-engine/engine";
 import { changesTo, samePins } from "../../../config/stack-file/pins";
 import { containerName } from "../backup";
-import { checksPassed, describeUp, stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
+import { checksPassed, describeUp, stepRecorder, verifyRollback } from "./steps";
+import type { RolloutDeps, RolloutReport, StackReport } from "./types";
 import { formatDuration } from "./report";
 
 /**
