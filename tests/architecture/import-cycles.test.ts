@@ -25,9 +25,7 @@ const LAYERS: readonly { readonly from: string; readonly unless?: string; readon
  * Known edges against the layers, each to be removed by the move that fixes it (a new edge fails the test):
  * the container-file provider dials the Docker API through the CLI's adapter.
  */
-const KNOWN: ReadonlySet<string> = new Set([
-  "components/bootstrap/container-file.ts → cli/adapters/docker-api/client.ts",
-]);
+const KNOWN: ReadonlySet<string> = new Set(["components/bootstrap/container-file.ts → cli/adapters/docker-api/client.ts"]);
 
 function violations(graph: ReadonlyMap<string, readonly string[]>, known: ReadonlySet<string> = new Set()): string[] {
   const found: string[] = [];
