@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { readRawStackFile, stackFilePath } from "../config/stack-file";
 import { withPlaceholderSecrets } from "../config/stack-file/placeholders";
 import { PROJECT } from "../config/schema";
-import { REPO_ROOT } from "../config/repo-root";
+import { repoRoot } from "../config/repo-root";
+import { UNKNOWN } from "../policy/lib/resources";
 import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {
@@ -28,9 +29,6 @@ export interface RecordedResource {
   /** Per top-level input, the URNs of the resources its value came from (the SDK sends these to the engine). */
   readonly propertyDependencies?: Record<string, string[]>;
 }
-
-/** The engine's sentinel for a value not known until the provider creates the resource (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface EvaluationResult {
   readonly resources: RecordedResource[];
@@ -59,7 +57,7 @@ export interface EvaluateOptions {
   readonly replicas?: number;
 }
 
-export const PROJECT_DIR = REPO_ROOT;
+export const PROJECT_DIR = repoRoot();
 
 const encode = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 

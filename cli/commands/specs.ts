@@ -2,6 +2,7 @@
  * Every command's spec: options, examples and exit codes. Pure data, loaded by `cli/main.ts` for help,
  * did-you-mean and completion without loading any command's module.
  */
+import { LABEL } from "../../catalog/names";
 import type { CommandSpec } from "../framework/command";
 
 const projectDir = { type: "string", arg: "<dir>", help: "where the stack files are (default: the current directory)", complete: "dirs" } as const;
@@ -45,7 +46,7 @@ export const DRIFT = {
   summary: "compare pins with the containers running on the stack's Docker host",
   synopsis: "--stack <name> [--json] [--docker-host <url>]",
   description: [
-    "Reads the containers labelled myoci.stack=<stack> through the Docker Engine API (default: the stack's myoci:dockerHost; ssh:// runs `ssh … docker system dial-stdio`) and compares each component with its pin: missing, other digest, other tag, unhealthy, in sync.",
+    `Reads the containers labelled ${LABEL.stack}=<stack> through the Docker Engine API (default: the stack's myoci:dockerHost; ssh:// runs \`ssh … docker system dial-stdio\`) and compares each component with its pin: missing, other digest, other tag, unhealthy, in sync.`,
   ],
   options: {
     stack: { type: "string", arg: "<name>", help: "the stack to compare (required)", complete: "stacks" },

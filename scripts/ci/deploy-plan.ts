@@ -97,7 +97,7 @@ export function prodPlan(
   return { changes, refusals, waiting };
 }
 
-export function formatPlan(plan: DeployPlan): string {
+export function formatDeployPlan(plan: DeployPlan): string {
   return (Object.entries(plan.changes) as [ComponentId, string][]).map(([component, tag]) => `${component}=${tag}\n`).join("");
 }
 
@@ -148,7 +148,7 @@ export function main(argv: readonly string[], cwd: string, now: number, out: (te
       return 2;
     }
     err((plan.waiting ?? []).map((w) => `deploy-plan: waiting: ${w}\n`).join(""));
-    out(formatPlan(plan));
+    out(formatDeployPlan(plan));
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

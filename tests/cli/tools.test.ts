@@ -16,6 +16,7 @@ import { SPECS } from "../../cli/commands/specs";
 import { JobProgress, Progress } from "../../cli/framework/output/progress";
 import { envelopeSchema } from "../../cli/framework/output/envelope";
 import { memoryIO } from "./io";
+import { LABEL } from "../../catalog";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PROJECT = path.join(ROOT, "tests", "dashboard", "fixtures", "project");
@@ -83,7 +84,7 @@ describe("CLI: outside tools and long work", function () {
     const { DockerClient, listContainers } = await import("../../cli/adapters/docker-api/client");
     const client = new DockerClient("ssh://nobody@127.0.0.1:1", { sshCommand: path.join(dir, "no-ssh-here") });
     try {
-      await listContainers(client, ["myoci.stack=prod"]).then(
+      await listContainers(client, [`${LABEL.stack}=prod`]).then(
         () => expect.fail("answered"),
         (error: Error) => expect(error.message).to.contain("is not installed"),
       );

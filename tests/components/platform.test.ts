@@ -3,6 +3,7 @@ import { readRawStackFile } from "../../config/stack-file";
 import { renderCaddyfile } from "../../components/edge/caddyfile";
 import { evaluateProgram, PROJECT_DIR, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
 import * as path from "node:path";
+import { LABEL } from "../../catalog";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";
@@ -67,7 +68,7 @@ describe("the platform under Pulumi mocks", function () {
         `docker.io/library/python:3.12-alpine@${pins["forwarderBase"]!.digest}`,
       );
       for (const container of result.resources.filter((r) => r.type === CONTAINER)) {
-        expect(labels(container)["myoci.digest"]).to.match(/^sha256:[0-9a-f]{64}$/);
+        expect(labels(container)[LABEL.digest]).to.match(/^sha256:[0-9a-f]{64}$/);
       }
     }
   });
@@ -104,11 +105,11 @@ describe("the platform under Pulumi mocks", function () {
       { name: "myoci-prod-edge", aliases: ["grafana"] },
     ]);
     expect(labels(container)).to.deep.equal({
-      "myoci.component": "grafana",
-      "myoci.stack": "prod",
-      "myoci.managed-by": "myoci",
-      "myoci.version": "12.0.2",
-      "myoci.digest": "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa",
+      [LABEL.component]: "grafana",
+      [LABEL.stack]: "prod",
+      [LABEL.managedBy]: "myoci",
+      [LABEL.version]: "12.0.2",
+      [LABEL.digest]: "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa",
     });
     expect(inputs["envs"]).to.deep.equal([
       "GF_SERVER_ROOT_URL=https://grafana.example.org",
@@ -124,7 +125,7 @@ describe("the platform under Pulumi mocks", function () {
     const volume = byName(prod, "grafana-server-var-lib-grafana");
     expect(volume.opts.protect).to.equal(true);
     expect(volume.opts.retainOnDelete).to.equal(true);
-    expect(labels(volume)["myoci.data"]).to.equal("true");
+    expect(labels(volume)[LABEL.data]).to.equal("true");
   });
 
   it("declares every prod container with its name, pinned image, healthcheck, limits, networks, ports and volumes", () => {
@@ -208,8 +209,8 @@ describe("the platform under Pulumi mocks", function () {
         (inputs["volumes"] as unknown[] | undefined)?.length ?? 0,
         inputs["wait"],
         inputs["restart"],
-        labels(byName(prod, resource))["myoci.component"],
-        labels(byName(prod, resource))["myoci.digest"],
+        labels(byName(prod, resource))[LABEL.component],
+        labels(byName(prod, resource))[LABEL.digest],
       ];
       expect(actual, resource).to.deep.equal([
         name,
@@ -239,7 +240,7 @@ describe("the platform under Pulumi mocks", function () {
   it("protects every data volume and names it per stack", () => {
     for (const [stack, result] of Object.entries(stacks)) {
       const all = result.resources.filter((r) => r.type === VOLUME);
-      const volumes = all.filter((v) => labels(v)["myoci.data"] === "true");
+      const volumes = all.filter((v) => labels(v)[LABEL.data] === "true");
       // The one other volume holds Zitadel's first-instance PAT in memory (tmpfs): nothing to keep.
       expect(all.filter((v) => !volumes.includes(v)).map((v) => [v.inputs["name"], v.inputs["driverOpts"]])).to.deep.equal([
         [`myoci-${stack}-zitadel-bootstrap`, { type: "tmpfs", device: "tmpfs", o: "mode=1777" }],
@@ -288,7 +289,7 @@ describe("the platform under Pulumi mocks", function () {
   it("gives Netdata its host views read-only, SYS_PTRACE with a reason, and the host PID namespace", () => {
     const netdata = byName(stacks["prod"]!, "netdata-agent-container");
     expect(netdata.inputs["capabilities"]).to.deep.equal({ adds: ["SYS_PTRACE"], drops: [] });
-    expect(labels(netdata)["myoci.capabilities.reason"]).to.equal("apps.plugin reads per-process metrics of the host (Netdata Docker install docs)");
+    expect(labels(netdata)[LABEL.capabilityReason]).to.equal("apps.plugin reads per-process metrics of the host (Netdata Docker install docs)");
     expect(netdata.inputs["pidMode"]).to.equal("host");
     const hostMounts = (netdata.inputs["volumes"] as { hostPath?: string; readOnly: boolean }[]).filter((v) => v.hostPath);
     expect(hostMounts.map((v) => `${v.hostPath}:${v.readOnly}`)).to.deep.equal([
@@ -351,8 +352,8 @@ describe("the platform under Pulumi mocks", function () {
       },
     });
     const postgres = byName(result, "postgres-server-container");
-    expect(labels(postgres)["myoci.postgres.data-major"]).to.equal("16");
-    expect(labels(postgres)["myoci.postgres.migration"]).to.equal("16->17");
+    expect(labels(postgres)[LABEL.postgresDataMajor]).to.equal("16");
+    expect(labels(postgres)[LABEL.postgresMigration]).to.equal("16->17");
     expect(postgres.inputs["volumes"]).to.deep.equal([
       { volumeName: "myoci-staging-postgres-var-lib-postgresql-data-pg17", containerPath: "/var/lib/postgresql/data", readOnly: false },
     ]);

@@ -7,6 +7,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { DIGEST_PATTERN } from "../../../catalog/reference";
 import { serverText, type Credential } from "../../framework/redact";
 import {
   basicHeader,
@@ -41,7 +42,6 @@ export const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 5;
 
 export interface RegistryRequestEvent {
@@ -229,7 +229,7 @@ export class RegistryClient implements DigestResolver, TagLister {
     const url = `${this.baseUrl(registry)}/v2/${repository}/manifests/${encodeURIComponent(tag)}`;
     const { response } = await this.request(registry, repository, "HEAD", url, { Accept: MANIFEST_ACCEPT });
     const digest = response.header("docker-content-digest");
-    if (digest === null || !DIGEST.test(digest)) {
+    if (digest === null || !DIGEST_PATTERN.test(digest)) {
       throw new RegistryError(
         registry,
         repository,

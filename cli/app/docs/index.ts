@@ -11,6 +11,7 @@ import {
   packageVersion,
   versionAsTag,
   CATALOG,
+  changelogUrl,
   COMPATIBILITY_RULES,
   PROMTAIL_LAST_LINE,
   TRANSITION_RULES,
@@ -44,10 +45,6 @@ export const PYTHON_ADVISORIES: readonly { package: string; id: string; fixed: s
 ];
 
 const md = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
-export function changelogUrl(component: ComponentId, tag: ParsedTag): string {
-  return CATALOG[component].changelog.replace("{tag}", tag.raw).replace("{version}", tag.numbers.join("."));
-}
 
 /** Stack names of the `Pulumi.<stack>.yaml` files in the project, sorted. */
 export function discoverStacks(projectDir: string): string[] {
@@ -106,7 +103,7 @@ function pinRow(component: ComponentId, pin: ImagePin, version: ParsedTag | unde
   const eol = entry.endOfLife ? `**${entry.endOfLife.date}** (${md(entry.endOfLife.note)})` : "—";
   const advisories = version ? advisoriesFor(component, version) : [];
   const advisoryText = advisories.length > 0 ? advisories.map((a) => `[${a.id}](${a.url}) (${a.severity})`).join(", ") : "none known";
-  const changelog = version ? `[release notes](${changelogUrl(component, version)})` : "—";
+  const changelog = version ? `[release notes](${changelogUrl(component, version.raw)})` : "—";
   return `| ${entry.title} (\`${component}\`) | \`${entry.registry}/${entry.repository}\` | ${entry.registry} | \`${pin.tag}\` | \`${pin.digest}\` | ${eol} | ${advisoryText} | ${changelog} |`;
 }
 

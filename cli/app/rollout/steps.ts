@@ -4,9 +4,8 @@
  * stack's outcome, the exit code, the summary and what to do next). Also the step recorder and the checks that
  * rollback shares.
  */
-import { CATALOG, type ComponentId, type PinSet } from "../../../catalog";
+import { CATALOG, containerName, LABEL, type ComponentId, type PinSet } from "../../../catalog";
 import type { VerifiedCheck } from "../../../config/promotion-record";
-import { containerName } from "../backup";
 import { StackNotFoundError, type UpOutcome } from "../../adapters/pulumi-engine/engine";
 import { changesTo, samePins } from "../../../config/stack-file/pins";
 import { describeProbes, probeTargets, type ProbeResult } from "../../adapters/probe";
@@ -496,9 +495,9 @@ export async function rollBack(run: StackRun): Promise<Stop> {
     `${stack}: ${failure}; rollback failed`,
     `ROLLBACK OF ${stack.toUpperCase()} FAILED (${failure}; then ${!restored.ok ? "restoring the pins" : !rollbackUp.ok ? "the rollback up" : "the rollback verification"} failed). The stack is in an unknown state.`,
     `1. Pulumi.${stack}.yaml ${restored.ok ? "holds the previous pins again" : "could not be restored"}; check: git diff Pulumi.${stack}.yaml (expected pins: ${plan.changed.map((c) => `${c} ${plan.before[c]?.tag ?? "(none)"}@${plan.before[c]?.digest ?? ""}`).join(", ")})`,
-    `2. See what runs: DOCKER_HOST=${config.dockerHost} docker ps -a --filter label=myoci.stack=${stack}; docker logs <name> for the changed containers (${services})`,
+    `2. See what runs: DOCKER_HOST=${config.dockerHost} docker ps -a --filter label=${LABEL.stack}=${stack}; docker logs <name> for the changed containers (${services})`,
     `3. Deploy the previous pins by hand and read the error: pulumi up --stack ${stack} --policy-pack policy`,
-    `4. Data: backups taken before the update: ${stackReport.backups.join(", ") || "none"}${dumpFile ? `; restore PostgreSQL (into a fresh data volume) with: sed '/^CREATE ROLE postgres;$/d' ${dumpFile} | docker exec -i myoci-${stack}-postgres psql -X -v ON_ERROR_STOP=1 -U postgres -d postgres -f -` : ""}`,
+    `4. Data: backups taken before the update: ${stackReport.backups.join(", ") || "none"}${dumpFile ? `; restore PostgreSQL (into a fresh data volume) with: sed '/^CREATE ROLE postgres;$/d' ${dumpFile} | docker exec -i ${containerName(stack, "postgres")} psql -X -v ON_ERROR_STOP=1 -U postgres -d postgres -f -` : ""}`,
     `5. When it is healthy again: myoci rollback --stack ${stack} (deploys and verifies the last good pins) and record what happened.`,
     ...(later.length > 0 ? [`Not touched: ${later.join(", ")}.`] : []),
   );
