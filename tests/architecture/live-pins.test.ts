@@ -25,6 +25,9 @@ const SHIPPED: Record<string, string> = {
   "tests/architecture/live-pins.test.ts": "this guard reads the live pins to show none is named in a test",
 };
 
+/** Programs the tests start as their own processes, in a project folder: their working directory is not the repo root. */
+const CHILD_PROGRAMS = ["tests/helpers/fake-pulumi/", "tests/faults/inject.js"];
+
 const LIVE_FILES = ["promotions.yaml", "provenance.yaml"];
 const STACK_FILE = /^Pulumi\.[^./]+\.yaml$/;
 /** Calls whose first argument is a project directory whose stack or record files they read. */
@@ -99,7 +102,7 @@ export function liveReads(rel: string, text: string): string[] {
     }
     if (ts.isCallExpression(node)) {
       const callee = node.expression.getText(file);
-      if (callee === "process.cwd") return [ROOT]; // mocha runs in the repo root
+      if (callee === "process.cwd") return CHILD_PROGRAMS.some((c) => rel.startsWith(c)) ? undefined : [ROOT]; // mocha runs in the repo root
       if (callee === "path.join" || callee === "path.resolve") {
         let paths: string[] = [""];
         for (const arg of node.arguments) {
