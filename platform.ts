@@ -4,7 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CATALOG, formatImageReference, type ComponentId } from "./catalog";
+import { CATALOG, formatImageReference, networkName, type ComponentId } from "./catalog";
 import type { SecretKey, StackConfig } from "./config/schema";
 import type { PlatformContext } from "./components/context";
 import { Caddy } from "./components/edge/caddy";
@@ -40,11 +40,11 @@ export function createPlatform(config: StackConfig): Platform {
   const secret = (key: SecretKey): pulumi.Output<string> => pulumi.secret(config.secrets[key].value ?? "");
   const provider = new docker.Provider("docker", { host: config.dockerHost });
   const opts = { provider };
-  const edge = new docker.Network("edge", { name: `myoci-${config.stack}-edge`, driver: "bridge" }, opts);
-  const internal = new docker.Network("internal", { name: `myoci-${config.stack}-internal`, driver: "bridge", internal: true }, opts);
+  const edge = new docker.Network("edge", { name: networkName(config.stack, "edge"), driver: "bridge" }, opts);
+  const internal = new docker.Network("internal", { name: networkName(config.stack, "internal"), driver: "bridge", internal: true }, opts);
   // Publishing a port needs a network that is not internal (moby/moby#36174): the services that only the host
   // reaches (Loki, Netdata, the log shipper) join this one beside `internal`; their ports stay on 127.0.0.1.
-  const loopback = new docker.Network("loopback", { name: `myoci-${config.stack}-loopback`, driver: "bridge" }, opts);
+  const loopback = new docker.Network("loopback", { name: networkName(config.stack, "loopback"), driver: "bridge" }, opts);
   const context: PlatformContext = {
     stack: config.stack,
     domain: config.domain,

@@ -85,6 +85,9 @@ export interface CatalogEntry {
 
 const NO_SUFFIX = [""] as const;
 
+/** coturn's STUN/TURN port (UDP and TCP): published on the edge, in turnserver.conf and in NetBird's management.json. */
+export const TURN_PORT = 3478;
+
 export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
   netdata: {
     id: "netdata",
@@ -364,13 +367,13 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
     repository: "coturn/coturn",
     tagScheme: { vPrefix: false, parts: 3, suffixes: NO_SUFFIX },
     health: {
-      test: ["CMD", "turnutils_stunclient", "-p", "3478", "127.0.0.1"],
+      test: ["CMD", "turnutils_stunclient", "-p", String(TURN_PORT), "127.0.0.1"],
       startPeriodSeconds: 10,
       source: "coturn docker/coturn/debian/Dockerfile (turnutils shipped); coturn issue 436",
     },
     ports: [
-      { container: 3478, protocol: "udp", host: 3478, edge: true, purpose: "STUN/TURN" },
-      { container: 3478, protocol: "tcp", host: 3478, edge: true, purpose: "TURN over TCP" },
+      { container: TURN_PORT, protocol: "udp", host: TURN_PORT, edge: true, purpose: "STUN/TURN" },
+      { container: TURN_PORT, protocol: "tcp", host: TURN_PORT, edge: true, purpose: "TURN over TCP" },
     ],
     dataPaths: [],
     memoryMb: 128,
@@ -434,6 +437,30 @@ export const CATALOG: Readonly<Record<ComponentId, CatalogEntry>> = {
 /** Data path of the official postgres image: 18 moved it up one level. */
 export function postgresDataPath(major: number): string {
   return major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+}
+
+/** The catalog's changelog link for a tag: `{tag}` = the tag as pinned, `{version}` = its numbers only. */
+export function changelogUrl(component: ComponentId, tag: string): string {
+  const version = tag.replace(/^v/, "").split("-")[0] ?? tag;
+  return CATALOG[component].changelog.replaceAll("{tag}", tag).replaceAll("{version}", version);
+}
+
+export interface EndOfLifeState {
+  readonly date: string;
+  /** The date has come (at `now`). */
+  readonly reached: boolean;
+  readonly successor?: ComponentId;
+  readonly note: string;
+}
+
+/** A component's end of life as of `now`; undefined when the catalog names none. */
+export function endOfLifeState(component: ComponentId, now: Date): EndOfLifeState | undefined {
+  const endOfLife = CATALOG[component].endOfLife;
+  if (endOfLife === undefined) {
+    return undefined;
+  }
+  const reached = Date.parse(endOfLife.date) <= now.getTime();
+  return { date: endOfLife.date, reached, ...(endOfLife.successor ? { successor: endOfLife.successor } : {}), note: endOfLife.note };
 }
 
 export function isComponentId(value: string): value is ComponentId {

@@ -1,7 +1,17 @@
 /** Image references: `registry/repository:tag@sha256:digest`, parsed and formatted the way Docker does. */
 import type { ComponentId } from "./images";
 
-export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/** A content digest as registries, Docker and the stack files write it: `sha256:` and 64 lower-case hex digits. */
+/** The digest as a regular expression source, for patterns that embed it (Renovate's, a repo digest). */
+export const DIGEST_SOURCE = "sha256:[0-9a-f]{64}";
+export const DIGEST_PATTERN = new RegExp(`^${DIGEST_SOURCE}$`);
+
+const DIGEST_AT_END = new RegExp(`@(${DIGEST_SOURCE})$`);
+
+/** The digest of a repo digest (`registry/repo@sha256:…`, as in RepoDigests or a Trivy ArtifactName), else undefined. */
+export function digestOfRepoDigest(repoDigest: string): string | undefined {
+  return DIGEST_AT_END.exec(repoDigest)?.[1];
+}
 
 export interface ImageReference {
   /** e.g. `docker.io`, `ghcr.io` */

@@ -23,6 +23,8 @@ const MODULES: Readonly<Record<string, string>> = {
   rollback: "rollback",
   vulns: "vulns",
   dashboard: "dashboard",
+  plan: "plan",
+  policy: "policy",
 };
 
 const NAMES = SPECS.map((s) => s.name);
@@ -116,9 +118,13 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       );
       return 2;
     }
-    io.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+    io.stdout.write(completionScript(shell as (typeof SHELLS)[number], SPECS));
     return 0;
   }
+  // A run parses each schema once or twice: zod's JIT (a `new Function` compiled per object schema on its first
+  // parse, which no code cache keeps) costs more than it saves. Set before the command's schemas are built.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("zod") as typeof import("zod")).config({ jitless: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(`./commands/${MODULES[name]}`) as CommandModule;
   return module.run(rest, io);

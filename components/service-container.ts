@@ -5,21 +5,23 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CATALOG, formatImageReference, healthTestFor, parseTag, type ComponentId, type ImagePin } from "../catalog";
+import {
+  CATALOG,
+  containerName,
+  dataVolumeLabels,
+  formatImageReference,
+  healthTestFor,
+  LABEL,
+  ownerLabels,
+  parseTag,
+  volumeName,
+  volumeSlug,
+  type ComponentId,
+  type ImagePin,
+} from "../catalog";
 
 export const LOOPBACK = "127.0.0.1";
 export const ANY_ADDRESS = "0.0.0.0";
-
-/** Label keys every myoci container and volume carries (drift and the policies read them). */
-export const LABELS = {
-  component: "myoci.component",
-  version: "myoci.version",
-  digest: "myoci.digest",
-  stack: "myoci.stack",
-  managedBy: "myoci.managed-by",
-  data: "myoci.data",
-  capabilityReason: "myoci.capabilities.reason",
-} as const;
 
 export interface NetworkAttachment {
   readonly network: pulumi.Input<string>;
@@ -52,8 +54,6 @@ export interface ServiceContainerArgs {
   /** Tag and digest; ignored when `builtImage` is given. */
   readonly pin: ImagePin;
   readonly stack: string;
-  /** Service name in container, volume and network alias names, e.g. `grafana`. */
-  readonly service: string;
   readonly networks: readonly NetworkAttachment[];
   readonly memoryMb: number;
   /**
@@ -100,12 +100,6 @@ export interface ServiceContainerArgs {
   readonly waitTimeoutSeconds?: number;
 }
 
-/** Docker volume name of a data path: `myoci-<stack>-<service>-<path as slug>`, unique per path. */
-export function volumeNameFor(stack: string, service: string, containerPath: string, suffix = ""): string {
-  const slug = containerPath.split("/").filter(Boolean).join("-") || "data";
-  return `myoci-${stack}-${service}-${slug}${suffix}`;
-}
-
 export class ServiceContainer extends pulumi.ComponentResource {
   /** The pinned image (absent for built images). */
   public readonly image?: docker.RemoteImage;
@@ -125,7 +119,7 @@ export class ServiceContainer extends pulumi.ComponentResource {
     if (!parsedTag.ok) {
       throw new Error(`${args.component}: ${parsedTag.reason}`);
     }
-    this.containerName = `myoci-${args.stack}-${args.service}`;
+    this.containerName = containerName(args.stack, args.component);
     this.tag = args.builtImage?.version ?? args.pin.tag;
     this.digest = args.builtImage?.baseDigest ?? args.pin.digest;
 
@@ -140,13 +134,16 @@ export class ServiceContainer extends pulumi.ComponentResource {
       imageForContainer = this.image.imageId;
     }
 
-    const commonLabels = { [LABELS.component]: args.component, [LABELS.stack]: args.stack, [LABELS.managedBy]: "myoci" };
+    const commonLabels = ownerLabels(args.stack, args.component);
     const volumes: Record<string, docker.Volume> = {};
     for (const containerPath of args.dataPaths ?? entry.dataPaths) {
-      const volumeName = volumeNameFor(args.stack, args.service, containerPath, args.volumeSuffix);
+      const suffix = args.volumeSuffix ?? "";
       volumes[containerPath] = new docker.Volume(
-        `${name}-${volumeName.slice(`myoci-${args.stack}-${args.service}-`.length)}`,
-        { name: volumeName, labels: toLabels({ ...commonLabels, [LABELS.data]: "true", "myoci.path": containerPath }) },
+        `${name}-${volumeSlug(containerPath)}${suffix}`,
+        {
+          name: volumeName(args.stack, args.component, containerPath, suffix),
+          labels: toLabels(dataVolumeLabels(args.stack, args.component, containerPath)),
+        },
         // Data outlives the container, a replacement and even `pulumi destroy`.
         { parent: this, protect: true, retainOnDelete: true },
       );
@@ -162,9 +159,9 @@ export class ServiceContainer extends pulumi.ComponentResource {
     }
     const labels: Record<string, string> = {
       ...commonLabels,
-      [LABELS.version]: this.tag,
-      [LABELS.digest]: this.digest,
-      ...(args.capabilities ? { [LABELS.capabilityReason]: args.capabilities.reason } : {}),
+      [LABEL.version]: this.tag,
+      [LABEL.digest]: this.digest,
+      ...(args.capabilities ? { [LABEL.capabilityReason]: args.capabilities.reason } : {}),
       ...args.labels,
     };
     const health = entry.health;

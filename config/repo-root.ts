@@ -1,4 +1,7 @@
-/** The repository root (the folder holding Pulumi.yaml), found from this file: the same from sources and from bin/. */
+/**
+ * The repository root (the folder holding Pulumi.yaml), found from this file: the same from sources and from bin/.
+ * Found on first use, so importing a module that needs it never throws outside a project.
+ */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 
@@ -13,4 +16,10 @@ export function findRepoRoot(from: string): string {
   }
 }
 
-export const REPO_ROOT = findRepoRoot(__dirname);
+let found: string | undefined;
+
+/** The repository root of this installation; throws (naming the folder) when no Pulumi.yaml is above it. */
+export function repoRoot(): string {
+  found ??= findRepoRoot(__dirname);
+  return found;
+}

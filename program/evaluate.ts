@@ -7,9 +7,11 @@
  * …) stay unknown and are recorded as the engine's unknown sentinel, exactly what a policy pack receives then.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
-import { SECRET_KEYS, PROJECT } from "../config/schema";
-import { REPO_ROOT } from "../config/repo-root";
+import { readRawStackFile, stackFilePath } from "../config/stack-file";
+import { withPlaceholderSecrets } from "../config/stack-file/placeholders";
+import { PROJECT } from "../config/schema";
+import { repoRoot } from "../config/repo-root";
+import { UNKNOWN } from "../policy/lib/resources";
 import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {
@@ -27,9 +29,6 @@ export interface RecordedResource {
   /** Per top-level input, the URNs of the resources its value came from (the SDK sends these to the engine). */
   readonly propertyDependencies?: Record<string, string[]>;
 }
-
-/** The engine's sentinel for a value not known until the provider creates the resource (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface EvaluationResult {
   readonly resources: RecordedResource[];
@@ -58,7 +57,7 @@ export interface EvaluateOptions {
   readonly replicas?: number;
 }
 
-export const PROJECT_DIR = REPO_ROOT;
+export const PROJECT_DIR = repoRoot();
 
 const encode = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
@@ -70,14 +69,7 @@ function configMap(options: EvaluateOptions): { config: Record<string, string>; 
       const file = readRawStackFile(stackFilePath(options.projectDir ?? PROJECT_DIR, options.stack));
       return { values: { ...file.values }, secretKeys: [...file.secretKeys] };
     })();
-  const values: Record<string, unknown> = { ...raw.values, ...options.configOverrides };
-  const secretKeys = new Set(raw.secretKeys);
-  for (const key of SECRET_KEYS) {
-    if (values[key] === undefined || (secretKeys.has(key) && typeof values[key] !== "string")) {
-      values[key] = PLACEHOLDER_SECRET(key);
-      secretKeys.add(key);
-    }
-  }
+  const { values, secretKeys } = withPlaceholderSecrets({ ...raw.values, ...options.configOverrides }, raw.secretKeys);
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value !== undefined) {

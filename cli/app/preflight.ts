@@ -14,12 +14,12 @@ export const PULUMI_MINIMUM_VERSION = "3.2.0";
 export const PULUMI_INSTALL_HINT =
   "Install the Pulumi CLI 3.x (https://www.pulumi.com/docs/iac/download-install/: `curl -fsSL https://get.pulumi.com | sh`), put it on PATH, then run `pulumi login --local` once.";
 
-export interface PulumiCli {
+export interface InstalledPulumi {
   readonly path: string;
   readonly version: string;
 }
 
-export type Preflight = { readonly ok: true; readonly cli: PulumiCli } | { readonly ok: false; readonly problem: string; readonly hint: string };
+export type Preflight = { readonly ok: true; readonly cli: InstalledPulumi } | { readonly ok: false; readonly problem: string; readonly hint: string };
 
 /** The first executable `name` on PATH, as a shell would find it. */
 export function findOnPath(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {

@@ -27,7 +27,6 @@ export class Caddy extends pulumi.ComponentResource implements ServiceOutputs {
         component: "caddy",
         pin: pinOf(context, "caddy"),
         stack: context.stack,
-        service: "caddy",
         networks: [{ network: context.networks.edge, aliases: ["caddy"] }],
         memoryMb: context.memoryMb.caddy,
         files: [{ path: "/etc/caddy/Caddyfile", content: this.caddyfile }],

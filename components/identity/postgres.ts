@@ -1,10 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { postgresDataPath } from "../../catalog";
+import { dataVolumeLabels, LABEL, postgresDataPath, postgresMigrationLabel, postgresVolumeSuffix, volumeName } from "../../catalog";
 import { attachInternalOnly, pinOf, type PlatformContext } from "../context";
-import { LABELS, ServiceContainer, toLabels, volumeNameFor, type ServiceOutputs } from "../service-container";
-
-export const POSTGRES_LABELS = { dataMajor: "myoci.postgres.data-major", migration: "myoci.postgres.migration" } as const;
+import { ServiceContainer, toLabels, type ServiceOutputs } from "../service-container";
 
 export interface PostgresArgs {
   readonly context: PlatformContext;
@@ -35,34 +33,27 @@ export class Postgres extends pulumi.ComponentResource implements ServiceOutputs
         component: "postgres",
         pin,
         stack: context.stack,
-        service: "postgres",
         // No published port: only Zitadel (internal network) and `docker exec` (backups) reach the database.
         networks: attachInternalOnly(context, "postgres"),
         memoryMb: context.memoryMb.postgres,
         dataPaths: [postgresDataPath(mountedMajor)],
-        volumeSuffix: `-pg${mountedMajor}`,
+        volumeSuffix: postgresVolumeSuffix(mountedMajor),
         env: { POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password" },
         files: [{ path: "/run/secrets/postgres_password", content: args.superuserPassword, secret: true }],
         labels: {
-          [POSTGRES_LABELS.dataMajor]: String(args.dataMajor),
-          ...(args.migration ? { [POSTGRES_LABELS.migration]: `${args.migration.from}->${args.migration.to}` } : {}),
+          [LABEL.postgresDataMajor]: String(args.dataMajor),
+          ...(args.migration ? { [LABEL.postgresMigration]: postgresMigrationLabel(args.migration.from, args.migration.to) } : {}),
         },
       },
       { parent: this },
     );
     if (args.migration) {
-      const previous = volumeNameFor(context.stack, "postgres", postgresDataPath(args.migration.from), `-pg${args.migration.from}`);
+      const previousPath = postgresDataPath(args.migration.from);
       this.previousVolume = new docker.Volume(
         `${name}-previous-data`,
         {
-          name: previous,
-          labels: toLabels({
-            [LABELS.component]: "postgres",
-            [LABELS.stack]: context.stack,
-            [LABELS.managedBy]: "myoci",
-            [LABELS.data]: "true",
-            "myoci.path": postgresDataPath(args.migration.from),
-          }),
+          name: volumeName(context.stack, "postgres", previousPath, postgresVolumeSuffix(args.migration.from)),
+          labels: toLabels(dataVolumeLabels(context.stack, "postgres", previousPath)),
         },
         { parent: this, protect: true, retainOnDelete: true },
       );

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { containerName, ownerLabels } from "../../catalog";
 import { attach, pinOf, type PlatformContext } from "../context";
-import { LABELS, ServiceContainer, toLabels, type EdgeRoute, type ServiceOutputs } from "../service-container";
+import { ServiceContainer, toLabels, type EdgeRoute, type ServiceOutputs } from "../service-container";
 
 /** Where the first-instance machine user's PAT is written (a tmpfs-backed volume: readable through the Engine API, never on disk). */
 export const ZITADEL_BOOTSTRAP_DIR = "/zitadel/bootstrap";
@@ -73,10 +74,10 @@ export class Zitadel extends pulumi.ComponentResource implements ServiceOutputs 
     this.bootstrapVolume = new docker.Volume(
       `${name}-pat`,
       {
-        name: `myoci-${context.stack}-zitadel-bootstrap`,
+        name: `${containerName(context.stack, "zitadel")}-bootstrap`,
         driver: "local",
         driverOpts: { ...ZITADEL_BOOTSTRAP_VOLUME_OPTS },
-        labels: toLabels({ [LABELS.component]: "zitadel", [LABELS.stack]: context.stack, [LABELS.managedBy]: "myoci" }),
+        labels: toLabels(ownerLabels(context.stack, "zitadel")),
       },
       { parent: this },
     );
@@ -87,7 +88,6 @@ export class Zitadel extends pulumi.ComponentResource implements ServiceOutputs 
         component: "zitadel",
         pin: pinOf(context, "zitadel"),
         stack: context.stack,
-        service: "zitadel",
         networks: attach(context, "zitadel", true),
         memoryMb: context.memoryMb.zitadel,
         env: {

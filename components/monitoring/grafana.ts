@@ -41,7 +41,6 @@ export class Grafana extends pulumi.ComponentResource implements ServiceOutputs 
         component: "grafana",
         pin: pinOf(context, "grafana"),
         stack: context.stack,
-        service: "grafana",
         networks: attach(context, "grafana", true),
         memoryMb: context.memoryMb.grafana,
         env: {

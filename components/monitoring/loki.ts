@@ -58,7 +58,6 @@ export class Loki extends pulumi.ComponentResource implements ServiceOutputs {
         component: "loki",
         pin: pinOf(context, "loki"),
         stack: context.stack,
-        service: "loki",
         networks: attach(context, "loki", false),
         memoryMb: context.memoryMb.loki,
         files: [{ path: "/etc/loki/myoci.yaml", content: lokiConfig() }],

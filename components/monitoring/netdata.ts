@@ -34,7 +34,6 @@ export class Netdata extends pulumi.ComponentResource implements ServiceOutputs 
         component: "netdata",
         pin: pinOf(context, "netdata"),
         stack: context.stack,
-        service: "netdata",
         networks: attach(context, "netdata", false),
         memoryMb: context.memoryMb.netdata,
         hostMounts: NETDATA_HOST_MOUNTS,

@@ -68,7 +68,6 @@ export class Ntfy extends pulumi.ComponentResource implements ServiceOutputs {
         component: "ntfy",
         pin: pinOf(context, "ntfy"),
         stack: context.stack,
-        service: "ntfy",
         networks: attach(context, "ntfy", true),
         memoryMb: context.memoryMb.ntfy,
         // Holds the password's hash: uploaded as a secret file.

@@ -6,9 +6,13 @@ import * as path from "node:path";
 import { CATALOG, formatImageReference } from "../../catalog";
 import { attach, pinOf, type PlatformContext } from "../context";
 import { ServiceContainer, type ServiceOutputs } from "../service-container";
-import { REPO_ROOT } from "../../config/repo-root";
+import { repoRoot } from "../../config/repo-root";
 
-export const FORWARDER_DIR = path.join(REPO_ROOT, "forwarder");
+/** The forwarder's build context in the repository. */
+export function forwarderDir(): string {
+  return path.join(repoRoot(), "forwarder");
+}
+
 /** Every build input: the Dockerfile and the standard-library-only script (no requirements, no pip step). */
 export const FORWARDER_FILES = ["Dockerfile", "forwarder.py"] as const;
 
@@ -16,7 +20,7 @@ export const FORWARDER_FILES = ["Dockerfile", "forwarder.py"] as const;
 export function forwarderVersion(baseReference: string): string {
   const hash = createHash("sha256").update(baseReference);
   for (const file of FORWARDER_FILES) {
-    hash.update(readFileSync(path.join(FORWARDER_DIR, file)));
+    hash.update(readFileSync(path.join(forwarderDir(), file)));
   }
   return `build-${hash.digest("hex").slice(0, 12)}`;
 }
@@ -49,7 +53,7 @@ export class TelegramForwarder extends pulumi.ComponentResource implements Servi
       `${name}-image`,
       {
         imageName: `myoci/telegram-forwarder:${version}`,
-        build: { context: FORWARDER_DIR, dockerfile: path.join(FORWARDER_DIR, "Dockerfile"), args: { BASE_IMAGE: baseReference } },
+        build: { context: forwarderDir(), dockerfile: path.join(forwarderDir(), "Dockerfile"), args: { BASE_IMAGE: baseReference } },
         skipPush: true,
       },
       { parent: this },
@@ -61,7 +65,6 @@ export class TelegramForwarder extends pulumi.ComponentResource implements Servi
         pin: basePin,
         builtImage: { reference: this.image.imageName, version, baseDigest: basePin.digest },
         stack: context.stack,
-        service: "telegram-forwarder",
         // Internal network for ntfy, edge network for api.telegram.org.
         networks: attach(context, "telegram-forwarder", true),
         memoryMb: context.memoryMb.forwarderBase,

@@ -1,4 +1,5 @@
 /** NetBird management.json and coturn's turnserver.conf, generated from the stack (pure; secrets passed in by the caller under a secret Output). */
+import { TURN_PORT } from "../../catalog";
 
 /** What the Zitadel bootstrap created for NetBird (components/bootstrap/zitadel-netbird.ts). */
 export interface NetbirdOidcClients {
@@ -101,7 +102,7 @@ export interface TurnSettings {
 /** coturn turnserver.conf: time-based credentials from the shared secret, a small relay port range, the public address. */
 export function renderTurnserverConf(settings: TurnSettings): string {
   return [
-    "listening-port=3478",
+    `listening-port=${TURN_PORT}`,
     `external-ip=${settings.externalIp}`,
     `realm=${settings.realm}`,
     "use-auth-secret",

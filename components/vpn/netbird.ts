@@ -1,18 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CATALOG } from "../../catalog";
+import { CATALOG, TURN_PORT, TURN_RELAY_PORTS } from "../../catalog";
 import { attach, pinOf, type PlatformContext } from "../context";
 import { ServiceContainer, type EdgeRoute, type ServiceOutputs } from "../service-container";
 import { renderManagementJson, renderTurnserverConf, type NetbirdOidcClients } from "./management-json";
 
-/**
- * coturn's relay ports: a small range published 1:1 (host port = container port) on the edge network, with
- * external-ip set to the host's public address. The coturn image docs recommend host networking for large ranges
- * (coturn/coturn docker/coturn/README.md@docker/4.7.0-r4: "Docker performs badly with large port ranges"); 41 ports
- * keep Docker's per-port forwarding small, and the container stays on the project's networks, loopback rules and
- * policies. The image's CMD `--external-ip=$(detect-external-ip)` (docker/coturn/debian/Dockerfile@docker/4.6.3-r3 and
- * @docker/4.7.0-r4, evaluated by docker-entrypoint.sh) is replaced by `-c`, so the conf carries external-ip itself.
+/*
+ * coturn publishes TURN_RELAY_PORTS (catalog/names.ts) 1:1 on the edge network and stays on the project's networks,
+ * loopback rules and policies. The image's CMD `--external-ip=$(detect-external-ip)` (docker/coturn/debian/Dockerfile@docker/4.6.3-r3
+ * and @docker/4.7.0-r4, evaluated by docker-entrypoint.sh) is replaced by `-c`, so the conf carries external-ip itself.
  */
-export const TURN_RELAY_PORTS = { from: 49160, to: 49200 } as const;
 
 /** NetBird's public name (dashboard, APIs, signal, relay, TURN realm). */
 export function netbirdHostname(domain: string): string {
@@ -68,7 +64,6 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
     const { context } = args;
     const domain = netbirdHostname(context.domain);
     this.hostname = domain;
-    const turnPort = 3478;
     const managementJson = pulumi
       .all([
         args.relaySecret,
@@ -85,7 +80,7 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
           authDomain: args.authDomain,
           relaySecret,
           turnSecret,
-          turnPort,
+          turnPort: TURN_PORT,
           dataStoreKey,
           oidc: { dashboardClientId, cliClientId, idpClientId, idpClientSecret },
         }),
@@ -97,7 +92,6 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
         component: "netbirdManagement",
         pin: pinOf(context, "netbirdManagement"),
         stack: context.stack,
-        service: "netbird-management",
         networks: attach(context, "netbird-management", true),
         memoryMb: context.memoryMb.netbirdManagement,
         files: [{ path: "/etc/netbird/management.json", content: managementJson, secret: true }],
@@ -124,7 +118,6 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
         component: "netbirdSignal",
         pin: pinOf(context, "netbirdSignal"),
         stack: context.stack,
-        service: "netbird-signal",
         networks: attach(context, "netbird-signal", true),
         memoryMb: context.memoryMb.netbirdSignal,
       },
@@ -136,7 +129,6 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
         component: "netbirdRelay",
         pin: pinOf(context, "netbirdRelay"),
         stack: context.stack,
-        service: "netbird-relay",
         networks: attach(context, "netbird-relay", true),
         memoryMb: context.memoryMb.netbirdRelay,
         env: { NB_LOG_LEVEL: "info", NB_LISTEN_ADDRESS: ":80", NB_EXPOSED_ADDRESS: `rels://${domain}:443/relay` },
@@ -151,7 +143,6 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
         component: "netbirdDashboard",
         pin: pinOf(context, "netbirdDashboard"),
         stack: context.stack,
-        service: "netbird-dashboard",
         networks: attach(context, "netbird-dashboard", true),
         memoryMb: context.memoryMb.netbirdDashboard,
         env: {
@@ -180,7 +171,6 @@ export class NetBird extends pulumi.ComponentResource implements ServiceOutputs 
         component: "coturn",
         pin: pinOf(context, "coturn"),
         stack: context.stack,
-        service: "coturn",
         networks: [{ network: context.networks.edge, aliases: ["coturn"] }],
         memoryMb: context.memoryMb.coturn,
         ports: [

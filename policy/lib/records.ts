@@ -5,7 +5,7 @@ import { readPromotionRecord, type PromotionRecord } from "../../config/promotio
 import { readProvenance, type ProvenanceRecord } from "../../config/provenance";
 import { readRawStackFile } from "../../config/stack-file";
 import { isComponentId, type ComponentId, type ImagePin } from "../../catalog";
-import { PACK_PARENT } from "./settings";
+import { packParent } from "./settings";
 
 const cache = new Map<string, { mtimeMs: number; value: unknown }>();
 
@@ -20,7 +20,7 @@ function cached<T>(file: string, read: (file: string) => T): T {
   return value;
 }
 
-export const resolveRecordFile = (file: string): string => path.resolve(PACK_PARENT, file);
+export const resolveRecordFile = (file: string): string => path.resolve(packParent(), file);
 
 export const promotionRecordAt = (file: string): PromotionRecord => cached(resolveRecordFile(file), readPromotionRecord);
 

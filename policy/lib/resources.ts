@@ -1,5 +1,5 @@
 /** Reading the program's resources (labels, image references) the same way in every policy. */
-import { isComponentId, type ComponentId } from "../../catalog";
+import { isComponentId, LABEL, type ComponentId } from "../../catalog";
 
 export const TYPES = {
   container: "docker:index/container:Container",
@@ -9,17 +9,8 @@ export const TYPES = {
   stackReference: "pulumi:pulumi:StackReference",
 } as const;
 
-export const LABEL = {
-  component: "myoci.component",
-  version: "myoci.version",
-  digest: "myoci.digest",
-  stack: "myoci.stack",
-  data: "myoci.data",
-  path: "myoci.path",
-  capabilityReason: "myoci.capabilities.reason",
-  postgresDataMajor: "myoci.postgres.data-major",
-  postgresMigration: "myoci.postgres.migration",
-} as const;
+/** The label keys (catalog/names.ts), also here for the offline runner that reads them beside these helpers. */
+export { LABEL } from "../../catalog";
 
 export type Props = Record<string, unknown>;
 

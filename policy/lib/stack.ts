@@ -1,7 +1,7 @@
 /** Stack-wide views over the resources a stack policy receives. */
 import type { PolicyResource } from "@pulumi/policy";
-import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseImageReference, type ComponentId } from "../../catalog";
-import { componentOf, imageUsesOf, LABEL, labelsOf, plainProps, TYPES, type ImageUse, type Props } from "./resources";
+import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, LABEL, parseImageReference, type ComponentId } from "../../catalog";
+import { componentOf, imageUsesOf, labelsOf, plainProps, TYPES, type ImageUse, type Props } from "./resources";
 
 export type StackResource = Pick<PolicyResource, "type" | "props" | "urn" | "name"> & {
   opts?: { parent?: string; protect?: boolean };

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { schemaDefaults } from "../lib/settings";
-import { REPO_ROOT } from "../../config/repo-root";
+import { repoRoot } from "../../config/repo-root";
 
 export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -30,7 +30,7 @@ export class PolicyConfigError extends Error {
   }
 }
 
-export const POLICY_CONFIG_DIR = path.join(REPO_ROOT, "policy", "config");
+export const POLICY_CONFIG_DIR = path.join(repoRoot(), "policy", "config");
 
 export function policyConfigPath(stack: string): string {
   return path.join(POLICY_CONFIG_DIR, `${stack}.json`);

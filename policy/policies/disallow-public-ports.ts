@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CATALOG, COMPONENT_IDS } from "../../catalog";
+import { CATALOG, COMPONENT_IDS, TURN_RELAY_PORTS } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { arrayOf, componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 import { COMPONENT_PROPERTY, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 
 interface AllowedPort {
@@ -14,12 +14,6 @@ interface AllowedPort {
   reason: string;
 }
 
-interface Settings {
-  loopback: string[];
-  allowed: AllowedPort[];
-  keepDefaults: boolean;
-}
-
 const edge = (component: string, port: number, protocol: string, reason: string): AllowedPort => ({ component, port, protocol, reason });
 
 // The catalog marks each component's public edge ports (Caddy 80/443, coturn STUN/TURN).
@@ -28,12 +22,17 @@ export const PORT_EXCEPTIONS: readonly AllowedPort[] = [
     CATALOG[id].ports.filter((p) => p.edge === true).map((p) => edge(id, p.host, p.protocol, `${CATALOG[id].title} ${p.purpose} (catalog edge port).`)),
   ),
   {
-    ...edge("coturn", 49160, "udp", "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts)."),
-    portTo: 49200,
+    ...edge(
+      "coturn",
+      TURN_RELAY_PORTS.from,
+      "udp",
+      "TURN relay ports NetBird peers reach from outside (turnserver.conf min-port/max-port, components/vpn/netbird.ts).",
+    ),
+    portTo: TURN_RELAY_PORTS.to,
   },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     loopback: { type: "array", items: { type: "string" }, description: "Addresses that only the host itself can reach.", default: ["127.0.0.1", "::1"] },
     allowed: {
@@ -55,18 +54,18 @@ const configSchema = {
     },
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const disallowPublicPorts: ResourceValidationPolicy = {
   name: "disallow-public-ports",
   description:
     "Containers publish ports on a loopback address only, except the edge ports allowlisted in policy config (by default the catalog's edge ports: Caddy 80/443, coturn).",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf(args, configSchema);
     const { loopback } = settings;
     const allowed = exceptionsOf(PORT_EXCEPTIONS, settings);
     const component = componentOf(props);

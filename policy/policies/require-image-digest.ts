@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { DIGEST_PATTERN, parseImageReference } from "../../catalog";
+import { DIGEST_PATTERN, LABEL, parseImageReference } from "../../catalog";
 import { requireType } from "../lib/applies";
-import { imageUsesOf, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
+import { imageUsesOf, labelsOf, TYPES, plainProps } from "../lib/resources";
 
 const EXPECTED = "sha256: followed by 64 lower-case hex digits";
 

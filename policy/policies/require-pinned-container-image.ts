@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CATALOG, formatImageReference } from "../../catalog";
-import { imageUsesOf, isUnknown, LABEL, labelsOf, scalarText, TYPES } from "../lib/resources";
+import { CATALOG, formatImageReference, LABEL } from "../../catalog";
+import { imageUsesOf, isUnknown, labelsOf, scalarText, TYPES } from "../lib/resources";
 import { containerPins, propsOf, type StackResource } from "../lib/stack";
 
 /**

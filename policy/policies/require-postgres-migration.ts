@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CATALOG, checkTransition, parseTag, postgresDataPath, type ParsedTag } from "../../catalog";
+import { CATALOG, checkTransition, LABEL, parseTag, postgresDataPath, postgresMigrationLabel, postgresVolumeSuffix, type ParsedTag } from "../../catalog";
 import { forType, notApplicable, requireType } from "../lib/applies";
-import { arrayOf, componentOf, displayName, isUnknown, LABEL, labelsOf, plainProps, TYPES } from "../lib/resources";
+import { arrayOf, componentOf, displayName, isUnknown, labelsOf, plainProps, TYPES } from "../lib/resources";
 
 const major = (n: number): ParsedTag => ({ raw: String(n), numbers: [n, 0], suffix: "", security: 0 });
 
@@ -38,9 +38,9 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
         reportViolation(
           `${name} runs PostgreSQL ${running} with its data volume ${isUnknown(volumeName) ? "" : `${volumeName} `}at ${String(volume["containerPath"])}: PostgreSQL ${running} keeps its data in ${expectedPath}.`,
         );
-      } else if (!isUnknown(volumeName) && !volumeName.endsWith(`-pg${running}`)) {
+      } else if (!isUnknown(volumeName) && !volumeName.endsWith(postgresVolumeSuffix(running))) {
         reportViolation(
-          `${name} runs PostgreSQL ${running} on the volume ${volumeName}, which is not named for major ${running} (…-pg${running}): another major's data must never be opened in place.`,
+          `${name} runs PostgreSQL ${running} on the volume ${volumeName}, which is not named for major ${running} (…${postgresVolumeSuffix(running)}): another major's data must never be opened in place.`,
         );
       }
     }
@@ -52,7 +52,7 @@ export const requirePostgresMigration: ResourceValidationPolicy = {
     }
     const dataMajor = Number(dataMajorText);
     const declared = labels[LABEL.postgresMigration];
-    const expected = `${dataMajor}->${running}`;
+    const expected = postgresMigrationLabel(dataMajor, running);
     if (declared !== undefined && dataMajor !== running && declared !== expected) {
       reportViolation(`${name} declares the migration ${declared}, but its data is PostgreSQL ${dataMajor} and the image is ${running}: declare ${expected}.`);
       return;

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CATALOG } from "../../catalog";
+import { CATALOG, LABEL } from "../../catalog";
 import { forType, notApplicable, requireType } from "../lib/applies";
-import { componentOf, displayName, LABEL, labelsOf, TYPES, plainProps } from "../lib/resources";
+import { componentOf, displayName, labelsOf, TYPES, plainProps } from "../lib/resources";
 
 export const requireProtectedDataVolumes: ResourceValidationPolicy = {
   name: "require-protected-data-volumes",
@@ -15,7 +15,7 @@ export const requireProtectedDataVolumes: ResourceValidationPolicy = {
     const path = labels[LABEL.path];
     const holdsData = labels[LABEL.data] === "true" || (component !== undefined && path !== undefined && CATALOG[component].dataPaths.includes(path));
     if (!holdsData) {
-      notApplicable(args, "not a data volume (no myoci.data label, no catalog data path)");
+      notApplicable(args, `not a data volume (no ${LABEL.data} label, no catalog data path)`);
     }
     if (args.opts.protect !== true) {
       reportViolation(

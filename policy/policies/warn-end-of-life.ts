@@ -1,14 +1,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CATALOG } from "../../catalog";
+import { CATALOG, endOfLifeState } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, policyNow, policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  now: string;
-}
-
-const configSchema = { properties: { now: NOW_PROPERTY } } as const;
+const configSchema = policySchema({ properties: { now: NOW_PROPERTY } });
 
 export const warnEndOfLife: ResourceValidationPolicy = {
   name: "warn-end-of-life",
@@ -19,12 +15,11 @@ export const warnEndOfLife: ResourceValidationPolicy = {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
     const component = componentOf(props);
-    const endOfLife = component === undefined ? undefined : CATALOG[component].endOfLife;
-    if (component === undefined || endOfLife === undefined) {
+    if (component === undefined || CATALOG[component].endOfLife === undefined) {
       return;
     }
-    const now = policyNow(settingsOf<Settings>(args, configSchema).now);
-    if (Date.parse(endOfLife.date) <= now.getTime()) {
+    const endOfLife = endOfLifeState(component, policyNow(settingsOf(args, configSchema).now));
+    if (endOfLife?.reached === true) {
       const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
       reportViolation(`${displayName(props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);
     }

@@ -7,6 +7,7 @@ import { TYPES } from "../lib/resources";
 import type { RecordedResource } from "../offline/types";
 import type { ComponentId, ImagePin } from "../../catalog";
 import { sha256Digest } from "../../tests/helpers/digest";
+import { LABEL } from "../../catalog";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -137,7 +138,7 @@ export function programStack(stack: string, variant: Variant = {}): Promise<Reco
 }
 
 const componentLabel = (r: RecordedResource): string | undefined =>
-  (r.inputs["labels"] as { label: string; value: string }[] | undefined)?.find((l) => l.label === "myoci.component")?.value;
+  (r.inputs["labels"] as { label: string; value: string }[] | undefined)?.find((l) => l.label === LABEL.component)?.value;
 
 /** A component's resource of a type: containers and volumes by their component label, images beside its container. */
 export function find(resources: readonly RecordedResource[], type: string, component: string): RecordedResource {

@@ -9,7 +9,7 @@ import {
   requirePinnedContainerImage,
 } from "../policies";
 import type { RecordedResource } from "../offline/types";
-import { UNKNOWN } from "../../program/evaluate";
+import { UNKNOWN } from "../lib/resources";
 import {
   changed,
   container,
@@ -25,6 +25,7 @@ import {
   validate,
   validateStack,
 } from "./helpers";
+import { LABEL } from "../../catalog";
 
 const pins = stackImages("prod");
 const stagingPins = stackImages("staging");
@@ -72,7 +73,7 @@ describe("policy disallow-floating-image-tags", () => {
     ]);
   });
   it("refuses a floating version label on a container", async () => {
-    const r = changed(container(prod, "loki"), (i) => setLabel(i, "myoci.version", "edge"));
+    const r = changed(container(prod, "loki"), (i) => setLabel(i, LABEL.version, "edge"));
     expect(await validate(disallowFloatingImageTags, r)).to.deep.equal([`Label myoci.version="edge" is a floating tag: pin a release tag and its digest.`]);
   });
   it("takes the floating tag list from policy config", async () => {
@@ -102,9 +103,9 @@ describe("policy require-image-digest", () => {
     ]);
   });
   it("refuses a container without or with a malformed digest label", async () => {
-    const missing = changed(container(prod, "loki"), (i) => (i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== "myoci.digest")));
+    const missing = changed(container(prod, "loki"), (i) => (i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== LABEL.digest)));
     expect(await validate(requireImageDigest, missing)).to.deep.equal(["Label myoci.digest is missing: every myoci container records the digest it runs."]);
-    const short = changed(container(prod, "loki"), (i) => setLabel(i, "myoci.digest", "sha256:abc"));
+    const short = changed(container(prod, "loki"), (i) => setLabel(i, LABEL.digest, "sha256:abc"));
     expect(await validate(requireImageDigest, short)).to.deep.equal(['Label myoci.digest="sha256:abc" is not sha256: followed by 64 lower-case hex digits.']);
   });
 });
@@ -166,7 +167,7 @@ describe("policy enforce-compatible-versions", () => {
     expect(await validateStack(enforceCompatibleVersions, stack, { exceptions: [{ rule: "zitadel-postgres-supported", reason: "test" }] })).to.deep.equal([]);
   });
   it("refuses one component at two versions", async () => {
-    const second = { ...changed(container(prod, "loki"), (i) => setLabel(i, "myoci.version", "3.0.1")), urn: "urn:second-loki" };
+    const second = { ...changed(container(prod, "loki"), (i) => setLabel(i, LABEL.version, "3.0.1")), urn: "urn:second-loki" };
     expect(await validateStack(enforceCompatibleVersions, [...prod, second])).to.deep.equal([
       "loki runs two versions in one stack (3.0.0 and 3.0.1): one component, one pin.",
     ]);

@@ -26,6 +26,7 @@ import {
   validate,
   validateStack,
 } from "./helpers";
+import { LABEL } from "../../catalog";
 
 const pins = stackImages("prod");
 let prod: RecordedResource[];
@@ -138,7 +139,7 @@ describe("policy require-protected-data-volumes", () => {
   });
   it("recognises a data volume by its catalog data path even without the data label", async () => {
     const unlabelled = changed(postgresVolume, (i, r) => {
-      i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== "myoci.data");
+      i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== LABEL.data);
       r.opts["protect"] = false;
     });
     expect(await validate(requireProtectedDataVolumes, unlabelled)).to.have.length(1);
@@ -169,14 +170,14 @@ describe("policy require-postgres-migration", () => {
         }),
         "postgres",
       ),
-      (i) => setLabel(i, "myoci.postgres.migration", "15->17"),
+      (i) => setLabel(i, LABEL.postgresMigration, "15->17"),
     );
     expect(await validate(requirePostgresMigration, wrongMajor)).to.deep.equal([
       "myoci-prod-postgres declares the migration 15->17, but its data is PostgreSQL 16 and the image is 17: declare 16->17.",
     ]);
   });
   it("refuses a container without the data-major label", async () => {
-    const bare = changed(postgres, (i) => (i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== "myoci.postgres.data-major")));
+    const bare = changed(postgres, (i) => (i["labels"] = i["labels"].filter((l: { label: string }) => l.label !== LABEL.postgresDataMajor)));
     expect(await validate(requirePostgresMigration, bare)).to.deep.equal([
       "myoci-prod-postgres lacks the label myoci.postgres.data-major (the major version its data volume holds), so a major-version change cannot be detected.",
     ]);
@@ -241,7 +242,7 @@ describe("policy enforce-version-transitions (against the previous deployment in
     ]);
     const migrating = replace(
       prod,
-      changed(postgres, (i) => setLabel(i, "myoci.postgres.migration", "15->16")),
+      changed(postgres, (i) => setLabel(i, LABEL.postgresMigration, "15->16")),
     );
     expect(await validateStack(enforceVersionTransitions, migrating, { ...FIXTURE_RECORDS, ...record })).to.deep.equal([]);
   });

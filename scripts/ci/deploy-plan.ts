@@ -15,7 +15,8 @@ import { CATALOG, classifyChange, isComponentId, parseTag, type ChangeClass, typ
 import { DEFAULT_RECORD_FILE, latestVerified, readPromotionRecord } from "../../config/promotion-record";
 import { ConfigError } from "../../config/schema";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
-import { editStackFile, inCatalogOrder } from "../../cli/app/stack-edit";
+import { editStackFile } from "../../config/stack-file/edit";
+import { inCatalogOrder } from "../../config/stack-file/pins";
 
 export interface DeployPlan {
   /** component → tag to roll out. */
@@ -96,7 +97,7 @@ export function prodPlan(
   return { changes, refusals, waiting };
 }
 
-export function formatPlan(plan: DeployPlan): string {
+export function formatDeployPlan(plan: DeployPlan): string {
   return (Object.entries(plan.changes) as [ComponentId, string][]).map(([component, tag]) => `${component}=${tag}\n`).join("");
 }
 
@@ -147,7 +148,7 @@ export function main(argv: readonly string[], cwd: string, now: number, out: (te
       return 2;
     }
     err((plan.waiting ?? []).map((w) => `deploy-plan: waiting: ${w}\n`).join(""));
-    out(formatPlan(plan));
+    out(formatDeployPlan(plan));
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -12,9 +12,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../cli/main";
 import { completionScript } from "../../cli/framework/output/completion";
+import { SPECS } from "../../cli/commands/specs";
 import { JobProgress, Progress } from "../../cli/framework/output/progress";
 import { envelopeSchema } from "../../cli/framework/output/envelope";
 import { memoryIO } from "./io";
+import { LABEL } from "../../catalog";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PROJECT = path.join(ROOT, "tests", "dashboard", "fixtures", "project");
@@ -85,7 +87,7 @@ describe("CLI: outside tools and long work", function () {
     const { DockerClient, listContainers } = await import("../../cli/adapters/docker-api/client");
     const client = new DockerClient("ssh://nobody@127.0.0.1:1", { sshCommand: path.join(dir, "no-ssh-here") });
     try {
-      await listContainers(client, ["myoci.stack=prod"]).then(
+      await listContainers(client, [`${LABEL.stack}=prod`]).then(
         () => expect.fail("answered"),
         (error: Error) => expect(error.message).to.contain("is not installed"),
       );
@@ -146,7 +148,7 @@ describe("CLI: outside tools and long work", function () {
     /** Runs bash with the script sourced and COMP_WORDS set as readline would, in the fixture project. */
     async function complete(words: string[]): Promise<string[]> {
       const script = path.join(dir, "myoci.bash");
-      writeFileSync(script, completionScript("bash"));
+      writeFileSync(script, completionScript("bash", SPECS));
       const quoted = words.map((w) => `'${w}'`).join(" ");
       const { stdout } = await exec(
         "bash",
@@ -168,7 +170,7 @@ describe("CLI: outside tools and long work", function () {
     it("zsh: registers through bashcompinit and completes stack names", async function () {
       if (!existsSync("/usr/bin/zsh")) this.skip();
       const script = path.join(dir, "myoci.zsh");
-      writeFileSync(script, completionScript("zsh"));
+      writeFileSync(script, completionScript("zsh", SPECS));
       // bashcompinit calls the function in sh emulation (0-based arrays); zsh's own matcher filters the words.
       const { stdout } = await exec(
         "zsh",

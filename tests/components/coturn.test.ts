@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { renderTurnserverConf } from "../../components/vpn/management-json";
-import { TURN_RELAY_PORTS } from "../../components/vpn/netbird";
+import { TURN_RELAY_PORTS } from "../../catalog";
 
 const run = promisify(execFile);
 const SECRET = "a-turn-secret-of-enough-length";

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { LABEL } from "../../catalog";
 import { renderCaddyfile } from "../../components/edge/caddyfile";
 import { evaluateProgram, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
 import { FIXTURE_PROJECT, fixturePin, fixturePins } from "../helpers/fixture-project";
@@ -65,7 +66,7 @@ describe("the platform under Pulumi mocks", function () {
         `docker.io/library/python:3.12-alpine@${pins["forwarderBase"]!.digest}`,
       );
       for (const container of result.resources.filter((r) => r.type === CONTAINER)) {
-        expect(labels(container)["myoci.digest"]).to.match(/^sha256:[0-9a-f]{64}$/);
+        expect(labels(container)[LABEL.digest]).to.match(/^sha256:[0-9a-f]{64}$/);
       }
     }
   });
@@ -116,11 +117,11 @@ describe("the platform under Pulumi mocks", function () {
 
     it("labels the container with component, stack, manager, version and digest", () => {
       expect(labels(grafana())).to.deep.equal({
-        "myoci.component": "grafana",
-        "myoci.stack": "prod",
-        "myoci.managed-by": "myoci",
-        "myoci.version": "12.0.2",
-        "myoci.digest": pinsOf("prod")["grafana"]!.digest,
+        [LABEL.component]: "grafana",
+        [LABEL.stack]: "prod",
+        [LABEL.managedBy]: "myoci",
+        [LABEL.version]: "12.0.2",
+        [LABEL.digest]: pinsOf("prod")["grafana"]!.digest,
       });
     });
 
@@ -145,7 +146,7 @@ describe("the platform under Pulumi mocks", function () {
       const volume = byName(stacks["prod"]!, "grafana-server-var-lib-grafana");
       expect(volume.opts.protect).to.equal(true);
       expect(volume.opts.retainOnDelete).to.equal(true);
-      expect(labels(volume)["myoci.data"]).to.equal("true");
+      expect(labels(volume)[LABEL.data]).to.equal("true");
     });
   });
 
@@ -230,8 +231,8 @@ describe("the platform under Pulumi mocks", function () {
         (inputs["volumes"] as unknown[] | undefined)?.length ?? 0,
         inputs["wait"],
         inputs["restart"],
-        labels(byName(prod, resource))["myoci.component"],
-        labels(byName(prod, resource))["myoci.digest"],
+        labels(byName(prod, resource))[LABEL.component],
+        labels(byName(prod, resource))[LABEL.digest],
       ];
       expect(actual, resource).to.deep.equal([
         name,
@@ -263,7 +264,7 @@ describe("the platform under Pulumi mocks", function () {
   it("protects every data volume and names it per stack", () => {
     for (const [stack, result] of Object.entries(stacks)) {
       const all = result.resources.filter((r) => r.type === VOLUME);
-      const volumes = all.filter((v) => labels(v)["myoci.data"] === "true");
+      const volumes = all.filter((v) => labels(v)[LABEL.data] === "true");
       // The one other volume holds Zitadel's first-instance PAT in memory (tmpfs): nothing to keep.
       expect(all.filter((v) => !volumes.includes(v)).map((v) => [v.inputs["name"], v.inputs["driverOpts"]])).to.deep.equal([
         [`myoci-${stack}-zitadel-bootstrap`, { type: "tmpfs", device: "tmpfs", o: "mode=1777" }],
@@ -312,7 +313,7 @@ describe("the platform under Pulumi mocks", function () {
   it("gives Netdata its host views read-only, SYS_PTRACE with a reason, and the host PID namespace", () => {
     const netdata = byName(stacks["prod"]!, "netdata-agent-container");
     expect(netdata.inputs["capabilities"]).to.deep.equal({ adds: ["SYS_PTRACE"], drops: [] });
-    expect(labels(netdata)["myoci.capabilities.reason"]).to.equal("apps.plugin reads per-process metrics of the host (Netdata Docker install docs)");
+    expect(labels(netdata)[LABEL.capabilityReason]).to.equal("apps.plugin reads per-process metrics of the host (Netdata Docker install docs)");
     expect(netdata.inputs["pidMode"]).to.equal("host");
     const hostMounts = (netdata.inputs["volumes"] as { hostPath?: string; readOnly: boolean }[]).filter((v) => v.hostPath);
     expect(hostMounts.map((v) => `${v.hostPath}:${v.readOnly}`)).to.deep.equal([
@@ -379,8 +380,8 @@ describe("the platform under Pulumi mocks", function () {
       },
     });
     const postgres = byName(result, "postgres-server-container");
-    expect(labels(postgres)["myoci.postgres.data-major"]).to.equal("16");
-    expect(labels(postgres)["myoci.postgres.migration"]).to.equal("16->17");
+    expect(labels(postgres)[LABEL.postgresDataMajor]).to.equal("16");
+    expect(labels(postgres)[LABEL.postgresMigration]).to.equal("16->17");
     expect(postgres.inputs["volumes"]).to.deep.equal([
       { volumeName: "myoci-staging-postgres-var-lib-postgresql-data-pg17", containerPath: "/var/lib/postgresql/data", readOnly: false },
     ]);

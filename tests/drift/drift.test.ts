@@ -10,8 +10,8 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { requiredComponents } from "../../config/schema";
 import { DockerApiError, DockerClient, parseDockerHost, sshDialArgs } from "../../cli/adapters/docker-api/client";
-import { classifyComponent, detectDrift, formatReport } from "../../cli/app/drift";
-import type { ComponentId, ImagePin } from "../../catalog";
+import { classifyDrift, detectDrift, formatReport } from "../../cli/app/drift";
+import { containerName, LABEL, ownerLabels, type ComponentId, type ImagePin } from "../../catalog";
 import { startLocalRegistry, type LocalRegistry } from "../helpers/local-registry";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
 import { sha256Digest } from "../helpers/digest";
@@ -44,14 +44,14 @@ describe("drift: docker host parsing", () => {
   it("classifies without an engine: worst problem wins", () => {
     const declared = { tag: "3.0.0", digest: fakeDigest("a") };
     const c = { name: "x", id: "1", tag: "3.0.1", digests: [fakeDigest("b")], state: "running", health: "unhealthy" };
-    const result = classifyComponent("loki", declared, [c]);
+    const result = classifyDrift("loki", declared, [c]);
     expect(result.status).to.equal("digest");
     expect(result.problems).to.have.length(3);
-    expect(classifyComponent("loki", declared, [{ ...c, digests: [declared.digest] }]).status).to.equal("tag");
-    expect(classifyComponent("loki", declared, [{ ...c, digests: [declared.digest], tag: "3.0.0", state: "exited", health: undefined }]).status).to.equal(
+    expect(classifyDrift("loki", declared, [{ ...c, digests: [declared.digest] }]).status).to.equal("tag");
+    expect(classifyDrift("loki", declared, [{ ...c, digests: [declared.digest], tag: "3.0.0", state: "exited", health: undefined }]).status).to.equal(
       "unhealthy",
     );
-    expect(classifyComponent("loki", declared, []).status).to.equal("missing");
+    expect(classifyDrift("loki", declared, []).status).to.equal("missing");
   });
 });
 
@@ -81,11 +81,11 @@ describe("drift: real containers through podman's Docker API", function () {
     };
     digestA = await pushAndPull("a");
     digestB = await pushAndPull("b");
-    const runContainer = async (component: string, version: string, digest: string, health?: string) => {
-      const labels = ["myoci.stack", stack, "myoci.component", component, "myoci.version", version, "myoci.managed-by", "myoci"];
-      const args = ["run", "-d", "--name", `myoci-${stack}-${component}`];
-      for (let i = 0; i < labels.length; i += 2) {
-        args.push("--label", `${labels[i]}=${labels[i + 1]}`);
+    const runContainer = async (component: ComponentId, version: string, digest: string, health?: string) => {
+      const labels = { ...ownerLabels(stack, component), [LABEL.version]: version };
+      const args = ["run", "-d", "--name", containerName(stack, component)];
+      for (const [key, value] of Object.entries(labels)) {
+        args.push("--label", `${key}=${value}`);
       }
       if (health) {
         args.push("--health-cmd", health, "--health-retries", "1", "--health-interval", "1h");
@@ -94,7 +94,7 @@ describe("drift: real containers through podman's Docker API", function () {
       await engine.podman(args);
       if (health) {
         // No systemd timers here: run the healthcheck once by hand (exit 1 when it fails).
-        await engine.podman(["healthcheck", "run", `myoci-${stack}-${component}`]).catch(() => undefined);
+        await engine.podman(["healthcheck", "run", containerName(stack, component)]).catch(() => undefined);
       }
     };
     await runContainer("loki", "3.0.0", digestA, "/bin/true"); // in sync, healthy
@@ -110,11 +110,11 @@ describe("drift: real containers through podman's Docker API", function () {
       "--name",
       "in-sync-loki",
       "--label",
-      `myoci.stack=${stack}ok`,
+      `${LABEL.stack}=${stack}ok`,
       "--label",
-      "myoci.component=loki",
+      `${LABEL.component}=loki`,
       "--label",
-      "myoci.version=3.0.0",
+      `${LABEL.version}=3.0.0`,
       `${registry.host}/test/bb@${digestA}`,
       "/bin/sleep",
       "600",
@@ -125,9 +125,9 @@ describe("drift: real containers through podman's Docker API", function () {
       "--name",
       "other-stack",
       "--label",
-      "myoci.stack=elsewhere",
+      `${LABEL.stack}=elsewhere`,
       "--label",
-      "myoci.component=caddy",
+      `${LABEL.component}=caddy`,
       `${registry.host}/test/bb@${digestA}`,
       "/bin/sleep",
       "600",
@@ -179,11 +179,11 @@ describe("drift: real containers through podman's Docker API", function () {
       expect(byComponent.grafana!.containers[0]!.digests).to.include(digestB);
       expect(byComponent.grafana!.containers[0]!.digests).to.not.include(digestA);
       expect(byComponent.grafana!.problems[0]).to.equal(
-        `myoci-${stack}-grafana runs ${byComponent.grafana!.containers[0]!.digests.map((d) => d.slice(0, 19)).join(", ")}, declared ${digestA.slice(0, 19)}`,
+        `${containerName(stack, "grafana")} runs ${byComponent.grafana!.containers[0]!.digests.map((d) => d.slice(0, 19)).join(", ")}, declared ${digestA.slice(0, 19)}`,
       );
-      expect(byComponent.netdata!.problems).to.deep.equal([`myoci-${stack}-netdata is labelled myoci.version=v2.10.3, declared v2.10.4`]);
-      expect(byComponent.ntfy!.problems).to.deep.equal([`myoci-${stack}-ntfy healthcheck reports unhealthy`]);
-      expect(report.undeclared.map((u) => [u.component, u.name])).to.deep.equal([["promtail", `myoci-${stack}-promtail`]]);
+      expect(byComponent.netdata!.problems).to.deep.equal([`${containerName(stack, "netdata")} is labelled ${LABEL.version}=v2.10.3, declared v2.10.4`]);
+      expect(byComponent.ntfy!.problems).to.deep.equal([`${containerName(stack, "ntfy")} healthcheck reports unhealthy`]);
+      expect(report.undeclared.map((u) => [u.component, u.name])).to.deep.equal([["promtail", containerName(stack, "promtail")]]);
       expect(report.inSync).to.equal(false);
       expect(formatReport(report)).to.contain("drift: 5 of 6");
 

@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CATALOG } from "../../catalog";
-import { FORWARDER_DIR } from "../../components/monitoring/telegram-forwarder";
+import { forwarderDir } from "../../components/monitoring/telegram-forwarder";
 import { startHttpRecorder, type HttpRecorder } from "../helpers/http-recorder";
 
 /** Debian's python3; the forwarder needs nothing beyond the standard library (the container image pins its own). */
@@ -84,7 +84,7 @@ function healthcheck(heartbeat: string): number {
 
 function startForwarder(dir: string, ntfyUrl: string, telegramUrl: string): { child: ChildProcess; output: () => string } {
   let output = "";
-  const child = spawn(PYTHON, ["-u", path.join(FORWARDER_DIR, "forwarder.py")], {
+  const child = spawn(PYTHON, ["-u", path.join(forwarderDir(), "forwarder.py")], {
     env: {
       PATH: process.env["PATH"],
       NTFY_URL: ntfyUrl,
@@ -129,11 +129,11 @@ function startForwarder(dir: string, ntfyUrl: string, telegramUrl: string): { ch
   });
 
   it("needs nothing beyond the standard library and the image has no pip step", () => {
-    const source = readFileSync(path.join(FORWARDER_DIR, "forwarder.py"), "utf8");
+    const source = readFileSync(path.join(forwarderDir(), "forwarder.py"), "utf8");
     const imports = [...source.matchAll(/^(?:import|from) ([\w.]+)/gm)].map((m) => m[1]!.split(".")[0]!);
     const stdlib = spawnSync(PYTHON, ["-c", "import sys; print('\\n'.join(sorted(sys.stdlib_module_names)))"]).stdout.toString().split("\n");
     expect(imports.filter((m) => !stdlib.includes(m))).to.deep.equal([]);
-    expect(readFileSync(path.join(FORWARDER_DIR, "Dockerfile"), "utf8")).not.to.match(/\bpip\b|requirements/);
+    expect(readFileSync(path.join(forwarderDir(), "Dockerfile"), "utf8")).not.to.match(/\bpip\b|requirements/);
   });
 
   it("subscribes with the ntfy user's credentials and turns healthy once ntfy accepted", () => {

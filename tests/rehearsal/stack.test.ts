@@ -13,7 +13,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CATALOG, isComponentId, type ComponentId } from "../../catalog";
+import { CATALOG, isComponentId, LABEL, TURN_RELAY_PORTS, type ComponentId } from "../../catalog";
 import type { EvaluationResult, RecordedResource } from "../../program/evaluate";
 import { DockerApi, tarOf } from "../helpers/podman-api";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
@@ -65,7 +65,7 @@ async function edgePortsFree(resources: readonly RecordedResource[]): Promise<vo
   const edge = resources
     .filter((r) => r.type === "docker:index/container:Container")
     .flatMap((r) => (r.inputs["ports"] as { ip: string; external: number; protocol: string }[]).filter((p) => p.ip !== "127.0.0.1"))
-    .filter((p) => p.external < 49160); // the relay range is checked by the publish itself
+    .filter((p) => p.external < TURN_RELAY_PORTS.from); // the relay range is checked by the publish itself
   for (const p of edge) {
     const inUse = await new Promise<boolean>((resolve) => {
       if (p.protocol === "udp") {
@@ -97,7 +97,7 @@ async function edgePortsFree(resources: readonly RecordedResource[]): Promise<vo
   const timings: Record<string, number> = {};
   const inspect = (name: string) => api.json<Inspect>("GET", `/containers/${encodeURIComponent(name)}/json`);
   const componentOf = (r: RecordedResource): ComponentId => {
-    const label = ((r.inputs["labels"] as { label: string; value: string }[]) ?? []).find((l) => l.label === "myoci.component")?.value ?? "";
+    const label = ((r.inputs["labels"] as { label: string; value: string }[]) ?? []).find((l) => l.label === LABEL.component)?.value ?? "";
     if (!isComponentId(label)) throw new Error(`${String(r.inputs["name"])}: no component label`);
     return label;
   };

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { containerName } from "../../catalog";
 import { gateStatus, readPromotionRecord } from "../../config/promotion-record";
 import { provenancePath, readProvenance } from "../../config/provenance";
 import { loadStackFile } from "../../config/stack-file";
@@ -110,7 +111,7 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
       containers[stack] = {};
       for (const component of PROBED) {
         const port = await freePort();
-        const name = `myoci-${stack}-${component === "netdata" ? "netdata" : "netbird-dashboard"}`;
+        const name = containerName(stack, component);
         ports[stack][component] = port;
         containers[stack][component] = { name, port };
         healthImages[pins[component]!.digest] = good;
@@ -118,7 +119,7 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
         await podman!.podman(["run", "-d", "--name", name, "-p", `127.0.0.1:${port}:8080`, good, "/bin/httpd", "-f", "-p", "8080", "-h", "/www"]);
       }
     }
-    const portFile = path.join(shim, `myoci-${STAGING}-postgres.port`);
+    const portFile = path.join(shim, `${containerName(STAGING, "postgres")}.port`);
     const oldPostgres = loadStackFile(dir, STAGING, { placeholderSecrets: true }).images.postgres!.digest;
     if (options.postgres) {
       writeFileSync(portFile, String(options.postgres.old.port));
@@ -410,7 +411,7 @@ exec env PGHOST=127.0.0.1 PGPORT="$port" "${postgresBinDir() ?? "/usr/lib/postgr
       expect(report.summary).to.equal(`${STAGING}: restore of the PostgreSQL dump failed; rolled back`);
       expect(report.steps.find((s) => s.phase === "restore-data")!.detail).to.match(/stopped at the first SQL error\): .*database "zitadel" already exists/);
       expect(w.stackText(STAGING)).to.equal(w.original[STAGING]);
-      expect(readFileSync(path.join(w.dir, "shim", `myoci-${STAGING}-postgres.port`), "utf8")).to.equal(String(old.port)); // the old major runs again
+      expect(readFileSync(path.join(w.dir, "shim", `${containerName(STAGING, "postgres")}.port`), "utf8")).to.equal(String(old.port)); // the old major runs again
       expect(await old.psql("SELECT count(*) FROM users", "zitadel")).to.equal("250");
       expect(w.verified()).to.deep.equal([]);
     });

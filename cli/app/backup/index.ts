@@ -8,30 +8,7 @@
  * Keep the last K backups per stack and component (pure selection, then `rm`).
  */
 import { execFile } from "node:child_process";
-import { CATALOG, postgresDataPath, type ComponentId } from "../../../catalog";
-
-/** Container service names (components/**): `myoci-<stack>-<service>`. */
-export const SERVICE_OF: Readonly<Record<ComponentId, string>> = {
-  netdata: "netdata",
-  ntfy: "ntfy",
-  forwarderBase: "telegram-forwarder",
-  loki: "loki",
-  promtail: "promtail",
-  alloy: "alloy",
-  grafana: "grafana",
-  caddy: "caddy",
-  netbirdManagement: "netbird-management",
-  netbirdSignal: "netbird-signal",
-  netbirdRelay: "netbird-relay",
-  netbirdDashboard: "netbird-dashboard",
-  coturn: "coturn",
-  zitadel: "zitadel",
-  postgres: "postgres",
-};
-
-export function containerName(stack: string, component: ComponentId): string {
-  return `myoci-${stack}-${SERVICE_OF[component]}`;
-}
+import { CATALOG, containerName, postgresDataPath, type ComponentId } from "../../../catalog";
 
 /** Single-quotes a word for a POSIX shell. */
 export function shellQuote(word: string): string {

@@ -5,10 +5,12 @@
 import {
   advisoriesFor,
   CATALOG,
+  changelogUrl,
   checkCompatibility,
   classifyChange,
   COMPATIBILITY_RULES,
   compareTags,
+  endOfLifeState,
   fixedAbove,
   fixedVersionFor,
   knownAffects,
@@ -19,6 +21,7 @@ import {
   plainVersion,
   type CatalogEntry,
   type ComponentId,
+  type EndOfLifeState,
   type ImagePin,
   type ParsedTag,
   type RuleViolation,
@@ -61,7 +64,7 @@ export interface ComponentCheck {
   /** The declared tag now points to another digest (also true when a newer version exists). */
   readonly digestChanged: boolean;
   readonly newest: { readonly patch?: Candidate; readonly minor?: Candidate; readonly major?: Candidate };
-  readonly endOfLife?: { readonly date: string; readonly reached: boolean; readonly successor?: ComponentId; readonly note: string };
+  readonly endOfLife?: EndOfLifeState;
   readonly advisories: readonly AdvisoryFlag[];
   readonly changelog: string;
   readonly error?: string;
@@ -81,11 +84,6 @@ export interface ClassifyInput {
   readonly now?: Date;
   /** OSV vulnerabilities of the committed snapshot (vulns-state.json). */
   readonly known?: readonly KnownVulnerability[];
-}
-
-/** Fills the catalog's changelog template: `{tag}` = tag as published, `{version}` = numbers only. */
-export function changelogUrl(entry: CatalogEntry, tag: ParsedTag): string {
-  return entry.changelog.replaceAll("{tag}", tag.raw).replaceAll("{version}", tag.numbers.join("."));
 }
 
 const PRERELEASE_TAG = /^(v?\d+(?:\.\d+)*)-((?:rc|alpha|beta|pre|preview)[.-]?\d*)(?:-([A-Za-z][\w.]*))?$/i;
@@ -142,7 +140,7 @@ export function errorCheck(component: ComponentId, declared: ImagePin, message: 
     digestChanged: false,
     newest: {},
     advisories: [],
-    changelog: entry.changelog.replaceAll("{tag}", declared.tag).replaceAll("{version}", declared.tag.replace(/^v/, "").split("-")[0] ?? ""),
+    changelog: changelogUrl(component, declared.tag),
     error: message,
   };
 }
@@ -188,14 +186,14 @@ export function classifyComponent(input: ClassifyInput): ComponentCheck {
       tag: c.tag.raw,
       version: plainVersion(c.tag),
       ...(c.prerelease !== undefined ? { prerelease: c.prerelease } : {}),
-      changelog: changelogUrl(entry, c.tag),
+      changelog: changelogUrl(input.component, c.tag.raw),
       breaks: breaksFor(input.component, c.tag, input.versions),
       ...(fixes.length > 0 ? { security: true as const, fixes } : {}),
     };
   };
   const digestChanged = input.currentDigest !== input.declared.digest;
   const status: CheckStatus = best.major ? "major" : best.minor ? "minor" : best.patch ? "patch" : digestChanged ? "digest" : "up-to-date";
-  const now = input.now ?? new Date();
+  const endOfLife = endOfLifeState(input.component, input.now ?? new Date());
   return {
     component: input.component,
     title: entry.title,
@@ -205,16 +203,7 @@ export function classifyComponent(input: ClassifyInput): ComponentCheck {
     currentDigest: input.currentDigest,
     digestChanged,
     newest: { patch: toCandidate(best.patch), minor: toCandidate(best.minor), major: toCandidate(best.major) },
-    ...(entry.endOfLife
-      ? {
-          endOfLife: {
-            date: entry.endOfLife.date,
-            reached: Date.parse(entry.endOfLife.date) <= now.getTime(),
-            ...(entry.endOfLife.successor ? { successor: entry.endOfLife.successor } : {}),
-            note: entry.endOfLife.note,
-          },
-        }
-      : {}),
+    ...(endOfLife ? { endOfLife } : {}),
     advisories: [
       ...catalogOpen.map((a) => {
         const fixedIn = fixedVersionFor(a, declared.tag);
@@ -226,6 +215,6 @@ export function classifyComponent(input: ClassifyInput): ComponentCheck {
         return { id: v.id, severity: v.severity, summary: v.summary, url: v.url, ...(fixedIn !== undefined ? { fixedIn } : {}) };
       }),
     ],
-    changelog: changelogUrl(entry, declared.tag),
+    changelog: changelogUrl(input.component, declared.tag.raw),
   };
 }

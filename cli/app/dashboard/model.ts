@@ -10,6 +10,7 @@ import {
   classifyChange,
   COMPATIBILITY_RULES,
   COMPONENT_IDS,
+  endOfLifeState,
   parseTag,
   toVersionSet,
   type ChangeClass,
@@ -18,6 +19,7 @@ import {
   type PinSet,
 } from "../../../catalog";
 import { latestVerified, type PromotionRecord } from "../../../config/promotion-record";
+import type { UpdateClass } from "../check/classify";
 import type { CheckInput, DriftInput, RolloutInput } from "./inputs";
 
 export interface DashboardStack {
@@ -67,8 +69,6 @@ export interface ActionItem {
   readonly deadline?: string;
   readonly url?: string;
 }
-
-export type UpdateClass = "major" | "minor" | "patch";
 
 export interface UpdateCandidate {
   readonly kind: UpdateClass;
@@ -179,6 +179,7 @@ function buildCell(input: DashboardInput, stack: DashboardStack, component: Comp
       }
     }
   }
+  const endOfLife = endOfLifeState(component, input.now);
   const stuck = [...(input.rollouts ?? [])]
     .reverse()
     .flatMap((r) =>
@@ -206,9 +207,7 @@ function buildCell(input: DashboardInput, stack: DashboardStack, component: Comp
           }
         : { status: checked.error !== undefined ? "error" : "not checked", candidates: [], repointed: false, error: checked.error }
       : null,
-    endOfLife: entry.endOfLife
-      ? { date: entry.endOfLife.date, reached: Date.parse(entry.endOfLife.date) <= input.now.getTime(), successor: entry.endOfLife.successor }
-      : undefined,
+    endOfLife: endOfLife ? { date: endOfLife.date, reached: endOfLife.reached, successor: endOfLife.successor } : undefined,
     advisories,
     nextDeadline: deadlines[0] ?? null,
     rules,

@@ -3,7 +3,7 @@
  * each with a versioning regex of the component's tag scheme, groups for components released together, and the
  * npm and GitHub Actions managers (the forwarder has no Python packages: standard library only). `npx myoci docs --check` fails when the committed file is stale.
  */
-import { CATALOG, COMPATIBILITY_RULES, COMPONENT_IDS, type ComponentId, type TagScheme } from "../../../catalog";
+import { CATALOG, COMPATIBILITY_RULES, COMPONENT_IDS, DIGEST_SOURCE, type ComponentId, type TagScheme } from "../../../catalog";
 
 export const RENOVATE_FILE = "renovate.json";
 
@@ -49,7 +49,7 @@ export function renovateRegistryUrl(component: ComponentId): string {
 
 /** Matches one component's `tag` and `digest` lines under `myoci:images` in a stack file. */
 export function pinMatchString(component: ComponentId): string {
-  return `\\n    ${component}:[^\\n]*\\n      tag: "?(?<currentValue>[^\\s"#]+)"?[^\\n]*\\n      digest: "?(?<currentDigest>sha256:[a-f0-9]{64})`;
+  return `\\n    ${component}:[^\\n]*\\n      tag: "?(?<currentValue>[^\\s"#]+)"?[^\\n]*\\n      digest: "?(?<currentDigest>${DIGEST_SOURCE})`;
 }
 
 export function generateRenovateConfig(): string {

@@ -3,9 +3,9 @@
  * Containers are matched by the labels the Pulumi components set (myoci.stack, myoci.component, myoci.version);
  * the running digest is read from the image's RepoDigests, health from State.Health.Status.
  */
-import { COMPONENT_IDS, isComponentId, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
+import { COMPONENT_IDS, digestOfRepoDigest, isComponentId, LABEL, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import { inspectContainer, inspectImage, listContainers, type DockerClient } from "../../adapters/docker-api/client";
-import { inCatalogOrder } from "../stack-edit";
+import { inCatalogOrder } from "../../../config/stack-file/pins";
 
 export type DriftStatus = "in-sync" | "missing" | "digest" | "tag" | "unhealthy";
 
@@ -43,10 +43,10 @@ export interface DriftReport {
 
 const short = (digest: string): string => digest.slice(0, 19);
 
-/** Classifies one component: the worst problem of its containers decides (digest > tag > unhealthy). */
-export function classifyComponent(component: ComponentId, declared: ImagePin, containers: readonly RunningContainer[]): ComponentDrift {
+/** The drift of one component: the worst problem of its containers decides (digest > tag > unhealthy). */
+export function classifyDrift(component: ComponentId, declared: ImagePin, containers: readonly RunningContainer[]): ComponentDrift {
   if (containers.length === 0) {
-    return { component, status: "missing", declared, containers, problems: [`no container labelled myoci.component=${component}`] };
+    return { component, status: "missing", declared, containers, problems: [`no container labelled ${LABEL.component}=${component}`] };
   }
   const problems: string[] = [];
   let status: DriftStatus = "in-sync";
@@ -63,7 +63,7 @@ export function classifyComponent(component: ComponentId, declared: ImagePin, co
     }
     if (c.tag !== declared.tag) {
       raise("tag");
-      problems.push(`${c.name} is labelled myoci.version=${c.tag ?? "(none)"}, declared ${declared.tag}`);
+      problems.push(`${c.name} is labelled ${LABEL.version}=${c.tag ?? "(none)"}, declared ${declared.tag}`);
     }
     if (c.state !== "running") {
       raise("unhealthy");
@@ -78,7 +78,7 @@ export function classifyComponent(component: ComponentId, declared: ImagePin, co
 
 export function buildReport(stack: string, dockerHost: string, declared: PinSet, running: readonly (RunningContainer & { component: string })[]): DriftReport {
   const components = inCatalogOrder(Object.keys(declared) as ComponentId[]).map((component) =>
-    classifyComponent(
+    classifyDrift(
       component,
       declared[component]!,
       running.filter((c) => c.component === component),
@@ -88,16 +88,14 @@ export function buildReport(stack: string, dockerHost: string, declared: PinSet,
   return { stack, dockerHost, inSync: undeclared.length === 0 && components.every((c) => c.status === "in-sync"), components, undeclared };
 }
 
-const digestOf = (repoDigest: string): string | undefined => /@(sha256:[0-9a-f]{64})$/.exec(repoDigest)?.[1];
-
 /** Reads the stack's labelled containers, their health and their images' digests from the engine. */
 export async function readRunning(client: DockerClient, stack: string): Promise<(RunningContainer & { component: string })[]> {
-  const summaries = await listContainers(client, [`myoci.stack=${stack}`]);
+  const summaries = await listContainers(client, [`${LABEL.stack}=${stack}`]);
   const imageDigests = new Map<string, string[]>();
   const result: (RunningContainer & { component: string })[] = [];
   for (const summary of summaries) {
     const labels = summary.Labels ?? {};
-    const component = labels["myoci.component"];
+    const component = labels[LABEL.component];
     if (component === undefined) {
       continue;
     }
@@ -106,14 +104,14 @@ export async function readRunning(client: DockerClient, stack: string): Promise<
     let digests = imageDigests.get(imageId);
     if (!digests) {
       const image = await inspectImage(client, imageId);
-      digests = [...new Set((image.RepoDigests ?? []).map(digestOf).filter((d): d is string => d !== undefined))].sort();
+      digests = [...new Set((image.RepoDigests ?? []).map(digestOfRepoDigest).filter((d): d is string => d !== undefined))].sort();
       imageDigests.set(imageId, digests);
     }
     result.push({
       component,
       name: inspect.Name.replace(/^\//, ""),
       id: inspect.Id,
-      tag: labels["myoci.version"],
+      tag: labels[LABEL.version],
       digests,
       state: inspect.State.Status,
       health: inspect.State.Health?.Status ?? undefined,
@@ -128,13 +126,13 @@ export async function detectDrift(client: DockerClient, stack: string, declared:
   return buildReport(stack, client.url, declared, await readRunning(client, stack));
 }
 
-const LABEL: Record<DriftStatus, string> = { "in-sync": "in sync", missing: "MISSING", digest: "OTHER DIGEST", tag: "OTHER TAG", unhealthy: "UNHEALTHY" };
+const STATUS_TEXT: Record<DriftStatus, string> = { "in-sync": "in sync", missing: "MISSING", digest: "OTHER DIGEST", tag: "OTHER TAG", unhealthy: "UNHEALTHY" };
 
 export function formatReport(report: DriftReport): string {
   const width = Math.max(...report.components.map((c) => c.component.length), 9);
   const lines = [`Drift of stack ${report.stack} on ${report.dockerHost}`, ""];
   for (const c of report.components) {
-    lines.push(`  ${c.component.padEnd(width)}  ${LABEL[c.status].padEnd(12)}  ${c.declared.tag}@${short(c.declared.digest)}`);
+    lines.push(`  ${c.component.padEnd(width)}  ${STATUS_TEXT[c.status].padEnd(12)}  ${c.declared.tag}@${short(c.declared.digest)}`);
     for (const problem of c.problems) {
       lines.push(`  ${"".padEnd(width)}    - ${problem}`);
     }

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import type { StackConfig } from "../../../config/schema";
-import type { Finding } from "../vulns/findings";
+import type { VulnFinding } from "../vulns/findings";
 import { checkMessages, findingMessages, rolloutMessage, type CheckReportLike, type RolloutNotice } from "./messages";
 import { NotifyError, publish, type NtfyMessage, type NtfyTarget, type SendOptions } from "../../adapters/ntfy";
 import { DEFAULT_SENT_FILE, readSentState, writeSentState } from "./sent-state";
@@ -101,7 +101,7 @@ function groupByStack<T>(items: readonly T[], stackOf: (item: T) => string, toMe
 }
 
 /** `myoci vulns --notify`: findings with a deadline that are new or changed (e.g. open → overdue). */
-export function notifyFindings(findings: readonly Finding[], options: NotifyOptions = {}): Promise<NotifyOutcome> {
+export function notifyFindings(findings: readonly VulnFinding[], options: NotifyOptions = {}): Promise<NotifyOutcome> {
   return deliver(
     groupByStack(findings, (f) => f.stack, findingMessages),
     options,

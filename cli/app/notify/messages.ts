@@ -2,8 +2,8 @@
  * ntfy messages for vulnerability findings, `myoci check` results and rollout results. Pure: each message carries
  * a dedupe key and a fingerprint of what it says, so only new subjects and real changes are sent.
  */
-import { CATALOG, type ComponentId, type Severity } from "../../../catalog";
-import type { Finding } from "../vulns/findings";
+import { changelogUrl, type ComponentId, type Severity } from "../../../catalog";
+import type { VulnFinding } from "../vulns/findings";
 import type { NtfyMessage, NtfyPriority } from "../../adapters/ntfy";
 
 export const SEVERITY_PRIORITY: Readonly<Record<Severity, NtfyPriority>> = { critical: 5, high: 4, unrated: 4, medium: 3, low: 2 };
@@ -15,7 +15,7 @@ const utc = (iso: string): string =>
     .replace(/:00 UTC$/, " UTC");
 
 /** One message per finding that has a deadline and is not accepted (low findings are listed by `myoci vulns` only). */
-export function findingMessages(findings: readonly Finding[]): NtfyMessage[] {
+export function findingMessages(findings: readonly VulnFinding[]): NtfyMessage[] {
   return findings
     .filter((f) => f.state !== "accepted" && f.deadline !== null)
     .map((f) => {
@@ -138,9 +138,7 @@ export function rolloutMessage(notice: RolloutNotice): NtfyMessage {
   for (const c of notice.components) lines.push(`- ${c.component}: ${c.from !== undefined ? `\`${c.from}\` → ` : ""}\`${c.to}\``);
   if (notice.detail) lines.push("", notice.detail);
   const single = notice.components.length === 1 ? notice.components[0] : undefined;
-  const click = single
-    ? CATALOG[single.component].changelog.replaceAll("{tag}", single.to).replaceAll("{version}", single.to.replace(/^v/, "").split("-")[0] ?? single.to)
-    : undefined;
+  const click = single ? changelogUrl(single.component, single.to) : undefined;
   return {
     key: `rollout:${notice.stack}:${notice.finishedAt}`,
     fingerprint: notice.outcome,

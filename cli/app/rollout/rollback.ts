@@ -4,11 +4,11 @@
  * 2 otherwise (refused or not started — stack locked, not in the backend —, interrupted, canceled, or the rollback
  * itself failed — with next steps). Its `verified` entry lists the restored components that passed their checks.
  */
-import type { ComponentId } from "../../../catalog";
+import { containerName, LABEL, type ComponentId, type PinSet } from "../../../catalog";
 import type { DeploymentSummary } from "../../adapters/pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
-import { containerName } from "../backup";
-import { checksPassed, describeUp, stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
+import { changesTo, samePins } from "../../../config/stack-file/pins";
+import { checksPassed, describeUp, stepRecorder, verifyRollback } from "./steps";
+import type { RolloutDeps, RolloutReport, StackReport } from "./types";
 import { formatDuration } from "./report";
 
 /**
@@ -174,7 +174,7 @@ async function rollbackLocked(stack: string, to: number, deps: RollbackDeps): Pr
   stackReport.outcome = "rollback-failed";
   report.nextSteps.push(
     `ROLLBACK OF ${stack.toUpperCase()} FAILED (${up.ok ? "verification" : "up"} failed). Pulumi.${stack}.yaml holds the pins of update #${version}.`,
-    `1. See what runs: DOCKER_HOST=${config.dockerHost} docker ps -a --filter label=myoci.stack=${stack}; docker logs <name> (${changed.map((c) => containerName(stack, c)).join(" ")})`,
+    `1. See what runs: DOCKER_HOST=${config.dockerHost} docker ps -a --filter label=${LABEL.stack}=${stack}; docker logs <name> (${changed.map((c) => containerName(stack, c)).join(" ")})`,
     `2. Deploy by hand and read the error: pulumi up --stack ${stack} --policy-pack policy`,
     `3. Try an older deployment: myoci rollback --stack ${stack} --to ${to + 1}`,
   );

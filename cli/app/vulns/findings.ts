@@ -41,7 +41,7 @@ export interface AffectedPackage {
 export type FindingState = "open" | "overdue" | "accepted";
 export type FindingSource = "catalog" | "trivy" | "osv";
 
-export interface Finding {
+export interface VulnFinding {
   /** `<component>:<id>`: the key of vulns-state.json. */
   readonly key: string;
   readonly stack: string;
@@ -77,7 +77,7 @@ export interface UnmatchedReport {
 
 export interface VulnsResult {
   readonly checkedAt: string;
-  readonly findings: readonly Finding[];
+  readonly findings: readonly VulnFinding[];
   /** State with every finding's first sighting (unchanged keys keep their time). */
   readonly state: VulnState;
   /** Keys first seen in this run. */
@@ -215,7 +215,7 @@ export function computeFindings(input: FindingsInput): VulnsResult {
   const firstSeen: Record<string, string> = { ...input.state.firstSeen };
   const newKeys: string[] = [];
   const nowIso = input.now.toISOString();
-  const findings: Finding[] = [];
+  const findings: VulnFinding[] = [];
   for (const draft of drafts.values()) {
     const key = `${draft.component}:${draft.id}`;
     const known = firstSeen[key];

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ConfigError, issuesFromZod } from "../../../config/schema";
-import type { Severity } from "../../../catalog";
+import { digestOfRepoDigest, type Severity } from "../../../catalog";
 
 const vulnerabilitySchema = z.looseObject({
   VulnerabilityID: z.string({ error: "expected the vulnerability id (e.g. CVE-2024-1234)" }).min(1),
@@ -49,8 +49,6 @@ const SEVERITY: Record<z.infer<typeof vulnerabilitySchema>["Severity"], Severity
   UNKNOWN: "unrated",
 };
 
-const DIGEST_IN = /@(sha256:[0-9a-f]{64})$/;
-
 /** Parses one report's text; throws ConfigError naming the file, the key path and the value. */
 export function parseTrivyReport(text: string, file: string): TrivyReport {
   let raw: unknown;
@@ -69,7 +67,7 @@ export function parseTrivyReport(text: string, file: string): TrivyReport {
   const report = parsed.data;
   const digests = new Set<string>();
   for (const repoDigest of [...(report.Metadata?.RepoDigests ?? []), report.ArtifactName]) {
-    const digest = DIGEST_IN.exec(repoDigest)?.[1];
+    const digest = digestOfRepoDigest(repoDigest);
     if (digest !== undefined) {
       digests.add(digest);
     }
