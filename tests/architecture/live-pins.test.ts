@@ -9,7 +9,7 @@
  *    <suite>/fixtures; see tests/helpers/fixture-project.ts), a made-up one comes from testDigest().
  */
 import { expect } from "chai";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
 
@@ -116,10 +116,11 @@ export function liveReads(rel: string, text: string): string[] {
     return undefined;
   };
   const isRoot = (node: ts.Expression | undefined): boolean => node !== undefined && (resolve(node) ?? []).some((p) => p === ROOT);
+  // A stack file named by a template may be any live one; a literal name only if that file exists (not "Pulumi.nope.yaml").
   const isLive = (p: string): boolean => {
     if (path.dirname(p) !== ROOT) return false;
     const base = path.basename(p);
-    return LIVE_FILES.includes(base) || STACK_FILE.test(base.replace(/\*/g, "x"));
+    return LIVE_FILES.includes(base) || (STACK_FILE.test(base.replace(/\*/g, "x")) && (base.includes("*") || existsSync(p)));
   };
 
   const found: string[] = [];
@@ -194,8 +195,9 @@ describe("tests use fixtures, never the live pins", () => {
       expect(reads('import { PROJECT_DIR } from "../../program/evaluate";\nloadStackFile(PROJECT_DIR, "prod");')).to.have.length(1);
       expect(reads('await evaluateProgram({ stack: "prod" });')).to.have.length(1);
     });
-    it("lets fixture paths, temp folders and evaluations of a project or raw config pass", () => {
+    it("lets fixture paths, temp folders, a stack the root has no file of and evaluations of a project or raw config pass", () => {
       expect(reads('const ROOT = path.join(__dirname, "..", "..");\nreadFileSync(path.join(ROOT, "Pulumi.yaml"));')).to.deep.equal([]);
+      expect(reads('const ROOT = path.join(__dirname, "..", "..");\nexpect(m).to.equal(path.join(ROOT, "Pulumi.nope.yaml"));')).to.deep.equal([]);
       expect(reads('readFileSync(path.join(dir, "Pulumi.prod.yaml")); path.join(__dirname, "fixtures", "Pulumi.prod.yaml");')).to.deep.equal([]);
       expect(reads('await evaluateProgram({ stack: "prod", projectDir: FIXTURE_PROJECT }); evaluateProgram({ stack, rawConfig: c });')).to.deep.equal([]);
     });

@@ -46,6 +46,7 @@ describe("myoci vulns (command)", () => {
   });
 
   it("reads a risk acceptance from the committed file and reports the finding it covers as accepted", async () => {
+    await capture(["--project-dir", dir, "--offline", "--json", ...reports]); // first sightings recorded, as above
     writeFileSync(
       path.join(dir, "risk-acceptances.yaml"),
       "acceptances:\n  - id: CVE-2025-22871\n    reason: Grafana sits behind Caddy, which rejects bare-LF chunked bodies\n    expires: 2099-01-01\n",
