@@ -78,7 +78,8 @@ export function liveReads(rel: string, text: string): string[] {
       const name = node.initializer.declarations[0]?.name;
       if (name && ts.isIdentifier(name)) loops.set(name.text, node.expression);
     }
-    if (ts.isImportSpecifier(node) && ROOT_NAMES.has((node.propertyName ?? node.name).text)) bindings.set(node.name.text, ts.factory.createIdentifier("PROJECT_DIR"));
+    if (ts.isImportSpecifier(node) && ROOT_NAMES.has((node.propertyName ?? node.name).text))
+      bindings.set(node.name.text, ts.factory.createIdentifier("PROJECT_DIR"));
     if (ts.isImportSpecifier(node) && ["ROOT", "REPO"].includes((node.propertyName ?? node.name).text)) {
       bindings.set(node.name.text, ts.factory.createIdentifier("PROJECT_DIR")); // the helpers' ROOT/REPO are the repo root
     }
@@ -95,7 +96,7 @@ export function liveReads(rel: string, text: string): string[] {
       if (node.text === "__dirname") return [dirname];
       if (node.text === "PROJECT_DIR" && !bindings.has("PROJECT_DIR")) return [ROOT];
       const loop = loops.get(node.text);
-      if (loop && ts.isArrayLiteralExpression(loop)) return loop.elements.flatMap((e) => resolve(e as ts.Expression, depth + 1) ?? []);
+      if (loop && ts.isArrayLiteralExpression(loop)) return loop.elements.flatMap((e) => resolve(e, depth + 1) ?? []);
       const bound = bindings.get(node.text);
       if (bound) return bound === node ? undefined : ts.isIdentifier(bound) && bound.text === "PROJECT_DIR" ? [ROOT] : resolve(bound, depth + 1);
       return undefined;
@@ -132,7 +133,7 @@ export function liveReads(rel: string, text: string): string[] {
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       const callee = node.expression.getText(file);
       const args = node.arguments ?? ts.factory.createNodeArray<ts.Expression>();
-      if ((callee === "path.join" || callee === "path.resolve") && (resolve(node as ts.CallExpression) ?? []).some(isLive)) report(node);
+      if ((callee === "path.join" || callee === "path.resolve") && (resolve(node) ?? []).some(isLive)) report(node);
       else if (PROJECT_DIR_CALLS.has(callee.split(".").pop()!) && isRoot(args[0])) report(node);
       else if (callee.endsWith("evaluateProgram")) {
         const options = args[0];
@@ -186,9 +187,9 @@ describe("tests use fixtures, never the live pins", () => {
       expect(reads('const ROOT = path.join(__dirname, "..", "..");\nreadFileSync(path.join(ROOT, "Pulumi.prod.yaml"));')).to.have.length(1);
       expect(reads("const ROOT = path.resolve(__dirname, '../..');\nreadFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`));")).to.have.length(1);
       expect(reads('readFileSync(path.join(__dirname, "..", "..", "promotions.yaml"));')).to.have.length(1);
-      expect(reads('for (const f of ["Pulumi.staging.yaml", "x"]) copyFileSync(path.join(REPO, f), path.join(dir, f));\nimport { REPO } from "./h";')).to.have.length(
-        1,
-      );
+      expect(
+        reads('for (const f of ["Pulumi.staging.yaml", "x"]) copyFileSync(path.join(REPO, f), path.join(dir, f));\nimport { REPO } from "./h";'),
+      ).to.have.length(1);
       expect(reads('loadStackFile(process.cwd(), "prod");')).to.have.length(1);
     });
     it("catches a project-directory call on the root and an evaluation without a project", () => {

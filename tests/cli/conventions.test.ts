@@ -141,17 +141,7 @@ describe("CLI conventions", function () {
     const vulns = await envelopeOf(["vulns", "--offline", "--json"], cwd);
     expect(Object.keys(vulns.envelope).slice(5)).to.deep.equal(["checkedAt", "findings", "state", "newKeys", "unmatchedReports", "summary", "osv"]);
     const pin = await envelopeOf(
-      [
-        "pin",
-        "ntfy",
-        "v2.28.0",
-        "--stack",
-        "prod",
-        "--dry-run",
-        "--json",
-        "--digest",
-        stackImages(path.join(PROJECT, "Pulumi.staging.yaml")).ntfy!.digest,
-      ],
+      ["pin", "ntfy", "v2.28.0", "--stack", "prod", "--dry-run", "--json", "--digest", stackImages(path.join(PROJECT, "Pulumi.staging.yaml")).ntfy!.digest],
       cwd,
     );
     expect(pin.envelope).to.include({ exitCode: 0, stack: "prod", component: "ntfy", dryRun: true, written: false });
