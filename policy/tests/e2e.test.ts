@@ -156,7 +156,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   it("refuses Loki 3.x with Promtail 2.9", async () => {
     const images = { promtail: { tag: "2.9.0", digest: testDigest("e2e promtail 2.9.0") } };
     expect(await mandatory("prod", await programStack("prod", { images }), resolvedBy(fixtureConfig("prod"), images))).to.deep.equal([
-      "enforce-version-transitions: Promtail 3.0.0 → 2.9.0 is a downgrade from stack prod's previous deployment (policy/tests/fixtures/promotions.yaml, 2026-11-25T00:00:00Z): acknowledge it in policy config (acknowledgedDowngrades, with a reason) if it is intended.",
+      "enforce-version-transitions: Promtail 3.0.0 → 2.9.0 is a downgrade from stack prod's previous deployment (tests/fixtures/project/promotions.yaml, 2026-11-25T00:00:00Z): acknowledge it in policy config (acknowledgedDowngrades, with a reason) if it is intended.",
       `require-verified-promotion: Promtail 2.9.0 @ ${images.promtail.digest} was never run and verified on staging: not in staging's stack outputs nor in promotions.yaml (verified on staging or adopted by prod). Roll it out on staging first, then promote it.`,
       "enforce-compatible-versions: Promtail 2.9.0 and Loki 3.0.0 must share major.minor (2.9 ≠ 3.0). (rule loki-promtail-same-minor)",
     ]);

@@ -7,6 +7,7 @@ import { TYPES } from "../lib/resources";
 import type { RecordedResource } from "../offline/types";
 import type { ComponentId, ImagePin } from "../../catalog";
 import { sha256Digest } from "../../tests/helpers/digest";
+import { FIXTURE_PROJECT } from "../../tests/helpers/fixture-project";
 import { LABEL } from "../../catalog";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -91,7 +92,7 @@ export async function validateStack(
 }
 
 /** Frozen copies of the shipped stack files and records: tests never read the live pins (a `myoci pin` breaks none). */
-export const FIXTURES = path.join(__dirname, "fixtures");
+export const FIXTURES = FIXTURE_PROJECT; // tests/fixtures/project: the frozen stacks and records both suites read
 
 /** Policy config that points the record-reading policies at the fixture records (paths relative to the repo root). */
 export const FIXTURE_RECORDS = {

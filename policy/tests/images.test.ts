@@ -215,7 +215,7 @@ describe("policy enforce-digest-tag-binding", () => {
     const stack = await programStack("prod", { images: { grafana: { tag: "12.0.2", digest } } });
     const messages = await validateStack(enforceDigestTagBinding, stack, FIXTURE_RECORDS);
     expect(messages).to.deep.equal([
-      `Grafana 12.0.2 @ ${digest}: the project knows this digest as grafana 13.0.2 (policy/tests/fixtures/Pulumi.staging.yaml and 1 more), not as grafana 12.0.2. A digest of another tag runs another version than the stack says.`,
+      `Grafana 12.0.2 @ ${digest}: the project knows this digest as grafana 13.0.2 (tests/fixtures/project/Pulumi.staging.yaml and 1 more), not as grafana 12.0.2. A digest of another tag runs another version than the stack says.`,
     ]);
     const onStaging = await programStack("staging", { images: { grafana: { tag: "12.0.2", digest: pins.grafana!.digest } } });
     expect(await validateStack(enforceDigestTagBinding, onStaging, FIXTURE_RECORDS)).to.have.length(0);
@@ -245,7 +245,7 @@ describe("policy require-digest-provenance", () => {
     const digest = testDigest("hand-typed grafana digest");
     const stack = await programStack("staging", { images: { grafana: { tag: "13.0.2", digest } } });
     expect(await validateStack(requireDigestProvenance, stack, FIXTURE_RECORDS)).to.deep.equal([
-      `Grafana 13.0.2 @ ${digest} has no provenance in policy/tests/fixtures/provenance.yaml: no tool resolved this pair. Pin it with npx myoci pin grafana 13.0.2 (which resolves the digest from the registry and records it).`,
+      `Grafana 13.0.2 @ ${digest} has no provenance in tests/fixtures/project/provenance.yaml: no tool resolved this pair. Pin it with npx myoci pin grafana 13.0.2 (which resolves the digest from the registry and records it).`,
     ]);
   });
 });

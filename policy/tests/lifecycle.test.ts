@@ -224,7 +224,7 @@ describe("policy enforce-version-transitions (against the previous deployment in
   it("refuses a hand-edited downgrade of Zitadel v4.9.2 to v2.71.7, unless acknowledged", async () => {
     const stack = await programStack("prod", { images: { zitadel: { tag: "v2.71.7", digest: testDigest("zitadel 2.71.7") } } });
     expect(await validateStack(enforceVersionTransitions, stack, FIXTURE_RECORDS)).to.deep.equal([
-      "Zitadel v4.9.2 → v2.71.7 is a downgrade from stack prod's previous deployment (policy/tests/fixtures/promotions.yaml, 2026-11-25T00:00:00Z): acknowledge it in policy config (acknowledgedDowngrades, with a reason) if it is intended.",
+      "Zitadel v4.9.2 → v2.71.7 is a downgrade from stack prod's previous deployment (tests/fixtures/project/promotions.yaml, 2026-11-25T00:00:00Z): acknowledge it in policy config (acknowledgedDowngrades, with a reason) if it is intended.",
     ]);
     const acknowledgedDowngrades = [{ component: "zitadel", from: "v4.9.2", to: "v2.71.7", reason: "test" }];
     expect(await validateStack(enforceVersionTransitions, stack, { ...FIXTURE_RECORDS, acknowledgedDowngrades })).to.deep.equal([]);

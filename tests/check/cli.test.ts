@@ -8,6 +8,7 @@ import { CATALOG, type ComponentId } from "../../catalog";
 import type { CheckReport } from "../../cli/app/check/run";
 import { startFaultProxy, type RunningFaultProxy } from "../helpers/fault-proxy";
 import { freePort, pushImage, pushTags, startRegistry, type RunningRegistry } from "../helpers/registry";
+import { fixtureStackFile } from "../helpers/fixture-project";
 import { fillStack, type FilledStack } from "../helpers/registry-stack";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -48,8 +49,8 @@ describe("myoci check (CLI against a real registry)", function () {
     counter = await startFaultProxy(registry.url);
     dir = mkdtempSync(path.join(os.tmpdir(), "myoci-check-"));
     const pushed = new Map<string, string>();
-    staging = await fillStack(registry.url, path.join(ROOT, "Pulumi.staging.yaml"), dir, pushed);
-    prod = await fillStack(registry.url, path.join(ROOT, "Pulumi.prod.yaml"), dir, pushed);
+    staging = await fillStack(registry.url, fixtureStackFile("staging"), dir, pushed);
+    prod = await fillStack(registry.url, fixtureStackFile("prod"), dir, pushed);
     // Older versions exist too: they must never be offered.
     await pushTags(registry.url, "grafana/loki", ["2.9.8", "3.0.0-rc.1"]);
     mirrorArgs = ["--registry-mirror", `docker.io=${counter.url}`, "--registry-mirror", `ghcr.io=${counter.url}`];

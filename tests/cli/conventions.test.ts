@@ -11,6 +11,7 @@ import { SPECS } from "../../cli/commands/specs";
 import { didYouMean } from "../../cli/framework/command";
 import { generateDocs } from "../../cli/app/docs";
 import { envelopeSchema, makeEnvelope } from "../../cli/framework/output/envelope";
+import { stackImages } from "../helpers/registry-stack";
 import { memoryIO } from "./io";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -48,21 +49,30 @@ describe("CLI conventions", function () {
     expect(far.err()).not.to.contain("Did you mean");
   });
 
-  it("suggests flags, component and stack names", async () => {
+  it("suggests the flag for a mistyped option", async () => {
     const flag = memoryIO({ cwd: dir });
     expect(await main(["check", "--jsn"], flag)).to.equal(2);
     expect(flag.err()).to.contain("myoci check: unknown option --jsn. Did you mean --json?");
     expect(flag.err()).to.contain("Run `npx myoci help check`");
+  });
+
+  it("suggests the component for a mistyped component name (pin and rollout)", async () => {
     const component = memoryIO({ cwd: project() });
     expect(await main(["pin", "grafna", "13.0.3", "--stack", "staging", "--digest", `sha256:${"a".repeat(64)}`], component)).to.equal(2);
     expect(component.err()).to.contain('unknown component "grafna". Did you mean "grafana"?');
     const rollout = memoryIO({ cwd: dir });
     expect(await main(["rollout", "ntyf=v2.28.0"], rollout)).to.equal(2);
     expect(rollout.err()).to.contain('unknown component "ntyf". Did you mean "ntfy"?');
+  });
+
+  it("suggests the stack for a mistyped stack name, listing the stacks of the project", async () => {
     const stack = memoryIO({ cwd: project() });
     expect(await main(["drift", "--stack", "prdo"], stack)).to.equal(2);
     expect(stack.err()).to.contain("no stack file Pulumi.prdo.yaml in ");
     expect(stack.err()).to.contain('. Did you mean "prod"? (stacks here: prod, staging)');
+  });
+
+  it("suggests only a close name", () => {
     expect(didYouMean("prod", ["staging", "prod"])).to.equal("prod");
     expect(didYouMean("xyz", ["staging", "prod"])).to.equal(undefined);
   });
@@ -135,17 +145,7 @@ describe("CLI conventions", function () {
     const vulns = await envelopeOf(["vulns", "--offline", "--json"], cwd);
     expect(Object.keys(vulns.envelope).slice(5)).to.deep.equal(["checkedAt", "findings", "state", "newKeys", "unmatchedReports", "summary", "osv"]);
     const pin = await envelopeOf(
-      [
-        "pin",
-        "ntfy",
-        "v2.28.0",
-        "--stack",
-        "prod",
-        "--dry-run",
-        "--json",
-        "--digest",
-        "sha256:6ef4b819f722fccdc036af611c4774cfdc2de821ab74fdd48bbf4c9d6f8973da",
-      ],
+      ["pin", "ntfy", "v2.28.0", "--stack", "prod", "--dry-run", "--json", "--digest", stackImages(path.join(PROJECT, "Pulumi.staging.yaml")).ntfy!.digest],
       cwd,
     );
     expect(pin.envelope).to.include({ exitCode: 0, stack: "prod", component: "ntfy", dryRun: true, written: false });

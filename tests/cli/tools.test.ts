@@ -42,7 +42,7 @@ describe("CLI: outside tools and long work", function () {
   };
 
   describe("rollout / rollback without a usable Pulumi CLI", () => {
-    it("stop before anything with the install hint, leaving the stack files as they were", async () => {
+    it("rollout stops before anything with the install hint, leaving the stack files as they were", async () => {
       const before = readFileSync(path.join(project, "Pulumi.staging.yaml"), "utf8");
       const io = memoryIO({ cwd: project, env: { PATH: path.join(dir, "nothing-here") } });
       expect(await main(["rollout", "ntfy=v2.28.0", "--stacks", "staging"], io)).to.equal(2);
@@ -51,6 +51,9 @@ describe("CLI: outside tools and long work", function () {
       expect(io.err()).not.to.match(/spawn|ENOENT|interrupted|whoami/);
       expect(io.out()).to.equal("");
       expect(readFileSync(path.join(project, "Pulumi.staging.yaml"), "utf8")).to.equal(before);
+    });
+
+    it("rollback stops the same way, before anything, with the install hint", async () => {
       const rollback = memoryIO({ cwd: project, env: { PATH: path.join(dir, "nothing-here") } });
       expect(await main(["rollback", "--stack", "prod"], rollback)).to.equal(2);
       expect(rollback.err()).to.contain("myoci rollback: the Pulumi CLI is not installed");

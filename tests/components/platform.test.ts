@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import { readRawStackFile } from "../../config/stack-file";
-import { renderCaddyfile } from "../../components/edge/caddyfile";
-import { evaluateProgram, PROJECT_DIR, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
-import * as path from "node:path";
 import { LABEL } from "../../catalog";
+import { renderCaddyfile } from "../../components/edge/caddyfile";
+import { evaluateProgram, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
+import { FIXTURE_PROJECT, fixturePin, fixturePins } from "../helpers/fixture-project";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";
@@ -16,16 +15,15 @@ const byName = (result: EvaluationResult, name: string): RecordedResource => {
   return found;
 };
 const labels = (r: RecordedResource) => Object.fromEntries((r.inputs["labels"] as { label: string; value: string }[]).map((l) => [l.label, l.value]));
-const pinsOf = (stack: string) =>
-  readRawStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)).values["images"] as Record<string, { tag: string; digest: string }>;
+const pinsOf = (stack: string): Record<string, { tag: string; digest: string }> => fixturePins(stack as "staging" | "prod");
 
 describe("the platform under Pulumi mocks", function () {
   this.timeout(60000);
   const stacks: Record<string, EvaluationResult> = {};
 
   before(async () => {
-    stacks["prod"] = await evaluateProgram({ stack: "prod" });
-    stacks["staging"] = await evaluateProgram({ stack: "staging" });
+    stacks["prod"] = await evaluateProgram({ stack: "prod", projectDir: FIXTURE_PROJECT });
+    stacks["staging"] = await evaluateProgram({ stack: "staging", projectDir: FIXTURE_PROJECT });
   });
 
   it("renders all ten service components in both stacks", () => {
@@ -73,59 +71,83 @@ describe("the platform under Pulumi mocks", function () {
     }
   });
 
-  it("declares Grafana with the exact pinned image, healthcheck, wait, limits, loopback port, protected volume and secret file", () => {
-    const prod = stacks["prod"]!;
-    const reference = "docker.io/grafana/grafana:12.0.2@sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa";
-    expect(byName(prod, "grafana-server-image").inputs).to.deep.equal({ name: reference, keepLocally: true });
-    const container = byName(prod, "grafana-server-container");
-    const { inputs } = container;
-    expect(inputs["name"]).to.equal("myoci-prod-grafana");
-    expect(inputs["image"]).to.equal(`sha256-of:${reference}`);
-    expect(inputs["healthcheck"]).to.deep.equal({
-      tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/api/health"],
-      interval: "30s",
-      timeout: "5s",
-      retries: 3,
-      startPeriod: "30s",
-      startInterval: "2s",
+  describe("Grafana in prod, exactly as declared", () => {
+    const grafana = () => byName(stacks["prod"]!, "grafana-server-container");
+    const reference = () => `docker.io/grafana/grafana:12.0.2@${pinsOf("prod")["grafana"]!.digest}`;
+
+    it("pulls the pinned image by tag and digest and runs the container on it", () => {
+      expect(byName(stacks["prod"]!, "grafana-server-image").inputs).to.deep.equal({ name: reference(), keepLocally: true });
+      expect(grafana().inputs["name"]).to.equal("myoci-prod-grafana");
+      expect(grafana().inputs["image"]).to.equal(`sha256-of:${reference()}`);
     });
-    expect([inputs["wait"], inputs["waitTimeout"], inputs["restart"], inputs["memory"], inputs["privileged"], inputs["user"]]).to.deep.equal([
-      true,
-      180,
-      "unless-stopped",
-      512,
-      false,
-      "472",
-    ]);
-    expect([inputs["logDriver"], inputs["logOpts"]]).to.deep.equal(["json-file", { "max-size": "10m", "max-file": "3" }]);
-    expect(inputs["ports"]).to.deep.equal([{ internal: 3000, external: 3000, protocol: "tcp", ip: "127.0.0.1" }]);
-    expect(inputs["volumes"]).to.deep.equal([{ volumeName: "myoci-prod-grafana-var-lib-grafana", containerPath: "/var/lib/grafana", readOnly: false }]);
-    expect(inputs["networksAdvanced"]).to.deep.equal([
-      { name: "myoci-prod-internal", aliases: ["grafana"] },
-      { name: "myoci-prod-edge", aliases: ["grafana"] },
-    ]);
-    expect(labels(container)).to.deep.equal({
-      [LABEL.component]: "grafana",
-      [LABEL.stack]: "prod",
-      [LABEL.managedBy]: "myoci",
-      [LABEL.version]: "12.0.2",
-      [LABEL.digest]: "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa",
+
+    it("checks health with the catalog's healthcheck", () => {
+      expect(grafana().inputs["healthcheck"]).to.deep.equal({
+        tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/api/health"],
+        interval: "30s",
+        timeout: "5s",
+        retries: 3,
+        startPeriod: "30s",
+        startInterval: "2s",
+      });
     });
-    expect(inputs["envs"]).to.deep.equal([
-      "GF_SERVER_ROOT_URL=https://grafana.example.org",
-      "GF_SECURITY_ADMIN_USER=admin",
-      "GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana_admin_password",
-      "GF_USERS_ALLOW_SIGN_UP=false",
-      "GF_ANALYTICS_REPORTING_ENABLED=false",
-    ]);
-    const uploads = inputs["uploads"] as { file: string; content: string }[];
-    expect(uploads.map((u) => u.file)).to.deep.equal(["/run/secrets/grafana_admin_password", "/etc/grafana/provisioning/datasources/myoci-loki.yaml"]);
-    expect(uploads[1]!.content).to.include("url: http://loki:3100");
-    expect(container.secretPaths).to.deep.equal(["uploads.0.content"]);
-    const volume = byName(prod, "grafana-server-var-lib-grafana");
-    expect(volume.opts.protect).to.equal(true);
-    expect(volume.opts.retainOnDelete).to.equal(true);
-    expect(labels(volume)[LABEL.data]).to.equal("true");
+
+    it("waits for health, restarts unless stopped, limits memory, runs unprivileged as 472 and rotates its logs", () => {
+      const { inputs } = grafana();
+      expect([inputs["wait"], inputs["waitTimeout"], inputs["restart"], inputs["memory"], inputs["privileged"], inputs["user"]]).to.deep.equal([
+        true,
+        180,
+        "unless-stopped",
+        512,
+        false,
+        "472",
+      ]);
+      expect([inputs["logDriver"], inputs["logOpts"]]).to.deep.equal(["json-file", { "max-size": "10m", "max-file": "3" }]);
+    });
+
+    it("publishes its port on 127.0.0.1 only, mounts its data volume and joins the internal and edge networks", () => {
+      const { inputs } = grafana();
+      expect(inputs["ports"]).to.deep.equal([{ internal: 3000, external: 3000, protocol: "tcp", ip: "127.0.0.1" }]);
+      expect(inputs["volumes"]).to.deep.equal([{ volumeName: "myoci-prod-grafana-var-lib-grafana", containerPath: "/var/lib/grafana", readOnly: false }]);
+      expect(inputs["networksAdvanced"]).to.deep.equal([
+        { name: "myoci-prod-internal", aliases: ["grafana"] },
+        { name: "myoci-prod-edge", aliases: ["grafana"] },
+      ]);
+    });
+
+    it("labels the container with component, stack, manager, version and digest", () => {
+      expect(labels(grafana())).to.deep.equal({
+        [LABEL.component]: "grafana",
+        [LABEL.stack]: "prod",
+        [LABEL.managedBy]: "myoci",
+        [LABEL.version]: "12.0.2",
+        [LABEL.digest]: pinsOf("prod")["grafana"]!.digest,
+      });
+    });
+
+    it("configures Grafana through its environment, the admin password from a file", () => {
+      expect(grafana().inputs["envs"]).to.deep.equal([
+        "GF_SERVER_ROOT_URL=https://grafana.example.org",
+        "GF_SECURITY_ADMIN_USER=admin",
+        "GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana_admin_password",
+        "GF_USERS_ALLOW_SIGN_UP=false",
+        "GF_ANALYTICS_REPORTING_ENABLED=false",
+      ]);
+    });
+
+    it("uploads the password file as a secret and the Loki datasource", () => {
+      const uploads = grafana().inputs["uploads"] as { file: string; content: string }[];
+      expect(uploads.map((u) => u.file)).to.deep.equal(["/run/secrets/grafana_admin_password", "/etc/grafana/provisioning/datasources/myoci-loki.yaml"]);
+      expect(uploads[1]!.content).to.include("url: http://loki:3100");
+      expect(grafana().secretPaths).to.deep.equal(["uploads.0.content"]);
+    });
+
+    it("keeps its data volume protected and retained on delete", () => {
+      const volume = byName(stacks["prod"]!, "grafana-server-var-lib-grafana");
+      expect(volume.opts.protect).to.equal(true);
+      expect(volume.opts.retainOnDelete).to.equal(true);
+      expect(labels(volume)[LABEL.data]).to.equal("true");
+    });
   });
 
   it("declares every prod container with its name, pinned image, healthcheck, limits, networks, ports and volumes", () => {
@@ -228,8 +250,10 @@ describe("the platform under Pulumi mocks", function () {
       expect(healthcheck.tests.length, `${resource} healthcheck`).to.be.greaterThan(1);
       expect(healthcheck.retries).to.equal(3);
     }
-    // Loki 3.0 still has busybox wget; staging's 3.7 uses the binary's own -health.
-    expect((byName(prod, "loki-server-container").inputs["healthcheck"] as { tests: string[] }).tests[0]).to.equal("CMD-SHELL");
+  });
+
+  it("checks Loki 3.0 through its shell (busybox wget) and Loki 3.7, which has no shell, with its own -health", () => {
+    expect((byName(stacks["prod"]!, "loki-server-container").inputs["healthcheck"] as { tests: string[] }).tests[0]).to.equal("CMD-SHELL");
     expect((byName(stacks["staging"]!, "loki-server-container").inputs["healthcheck"] as { tests: string[] }).tests).to.deep.equal([
       "CMD",
       "/usr/bin/loki",
@@ -329,6 +353,9 @@ describe("the platform under Pulumi mocks", function () {
     expect(caddyfile.file).to.equal("/etc/caddy/Caddyfile");
     expect(caddyfile.content).to.include("auth.example.org {\n\treverse_proxy h2c://zitadel:8080\n}");
     expect(caddyfile.content).to.include("\treverse_proxy /management.ManagementService/* h2c://netbird-management:80\n");
+  });
+
+  it("renders one site block per host, sorted, a path route before the host's catch-all", () => {
     expect(
       renderCaddyfile(
         [
@@ -346,9 +373,10 @@ describe("the platform under Pulumi mocks", function () {
   it("labels a declared Postgres migration, mounts a fresh volume for the new major and keeps the old one protected", async () => {
     const result = await evaluateProgram({
       stack: "staging",
+      projectDir: FIXTURE_PROJECT,
       configOverrides: {
         postgresMigration: { from: 16, to: 17 },
-        images: { ...pinsOf("staging"), postgres: { tag: "17.6-alpine", digest: "sha256:ef257d85f76e48da1c64832459b59fcaba1a4dac97bf5d7450c77753542eee94" } },
+        images: { ...pinsOf("staging"), postgres: fixturePin("postgres", "17.6-alpine") },
       },
     });
     const postgres = byName(result, "postgres-server-container");
@@ -366,6 +394,7 @@ describe("the platform under Pulumi mocks", function () {
     try {
       await evaluateProgram({
         stack: "staging",
+        projectDir: FIXTURE_PROJECT,
         configOverrides: { dockerHost: "ftp://x", images: { ...pinsOf("staging"), loki: { tag: "latest", digest: "sha256:abc" } } },
       });
     } catch (e) {

@@ -6,11 +6,12 @@ import { formatConfigIssues, parseStackConfig, SECRET_KEYS, type ConfigIssue } f
 import { loadStackFile, readRawStackFile } from "../../config/stack-file";
 import { PLACEHOLDER_SECRET } from "../../config/stack-file/placeholders";
 import { PROJECT_DIR } from "../../program/evaluate";
+import { fixturePins, fixtureStackFile } from "../helpers/fixture-project";
 import { stackFileText } from "../helpers/stack-fixture";
 
-/** The shipped staging config with every secret given as a secret: a valid base to break one field at a time. */
+/** The fixture staging config with every secret given as a secret: a valid base to break one field at a time. */
 function validRaw(): { values: Record<string, unknown>; secretKeys: Set<string> } {
-  const file = readRawStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));
+  const file = readRawStackFile(fixtureStackFile("staging"));
   const values: Record<string, unknown> = JSON.parse(JSON.stringify(file.values));
   for (const key of SECRET_KEYS) values[key] = PLACEHOLDER_SECRET(key);
   return { values, secretKeys: new Set(SECRET_KEYS) };
@@ -24,7 +25,7 @@ function issuesFor(change: (raw: { values: Record<string, unknown>; secretKeys: 
 }
 
 const images = (raw: { values: Record<string, unknown> }) => raw.values["images"] as Record<string, Record<string, unknown>>;
-const DIGEST = "sha256:191d4fdfb7264f16989f0a57f320872620a5a7c2ceeec6229212c4190ec49b86";
+const DIGEST = fixturePins("staging").loki.digest;
 
 describe("stack config validation", () => {
   it("accepts the shipped stacks", () => {

@@ -16,6 +16,7 @@ import {
   type NtfyTarget,
 } from "../../cli/app/notify";
 import { computeFindings } from "../../cli/app/vulns";
+import { fixtureText } from "../helpers/fixture-project";
 import { startHttpRecorder, type HttpRecorder } from "../helpers/http-recorder";
 import { sha256Digest } from "../helpers/digest";
 
@@ -198,7 +199,7 @@ describe("notify: target from stack config", () => {
     const server = await startHttpRecorder();
     const dir = mkdtempSync(path.join(tmpdir(), "myoci-notify-cfg-"));
     try {
-      const staging = readFileSync(path.join(__dirname, "..", "..", "Pulumi.staging.yaml"), "utf8");
+      const staging = fixtureText("Pulumi.staging.yaml");
       writeFileSync(
         path.join(dir, "Pulumi.staging.yaml"),
         `${staging.trimEnd()}\n  myoci:notify:\n    ntfyUrl: ${server.url}\n    topic: myoci-staging\n    ntfyUser: ops\n`,

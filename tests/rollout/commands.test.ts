@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { copyFixtureProject } from "../helpers/fixture-project";
 import { freePort } from "../helpers/podman-probe";
 
 const run = promisify(execFile);
@@ -25,9 +26,7 @@ describe("myoci rollout / rollback commands", function () {
   let original: string;
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), "myoci-rollout-cmd-"));
-    for (const file of ["Pulumi.staging.yaml", "Pulumi.prod.yaml", "promotions.yaml"]) {
-      copyFileSync(path.join(ROOT, file), path.join(dir, file));
-    }
+    copyFixtureProject(["Pulumi.staging.yaml", "Pulumi.prod.yaml", "promotions.yaml"], dir);
     original = readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8");
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +38,10 @@ describe("myoci rollout / rollback commands", function () {
     expect(result.stderr).to.contain('myoci rollout: "nope=1.0.0": unknown component "nope"');
     expect(result.stderr).to.contain('myoci rollout: --stacks "staging,staging": expected distinct stack names');
     expect(result.stderr).to.contain('myoci rollout: --probe-successes "0": expected a whole number from 1 to 100');
-    const rollback = await myoci(["rollback", "--stack", "staging", "--to", "0"]);
+  });
+
+  it("rejects a rollback target that is no update number with exit 2, naming it", async () => {
+    const rollback = await myoci(["rollback", "--stack", "staging", "--to", "0", "--project-dir", dir]);
     expect(rollback.code).to.equal(2);
     expect(rollback.stderr).to.contain('--to "0"');
   });

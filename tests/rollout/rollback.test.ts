@@ -1,23 +1,21 @@
 import { expect } from "chai";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { appendPromotionEntry, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
 import { loadStackFile } from "../../config/stack-file";
 import { runRollback, selectRollbackTarget } from "../../cli/app/rollout/rollback";
 import { runRollout, type RolloutDeps } from "../../cli/app/rollout/rollout";
+import { copyFixtureProject } from "../helpers/fixture-project";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
-const ROOT = path.join(__dirname, "..", "..");
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function deployedTwice() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-rollback-"));
   dirs.push(dir);
-  for (const file of ["Pulumi.staging.yaml", "Pulumi.prod.yaml", "promotions.yaml"]) {
-    copyFileSync(path.join(ROOT, file), path.join(dir, file));
-  }
+  copyFixtureProject(["Pulumi.staging.yaml", "Pulumi.prod.yaml", "promotions.yaml"], dir);
   const now = steppingClock();
   const engine = new EngineDouble(dir, ["staging"], now);
   const prober = new ProberDouble(engine, now);

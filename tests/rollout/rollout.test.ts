@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { appendPromotionEntry, gateStatus, isVerifiedOn, readPromotionRecord } from "../../config/promotion-record";
@@ -7,9 +7,9 @@ import { loadStackFile } from "../../config/stack-file";
 import { StackFilePins } from "../../cli/adapters/pulumi-engine/stack-pins";
 import { checksPassed, runRollout, parseChangeArgs, type RolloutDeps, type RolloutRequest } from "../../cli/app/rollout/rollout";
 import { formatReport, rolloutNotices } from "../../cli/app/rollout/report";
+import { copyFixtureProject, fixturePins } from "../helpers/fixture-project";
 import { BackupDouble, EngineDouble, ProberDouble, steppingClock, testDigest } from "./engine-double";
 
-const ROOT = path.join(__dirname, "..", "..");
 const STACKS = ["staging", "prod"] as const;
 
 interface World {
@@ -27,9 +27,7 @@ const dirs: string[] = [];
 function world(): World {
   const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-rollout-"));
   dirs.push(dir);
-  for (const file of ["Pulumi.staging.yaml", "Pulumi.prod.yaml", "promotions.yaml"]) {
-    copyFileSync(path.join(ROOT, file), path.join(dir, file));
-  }
+  copyFixtureProject(["Pulumi.staging.yaml", "Pulumi.prod.yaml", "promotions.yaml"], dir);
   const now = steppingClock();
   const engine = new EngineDouble(dir, STACKS, now);
   const prober = new ProberDouble(engine, now);
@@ -87,7 +85,7 @@ describe("rollout orchestration (engine double)", () => {
       expect(stackText(w, stack).split("\n")[0]).to.equal(w.original[stack]!.split("\n")[0]); // comments survive
     }
     expect(report.stacks[1]!.from).to.deep.equal({
-      grafana: { tag: "12.0.2", digest: "sha256:b5b59bfc7561634c2d7b136c4543d702ebcc94a3da477f21ff26f89ffd4214fa" },
+      grafana: { tag: "12.0.2", digest: fixturePins("prod").grafana.digest },
     });
     expect(w.backups.requests.map((r) => [r.stack, r.component, r.dir, r.keep])).to.deep.equal([
       ["staging", "grafana", "/var/backups/myoci", 5],

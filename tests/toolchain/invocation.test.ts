@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { copyFixtureProject } from "../helpers/fixture-project";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -20,7 +21,8 @@ describe("invocation style (npx myoci)", function () {
   let dir: string;
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), "myoci-h13-npx-"));
-    for (const file of ["Pulumi.staging.yaml", "Pulumi.prod.yaml", "vulns-state.json"]) copyFileSync(path.join(ROOT, file), path.join(dir, file));
+    copyFixtureProject(["Pulumi.staging.yaml", "Pulumi.prod.yaml"], dir);
+    copyFileSync(path.join(ROOT, "vulns-state.json"), path.join(dir, "vulns-state.json"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

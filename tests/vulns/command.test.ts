@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { run } from "../../cli/commands/vulns";
+import { copyFixtureProject } from "../helpers/fixture-project";
 import { startHttpRecorder } from "../helpers/http-recorder";
 
-const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "fixtures");
 
 async function capture(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -27,12 +27,13 @@ describe("myoci vulns (command)", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "myoci-vulns-"));
-    for (const stack of ["staging", "prod"]) copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+    copyFixtureProject(["Pulumi.staging.yaml", "Pulumi.prod.yaml"], dir);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  const reports = ["--trivy", path.join(FIXTURES, "trivy-postgres-16.11-alpine.json"), "--trivy", path.join(FIXTURES, "trivy-grafana-13.0.2.json")];
+
   it("joins the Trivy reports to both stacks' pins, records first sightings and exits 1 while nothing is overdue", async () => {
-    const reports = ["--trivy", path.join(FIXTURES, "trivy-postgres-16.11-alpine.json"), "--trivy", path.join(FIXTURES, "trivy-grafana-13.0.2.json")];
     const { code, stdout } = await capture(["--project-dir", dir, "--offline", "--json", ...reports]);
     expect(code).to.equal(1);
     const result = JSON.parse(stdout) as { findings: { stack: string; id: string }[]; newKeys: string[] };
@@ -42,8 +43,10 @@ describe("myoci vulns (command)", () => {
     const state = JSON.parse(readFileSync(path.join(dir, "vulns-state.json"), "utf8")) as { firstSeen: Record<string, string> };
     expect(Object.keys(state.firstSeen)).to.deep.equal(result.newKeys);
     expect(result.newKeys).to.have.length(5);
+  });
 
-    // Risk acceptance covering the critical one, read from the committed file.
+  it("reads a risk acceptance from the committed file and reports the finding it covers as accepted", async () => {
+    await capture(["--project-dir", dir, "--offline", "--json", ...reports]); // first sightings recorded, as above
     writeFileSync(
       path.join(dir, "risk-acceptances.yaml"),
       "acceptances:\n  - id: CVE-2025-22871\n    reason: Grafana sits behind Caddy, which rejects bare-LF chunked bodies\n    expires: 2099-01-01\n",

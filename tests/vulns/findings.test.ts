@@ -4,11 +4,13 @@ import * as path from "node:path";
 import { ConfigError } from "../../config/schema";
 import { computeFindings, formatFindings, parseAcceptances, parseTrivyReport, parseVulnState, stateChanged, type StackPins } from "../../cli/app/vulns";
 import { sha256Digest } from "../helpers/digest";
+import { fixturePins } from "../helpers/fixture-project";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");
-const POSTGRES_DIGEST = "sha256:4327b9fd295502f326f44153a1045a7170ddbfffed1c3829798328556cfd09e2";
-const GRAFANA_DIGEST = "sha256:5dad0df181cb644a14e13617b913b261a54f7d4fd4510721dba420929f35bea2";
+// The Trivy fixtures are reports of the images the fixture staging stack pins (postgres 16.11-alpine, grafana 13.0.2).
+const POSTGRES_DIGEST = fixturePins("staging").postgres.digest;
+const GRAFANA_DIGEST = fixturePins("staging").grafana.digest;
 // Hand-made digest (sha256 of our own bytes) for a pin in a synthetic stack: no real image claims it.
 const OWN_DIGEST = sha256Digest("myoci test: grafana 11.0.0 stand-in");
 
