@@ -23,6 +23,8 @@ const MODULES: Readonly<Record<string, string>> = {
   rollback: "rollback",
   vulns: "vulns",
   dashboard: "dashboard",
+  plan: "plan",
+  policy: "policy",
 };
 
 const NAMES = SPECS.map((s) => s.name);
@@ -116,7 +118,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       );
       return 2;
     }
-    io.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+    io.stdout.write(completionScript(shell as (typeof SHELLS)[number], SPECS));
     return 0;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports

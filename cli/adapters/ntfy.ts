@@ -1,9 +1,11 @@
 /**
  * Publishing to ntfy (https://docs.ntfy.sh/publish/): one POST per message to <server>/<topic>, with the title,
- * priority, tags and click link in headers and a markdown body. Retries 5xx and network errors with backoff;
- * 4xx answers fail at once (wrong credentials or topic do not heal by retrying). Credentials never appear in errors.
+ * priority, tags and click link in headers and a markdown body. Retries 429, 5xx and network errors with backoff
+ * (Retry-After honoured up to a limit; ./http-retry.ts); other 4xx answers fail at once (wrong credentials or
+ * topic do not heal by retrying). Credentials never appear in errors.
  */
 import { serverText } from "../framework/redact";
+import { withRetry } from "./http-retry";
 
 export interface NtfyTarget {
   /** Server URL, e.g. https://ntfy.example.org */
@@ -36,6 +38,10 @@ export interface SendOptions {
   readonly backoffMs?: number;
   /** Per-request timeout in ms (default 10 000). */
   readonly timeoutMs?: number;
+  /** A Retry-After beyond this fails at once (default 30 000 ms). */
+  readonly maxRetryAfterMs?: number;
+  /** How to wait between attempts (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export class NotifyError extends Error {
@@ -76,37 +82,40 @@ export function requestHeaders(target: NtfyTarget, message: NtfyMessage): Record
   return headers;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Publishes one message; throws NotifyError after the last failed attempt. */
 export async function publish(target: NtfyTarget, message: NtfyMessage, options: SendOptions = {}): Promise<void> {
   const retries = options.retries ?? 3;
-  const backoff = options.backoffMs ?? 500;
   const url = topicUrl(target);
-  let last = "";
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(backoff * 2 ** (attempt - 1));
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: requestHeaders(target, message),
-        body: Buffer.from(message.body, "utf8"),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-      last = `no answer (${cause})`;
-      continue;
-    }
-    // a server or proxy echoing the request (Authorization included) must not put the password on stderr
-    const text = serverText(await response.text().catch(() => ""), [{ username: target.user, password: target.password }]);
-    if (response.ok) return;
-    last = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
-    if (response.status < 500 && response.status !== 429) {
-      const hint = response.status === 401 || response.status === 403 ? " (check myoci:notify.ntfyUser and MYOCI_NTFY_PASSWORD)" : "";
-      throw new NotifyError(`ntfy ${url} refused "${message.title}": ${last}${hint}`);
-    }
-  }
-  throw new NotifyError(`ntfy ${url} failed for "${message.title}" after ${retries + 1} attempts: ${last}`);
+  const exhausted = (last: string) => new NotifyError(`ntfy ${url} failed for "${message.title}" after ${retries + 1} attempts: ${last}`);
+  await withRetry<void>(
+    { retries, backoffMs: options.backoffMs ?? 500, maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000, sleep: options.sleep },
+    async () => {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers: requestHeaders(target, message),
+          body: Buffer.from(message.body, "utf8"),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+        return { retry: exhausted(`no answer (${cause})`) };
+      }
+      // a server or proxy echoing the request (Authorization included) must not put the password on stderr
+      const text = serverText(await response.text().catch(() => ""), [{ username: target.user, password: target.password }]);
+      if (response.ok) return { done: undefined };
+      const last = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
+      if (response.status < 500 && response.status !== 429) {
+        const hint = response.status === 401 || response.status === 403 ? " (check myoci:notify.ntfyUser and MYOCI_NTFY_PASSWORD)" : "";
+        throw new NotifyError(`ntfy ${url} refused "${message.title}": ${last}${hint}`);
+      }
+      return {
+        retry: exhausted(last),
+        retryAfter: response.headers.get("retry-after"),
+        tooLong: (header, limitMs) =>
+          new NotifyError(`ntfy ${url} failed for "${message.title}": ${last}; Retry-After ${header} exceeds the ${limitMs / 1000} s limit`),
+      };
+    },
+  );
 }

@@ -1,12 +1,13 @@
 /**
  * The OSV API (https://google.github.io/osv.dev/api/): one POST /v1/querybatch per run (plus its pages, through
  * `next_page_token`), then GET /v1/vulns/{id} for every record it names. 429, 5xx, timeouts and network errors are
- * retried with backoff (Retry-After honoured up to a limit); after the last attempt the run fails with OsvError —
- * never an empty answer. Server text in errors passes the shared redaction (cli/framework/redact.ts).
- * (The project has no shared HTTP retry helper yet — registry and ntfy each keep their own loop; this is the third.)
+ * retried with backoff (Retry-After honoured up to a limit; the shared loop of ./http-retry.ts); after the last
+ * attempt the run fails with OsvError — never an empty answer. Server text in errors passes the shared redaction
+ * (cli/framework/redact.ts).
  */
 import { z } from "zod";
 import { serverText } from "../framework/redact";
+import { withRetry } from "./http-retry";
 import type { UpstreamPackage } from "../../catalog";
 
 export const DEFAULT_OSV_URL = "https://api.osv.dev";
@@ -30,6 +31,8 @@ export interface OsvClientOptions {
   readonly concurrency?: number;
   /** Pages followed at most (default 20): a server that never stops paging is an error. */
   readonly maxPages?: number;
+  /** How to wait between attempts (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export class OsvError extends Error {
@@ -81,8 +84,6 @@ export type OsvRecord = z.infer<typeof osvRecordSchema>;
 /** One printable, redacted line of a server's text. */
 export const serverLine = (text: string): string => serverText(text);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class OsvClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
@@ -91,6 +92,7 @@ export class OsvClient {
   private readonly maxRetryAfterMs: number;
   private readonly concurrency: number;
   private readonly maxPages: number;
+  private readonly sleep?: (ms: number) => Promise<void>;
   /** Requests sent (every attempt counts), for the report and tests. */
   requests = 0;
 
@@ -102,13 +104,14 @@ export class OsvClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.concurrency = options.concurrency ?? 6;
     this.maxPages = options.maxPages ?? 20;
+    this.sleep = options.sleep;
   }
 
-  /** One request with bounded retries; resolves with the parsed JSON of a 2xx answer. */
+  /** One request with bounded retries (./http-retry.ts); resolves with the parsed JSON of a 2xx answer. */
   private async request(method: "GET" | "POST", pathname: string, body?: unknown): Promise<unknown> {
     const url = `${this.baseUrl}${pathname}`;
-    let last = "";
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
+    const exhausted = (last: string) => new OsvError(`OSV ${method} ${url} failed after ${this.retries + 1} attempts: ${last}`);
+    return withRetry<unknown>({ retries: this.retries, backoffMs: this.backoffMs, maxRetryAfterMs: this.maxRetryAfterMs, sleep: this.sleep }, async () => {
       this.requests++;
       let response: Response;
       try {
@@ -120,42 +123,37 @@ export class OsvClient {
         });
       } catch (error) {
         const name = (error as Error).name;
-        last =
-          name === "TimeoutError" || name === "AbortError"
-            ? `no answer within ${this.timeoutMs} ms`
-            : `no answer (${(error as { cause?: { code?: string } }).cause?.code ?? name})`;
-        if (attempt < this.retries) await sleep(this.backoffMs * 2 ** attempt);
-        continue;
+        return {
+          retry: exhausted(
+            name === "TimeoutError" || name === "AbortError"
+              ? `no answer within ${this.timeoutMs} ms`
+              : `no answer (${(error as { cause?: { code?: string } }).cause?.code ?? name})`,
+          ),
+        };
       }
       let text: string;
       try {
         text = await response.text();
       } catch {
-        last = `HTTP ${response.status}, body not read within ${this.timeoutMs} ms`;
-        if (attempt < this.retries) await sleep(this.backoffMs * 2 ** attempt);
-        continue;
+        return { retry: exhausted(`HTTP ${response.status}, body not read within ${this.timeoutMs} ms`) };
       }
       if (response.ok) {
         try {
-          return JSON.parse(text) as unknown;
+          return { done: JSON.parse(text) as unknown };
         } catch {
           throw new OsvError(`OSV ${method} ${url}: the answer is not JSON (${serverLine(text)})`);
         }
       }
-      last = `HTTP ${response.status}${text.trim() !== "" ? `: ${serverLine(text)}` : ""}`;
+      const last = `HTTP ${response.status}${text.trim() !== "" ? `: ${serverLine(text)}` : ""}`;
       if (response.status !== 429 && response.status < 500) {
         throw new OsvError(`OSV ${method} ${url} refused: ${last}`);
       }
-      if (attempt < this.retries) {
-        const retryAfter = Number(response.headers.get("retry-after"));
-        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : this.backoffMs * 2 ** attempt;
-        if (wait > this.maxRetryAfterMs) {
-          throw new OsvError(`OSV ${method} ${url}: ${last}; Retry-After ${retryAfter} s exceeds the ${this.maxRetryAfterMs / 1000} s limit`);
-        }
-        await sleep(wait);
-      }
-    }
-    throw new OsvError(`OSV ${method} ${url} failed after ${this.retries + 1} attempts: ${last}`);
+      return {
+        retry: exhausted(last),
+        retryAfter: response.headers.get("retry-after"),
+        tooLong: (header, limitMs) => new OsvError(`OSV ${method} ${url}: ${last}; Retry-After ${header} s exceeds the ${limitMs / 1000} s limit`),
+      };
+    });
   }
 
   /** Record ids per query, in query order: one querybatch, then one per page while any result has a token. */

@@ -285,6 +285,62 @@ export const DASHBOARD = {
   ],
 } as const satisfies CommandSpec;
 
+const stackConfig = {
+  type: "string",
+  multiple: true,
+  arg: "<key.path=value>",
+  help: "override a stack setting for this run (e.g. images.loki.tag=3.1.0)",
+} as const;
+
+export const PLAN = {
+  name: "plan",
+  summary: "what the program would create on a stack: containers, networks, dependencies, uploaded files (no Pulumi CLI)",
+  synopsis: "--stack <name> [--json] [--resources <file.json>] [--config <key.path=value> ...]",
+  description: [
+    "Runs the Pulumi program with Pulumi's mocks (no engine, no Docker host) and prints per container its image, networks, published ports, dependencies and uploaded files (content hashes; secret files only by path).",
+  ],
+  options: {
+    stack: { type: "string", arg: "<name>", help: "the stack to plan (required)", complete: "stacks" },
+    resources: { type: "string", arg: "<file.json>", help: "plan recorded resources instead of running the program", complete: "files" },
+    config: stackConfig,
+  },
+  json: true,
+  examples: [
+    { command: "npx myoci plan --stack staging", says: "staging's containers as a table" },
+    { command: "npx myoci plan --stack prod --json > plan.json", says: "as the JSON envelope" },
+  ],
+  exitCodes: [
+    [0, "planned"],
+    [2, "bad input (stack file, --config, resources file) or a program error"],
+  ],
+} as const satisfies CommandSpec;
+
+export const POLICY = {
+  name: "policy",
+  summary: "enforce the CrossGuard policy pack on a stack's program offline (no Pulumi CLI)",
+  synopsis: "--stack <name> [--json] [--preview] [--resources <file.json>] [--config <key.path=value> ...] [--policy-config <file.json>]",
+  description: [
+    "Runs the program with Pulumi's mocks and sends every resource to the policy pack over the same gRPC analyzer protocol `pulumi up --policy-pack policy` uses; prints each violation with its policy, resource and enforcement level.",
+  ],
+  options: {
+    stack: { type: "string", arg: "<name>", help: "the stack to check (required)", complete: "stacks" },
+    preview: { type: "boolean", default: false, help: "evaluate as `pulumi preview` does: computed outputs unknown" },
+    resources: { type: "string", arg: "<file.json>", help: "check recorded resources instead of running the program", complete: "files" },
+    config: stackConfig,
+    "policy-config": { type: "string", arg: "<file.json>", help: "the pack's configuration (default: policy/config/<stack>.json)", complete: "files" },
+  },
+  json: true,
+  examples: [
+    { command: "npx myoci policy --stack prod", says: "what `pulumi up --policy-pack policy` would refuse, without the CLI" },
+    { command: "npx myoci policy --stack staging --preview --json", says: "as in a preview, as the JSON envelope" },
+  ],
+  exitCodes: [
+    [0, "no mandatory violation"],
+    [1, "mandatory violations"],
+    [2, "bad input (stack file, --config, policy config) or a program error"],
+  ],
+} as const satisfies CommandSpec;
+
 export const HELP = {
   name: "help",
   summary: "show the commands, or one command's options and examples",
@@ -319,4 +375,4 @@ export const COMPLETION = {
 } as const satisfies CommandSpec;
 
 /** The commands in the order `npx myoci help` lists them; each maps to its module in cli/commands (help and completion live in main). */
-export const SPECS: readonly CommandSpec[] = [CHECK, DRIFT, PIN, PROMOTE, ROLLOUT, ROLLBACK, VULNS, DOCS, DASHBOARD, HELP, COMPLETION];
+export const SPECS: readonly CommandSpec[] = [CHECK, DRIFT, PIN, PROMOTE, ROLLOUT, ROLLBACK, VULNS, DOCS, DASHBOARD, PLAN, POLICY, HELP, COMPLETION];

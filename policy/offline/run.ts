@@ -25,14 +25,19 @@ const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--r
 /** The pack server this run started and has not stopped yet: every exit path stops it (no orphan process). */
 let pendingServer: Promise<PolicyPackServer | undefined> | undefined;
 
-async function stopPendingServer(): Promise<void> {
+export async function stopPendingServer(): Promise<void> {
   const pending = pendingServer;
   pendingServer = undefined; // stop once: a second stop() of an exited pack would wait for an exit event forever
   const server = await pending;
   await server?.stop().catch(() => undefined);
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where a run's result goes: its data (the JSON report) and its text, made only when printed. */
+export type Emit = (data: object, text: () => string, json: boolean) => void;
+
+const printResult: Emit = (data, text, json) => console.log(json ? JSON.stringify(data, null, 2) : text());
+
+export async function main(argv: readonly string[], emit: Emit = printResult): Promise<number> {
   const [mode, ...rest] = argv;
   if (mode !== "policy" && mode !== "plan") {
     console.error(USAGE);
@@ -64,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (mode === "plan") {
     const resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
     const plan = planOf(resources);
-    console.log(values.json ? JSON.stringify({ stack, containers: plan }, null, 2) : formatPlan(stack, plan));
+    emit({ stack, containers: plan }, () => formatPlan(stack, plan), values.json);
     return 0;
   }
   const configFile = values["policy-config"] ?? policyConfigPath(stack);
@@ -89,7 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await server.stop();
     pendingServer = undefined;
   }
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatText(report, resources));
+  emit(report, () => formatText(report, resources), values.json);
   return report.passed ? 0 : 1;
 }
 

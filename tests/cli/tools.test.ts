@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../cli/main";
 import { completionScript } from "../../cli/framework/output/completion";
+import { SPECS } from "../../cli/commands/specs";
 import { JobProgress, Progress } from "../../cli/framework/output/progress";
 import { envelopeSchema } from "../../cli/framework/output/envelope";
 import { memoryIO } from "./io";
@@ -144,7 +145,7 @@ describe("CLI: outside tools and long work", function () {
     /** Runs bash with the script sourced and COMP_WORDS set as readline would, in the fixture project. */
     async function complete(words: string[]): Promise<string[]> {
       const script = path.join(dir, "myoci.bash");
-      writeFileSync(script, completionScript("bash"));
+      writeFileSync(script, completionScript("bash", SPECS));
       const quoted = words.map((w) => `'${w}'`).join(" ");
       const { stdout } = await exec(
         "bash",
@@ -166,7 +167,7 @@ describe("CLI: outside tools and long work", function () {
     it("zsh: registers through bashcompinit and completes stack names", async function () {
       if (!existsSync("/usr/bin/zsh")) this.skip();
       const script = path.join(dir, "myoci.zsh");
-      writeFileSync(script, completionScript("zsh"));
+      writeFileSync(script, completionScript("zsh", SPECS));
       // bashcompinit calls the function in sh emulation (0-based arrays); zsh's own matcher filters the words.
       const { stdout } = await exec(
         "zsh",

@@ -20,6 +20,7 @@ import {
   type AuthChallenge,
   type BasicCredentials,
 } from "./auth";
+import { withRetry, type RetryPolicy } from "../http-retry";
 import { Limiter } from "./limiter";
 import { Transport, TransportError, type HttpAnswer } from "./transport";
 
@@ -295,15 +296,15 @@ export class RegistryClient implements DigestResolver, TagLister {
     }
     let authRetried = false;
     try {
-      for (let attempt = 0; ; attempt++) {
+      return await withRetry<Answer>(this.retryPolicy(registry, repository), async (attempt) => {
         const authorization = settle ? undefined : await this.authorizationFor(registry, repository, scope);
         const sent = await this.send(registry, repository, method, url, authorization ? { ...headers, Authorization: authorization } : headers);
         if ("failed" in sent) {
-          if (!FINAL_FAILURES.has(sent.failed) && attempt < this.retries) {
-            await this.sleep(registry, repository, this.backoffMs * 2 ** attempt);
-            continue;
+          const error = new RegistryError(registry, repository, this.noAnswerMessage(method, url, sent, attempt));
+          if (FINAL_FAILURES.has(sent.failed)) {
+            throw error;
           }
-          throw new RegistryError(registry, repository, this.noAnswerMessage(method, url, sent, attempt));
+          return { retry: error };
         }
         const { response } = sent;
         const retryable = response.status === 429 || response.status >= 500;
@@ -319,18 +320,17 @@ export class RegistryClient implements DigestResolver, TagLister {
           this.challenges.set(endpoint, Promise.resolve(challenge));
           await this.forgetToken(registry, scope, authorization);
           authRetried = true;
-          attempt--; // an auth round trip is not a retry
-          continue;
-        }
-        if (retryable && attempt < this.retries) {
-          await this.sleep(registry, repository, this.retryDelay(registry, repository, response, attempt));
-          continue;
+          return { again: true }; // an auth round trip is not a retry
         }
         if (response.ok) {
-          return sent;
+          return { done: sent };
         }
-        throw new RegistryError(registry, repository, this.describeFailure(method, sent, registry, authorization), response.status);
-      }
+        const failure = new RegistryError(registry, repository, this.describeFailure(method, sent, registry, authorization), response.status);
+        if (!retryable) {
+          throw failure;
+        }
+        return { retry: failure, retryAfter: response.header("retry-after"), tooLong: this.tooLong(registry, repository, response.status) };
+      });
     } finally {
       settle?.(null); // the first request failed without an answer: the others find out for themselves
     }
@@ -345,23 +345,20 @@ export class RegistryClient implements DigestResolver, TagLister {
     }
   }
 
-  private retryDelay(registry: string, repository: string, response: HttpAnswer, attempt: number): number {
-    const header = response.header("retry-after");
-    if (header !== null) {
-      const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - Date.now();
-      if (Number.isFinite(ms)) {
-        if (ms > this.maxRetryAfterMs) {
-          throw new RegistryError(
-            registry,
-            repository,
-            `rate limited (HTTP ${response.status}); Retry-After ${this.redact(header.slice(0, 40))} exceeds the ${this.maxRetryAfterMs / 1000} s limit`,
-            response.status,
-          );
-        }
-        return Math.max(0, ms);
-      }
-    }
-    return this.backoffMs * 2 ** attempt;
+  /** The shared retry loop's policy for one repository's requests (its sleep ends at the run's limit). */
+  private retryPolicy(registry: string, repository: string): RetryPolicy {
+    return { retries: this.retries, backoffMs: this.backoffMs, maxRetryAfterMs: this.maxRetryAfterMs, sleep: (ms) => this.sleep(registry, repository, ms) };
+  }
+
+  /** The error for a Retry-After beyond the limit. */
+  private tooLong(registry: string, repository: string, status: number): (header: string, limitMs: number) => RegistryError {
+    return (header, limitMs) =>
+      new RegistryError(
+        registry,
+        repository,
+        `rate limited (HTTP ${status}); Retry-After ${this.redact(header.slice(0, 40))} exceeds the ${limitMs / 1000} s limit`,
+        status,
+      );
   }
 
   private runOver(): boolean {
@@ -562,34 +559,34 @@ export class RegistryClient implements DigestResolver, TagLister {
     if (credentials && sendLogin) {
       headers.Authorization = basicHeader(credentials);
     }
-    let answer: Answer | undefined;
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      const sent = await this.send(registry, repository, "GET", tokenUrl.toString(), headers, "token");
-      if ("failed" in sent) {
-        if (FINAL_FAILURES.has(sent.failed) || attempt === this.retries) {
-          throw new RegistryError(registry, repository, `token service: ${this.noAnswerMessage("GET", tokenUrl.toString(), sent, attempt)}`);
-        }
-        await this.sleep(registry, repository, this.backoffMs * 2 ** attempt);
-        continue;
-      }
-      answer = sent;
-      if ((sent.response.status === 429 || sent.response.status >= 500) && attempt < this.retries) {
-        await this.sleep(registry, repository, this.retryDelay(registry, repository, sent.response, attempt));
-        continue;
-      }
-      break;
-    }
     const withheld =
       credentials && !sendLogin
         ? `; the login for ${credentialHost} was not sent there (not ${credentialHost}'s domain over HTTPS): name the realm in ${realmEnvName(credentialHost)}=${safeUrl(`${tokenUrl.origin}${tokenUrl.pathname}`)} to trust it`
         : "";
-    if (!answer || !answer.response.ok) {
-      throw new RegistryError(
+    const refused = (status: number) =>
+      new RegistryError(
         registry,
         repository,
-        `token service ${realmName} refused ${scope} (HTTP ${answer?.response.status ?? "?"})${sendLogin ? " with the configured credentials" : withheld !== "" ? withheld : "; set credentials if the repository is private"}`,
-        answer?.response.status,
+        `token service ${realmName} refused ${scope} (HTTP ${status})${sendLogin ? " with the configured credentials" : withheld !== "" ? withheld : "; set credentials if the repository is private"}`,
+        status,
       );
+    const answer = await withRetry<Answer>(this.retryPolicy(registry, repository), async (attempt) => {
+      const sent = await this.send(registry, repository, "GET", tokenUrl.toString(), headers, "token");
+      if ("failed" in sent) {
+        const error = new RegistryError(registry, repository, `token service: ${this.noAnswerMessage("GET", tokenUrl.toString(), sent, attempt)}`);
+        if (FINAL_FAILURES.has(sent.failed)) {
+          throw error;
+        }
+        return { retry: error };
+      }
+      const { status } = sent.response;
+      if (status === 429 || status >= 500) {
+        return { retry: refused(status), retryAfter: sent.response.header("retry-after"), tooLong: this.tooLong(registry, repository, status) };
+      }
+      return { done: sent };
+    });
+    if (!answer.response.ok) {
+      throw refused(answer.response.status);
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {

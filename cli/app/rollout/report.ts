@@ -1,7 +1,7 @@
 /** The rollout/rollback report as text (the JSON report is the RolloutReport object itself). */
 import type { ComponentId } from "../../../catalog";
 import type { RolloutNotice } from "../notify/messages";
-import type { RolloutReport, StackOutcome } from "./rollout";
+import type { RolloutReport, StackOutcome } from "./types";
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) {

@@ -7,7 +7,8 @@
 import { containerName, LABEL, type ComponentId } from "../../../catalog";
 import type { DeploymentSummary } from "../../adapters/pulumi-engine/engine";
 import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
-import { checksPassed, describeUp, stepRecorder, verifyRollback, type RolloutDeps, type RolloutReport, type StackReport } from "./rollout";
+import { checksPassed, describeUp, stepRecorder, verifyRollback } from "./steps";
+import type { RolloutDeps, RolloutReport, StackReport } from "./types";
 import { formatDuration } from "./report";
 
 /**

@@ -11,7 +11,7 @@ import { AutomationEngine } from "../../adapters/pulumi-engine/automation";
 import { DetachedPulumiCli } from "../../adapters/pulumi-engine/cli-runner";
 import { RegistryClient } from "../../adapters/registry/client";
 import { StackLockedError, withStackLock } from "../stack-lock";
-import type { RolloutDeps } from "./rollout";
+import type { RolloutDeps } from "./types";
 
 export interface WiringOptions {
   readonly projectDir: string;

@@ -5,12 +5,11 @@
  */
 import { COMPONENT_IDS } from "../../../catalog";
 import { allOptions, type CommandSpec, type CompletionKind } from "../command";
-import { SPECS } from "../../commands/specs";
 
 export const SHELLS = ["bash", "zsh"] as const;
 
 /** The bash words that complete a value of `kind` (COMPREPLY assignment). */
-function reply(kind: CompletionKind | undefined): string {
+function reply(kind: CompletionKind | undefined, specs: readonly CommandSpec[]): string {
   switch (kind) {
     case "stacks":
       return 'COMPREPLY=($(compgen -W "$stacks" -- "$cur"))';
@@ -28,13 +27,13 @@ function reply(kind: CompletionKind | undefined): string {
     case "shells":
       return `COMPREPLY=($(compgen -W "${SHELLS.join(" ")}" -- "$cur"))`;
     case "commands":
-      return `COMPREPLY=($(compgen -W "${SPECS.map((s) => s.name).join(" ")}" -- "$cur"))`;
+      return `COMPREPLY=($(compgen -W "${specs.map((s) => s.name).join(" ")}" -- "$cur"))`;
     case undefined:
       return "COMPREPLY=()";
   }
 }
 
-function commandCase(spec: CommandSpec): string {
+function commandCase(spec: CommandSpec, specs: readonly CommandSpec[]): string {
   const options = allOptions(spec);
   const flags = Object.keys(options).map((name) => `--${name}`);
   const valued = Object.entries(options).filter(([, o]) => o.type === "string");
@@ -42,16 +41,16 @@ function commandCase(spec: CommandSpec): string {
   if (valued.length > 0) {
     lines.push('      case "$prev" in');
     for (const [name, o] of valued) {
-      lines.push(`        --${name}) ${reply(o.complete)}; return 0 ;;`);
+      lines.push(`        --${name}) ${reply(o.complete, specs)}; return 0 ;;`);
     }
     lines.push("      esac");
   }
-  lines.push(`      if [[ "$cur" != -* ]]; then ${reply(spec.positionals?.complete)}; [[ \${#COMPREPLY[@]} -gt 0 ]] && return 0; fi`);
+  lines.push(`      if [[ "$cur" != -* ]]; then ${reply(spec.positionals?.complete, specs)}; [[ \${#COMPREPLY[@]} -gt 0 ]] && return 0; fi`);
   lines.push("      ;;");
   return lines.join("\n");
 }
 
-function bashFunction(): string {
+function bashFunction(specs: readonly CommandSpec[]): string {
   return `_myoci() {
   local cur prev cmd i f opts stacks=""
   [[ -n "\${ZSH_VERSION:-}" ]] && setopt localoptions nullglob
@@ -66,11 +65,11 @@ function bashFunction(): string {
     f="\${f#Pulumi.}"; stacks="$stacks \${f%.*}"
   done
   if [[ -z "$cmd" ]]; then
-    COMPREPLY=($(compgen -W "${SPECS.map((s) => s.name).join(" ")} --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "${specs.map((s) => s.name).join(" ")} --help --version" -- "$cur"))
     return 0
   fi
   case "$cmd" in
-${SPECS.map(commandCase).join("\n")}
+${specs.map((s) => commandCase(s, specs)).join("\n")}
     *) return 0 ;;
   esac
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -80,9 +79,10 @@ complete -F _myoci myoci
 `;
 }
 
-export function completionScript(shell: (typeof SHELLS)[number]): string {
+/** The script for `shell` completing the commands of `specs` (cli/commands/specs.ts). */
+export function completionScript(shell: (typeof SHELLS)[number], specs: readonly CommandSpec[]): string {
   const head = `# ${shell} completion for myoci: source <(npx myoci completion ${shell})\n`;
   return shell === "bash"
-    ? `${head}${bashFunction()}`
-    : `${head}(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }\nautoload -U +X bashcompinit && bashcompinit\n${bashFunction()}`;
+    ? `${head}${bashFunction(specs)}`
+    : `${head}(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }\nautoload -U +X bashcompinit && bashcompinit\n${bashFunction(specs)}`;
 }
