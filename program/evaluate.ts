@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
 import { SECRET_KEYS, PROJECT } from "../config/schema";
 import { repoRoot } from "../config/repo-root";
-import { UNKNOWN } from "../policy/lib/resources";
+import { UNKNOWN } from "../config/unknown";
 import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {
