@@ -121,6 +121,10 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     io.stdout.write(completionScript(shell as (typeof SHELLS)[number], SPECS));
     return 0;
   }
+  // A run parses each schema once or twice: zod's JIT (a `new Function` compiled per object schema on its first
+  // parse, which no code cache keeps) costs more than it saves. Set before the command's schemas are built.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("zod") as typeof import("zod")).config({ jitless: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(`./commands/${MODULES[name]}`) as CommandModule;
   return module.run(rest, io);

@@ -23,9 +23,14 @@ import {
   writeSync,
   type Stats,
 } from "node:fs";
-import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { onExitCleanup } from "./exit-cleanup";
+
+/** 8 random hex digits for a temp name; node:crypto loads on the first write, so reading commands never load it. */
+function randomHex(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("node:crypto") as typeof import("node:crypto")).randomBytes(4).toString("hex");
+}
 
 /** A file could not be written; the message names the file and the reason, and says the old file is intact. */
 export class FileWriteError extends Error {
@@ -150,7 +155,7 @@ export function checkWritable(file: string): void {
         throw new FileWriteError(absolute, `${dir} is not a directory`, "ENOTDIR");
       }
       // A real probe (a directory made and removed): access() says yes to root even on /proc or a read-only mount.
-      const probe = path.join(dir, `.myoci-probe-${process.pid}-${randomBytes(4).toString("hex")}`);
+      const probe = path.join(dir, `.myoci-probe-${process.pid}-${randomHex()}`);
       try {
         mkdirSync(probe);
         rmdirSync(probe);
@@ -222,7 +227,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   const base = path.basename(target);
   sweepTemps(dir, base);
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const temp = path.join(dir, `.${base}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path.join(dir, `.${base}.${process.pid}.${randomHex()}.tmp`);
   let fd: number | undefined;
   const removeTemp = (): void => {
     if (fd !== undefined) {

@@ -93,7 +93,7 @@ export function recordProvenance(file: string, records: readonly ProvenanceRecor
   const nodes = fresh.map((r) => document.createNode(JSON.parse(JSON.stringify(r)) as unknown));
   if (isSeq(list)) {
     list.flow = false;
-    list.items.push(...(nodes as never[]));
+    list.items.push(...nodes);
   } else {
     document.set("records", document.createNode(fresh.map((r) => JSON.parse(JSON.stringify(r)) as unknown)));
   }

@@ -3,7 +3,7 @@
  * Used by the Pulumi program (through pulumi-config.ts) and by the CLI (through stack-file.ts).
  */
 import { z } from "zod";
-import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseTag, type ComponentId, type ImagePin } from "../catalog";
+import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseTag, type ComponentId, type ImagePin, type PinSet, type VersionSet } from "../catalog";
 
 export const PROJECT = "myoci";
 
@@ -60,25 +60,39 @@ const pinSchema = z.strictObject(
   { error: (issue) => (issue.code === "unrecognized_keys" ? `expected only tag and digest, not ${issue.keys.join(", ")}` : "expected { tag, digest }") },
 );
 
-const imagesSchema = z.record(z.string(), z.unknown(), { error: "expected a map of component → { tag, digest }" }).superRefine((images, ctx) => {
-  for (const [component, pin] of Object.entries(images)) {
-    if (!(COMPONENT_IDS as readonly string[]).includes(component)) {
-      ctx.addIssue({ code: "custom", path: [component], message: `expected a known component, not an unknown one (known: ${COMPONENT_IDS.join(", ")})` });
-      continue;
-    }
-    const parsed = pinSchema.safeParse(pin);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        ctx.addIssue({ code: "custom", path: [component, ...issue.path.map(String)], message: issue.message });
+/**
+ * `myoci:images`, parsed once: the pins and their parsed tags (the VersionSet the catalog's rules take), so no reader
+ * parses a stack's tags again.
+ */
+const imagesSchema = z
+  .record(z.string(), z.unknown(), { error: "expected a map of component → { tag, digest }" })
+  .transform((images, ctx): { pins: PinSet; versions: VersionSet } => {
+    const pins: Partial<Record<ComponentId, ImagePin>> = {};
+    const versions: VersionSet = {};
+    for (const [key, pin] of Object.entries(images)) {
+      const component = COMPONENT_IDS.find((id) => id === key);
+      if (component === undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: `expected a known component, not an unknown one (known: ${COMPONENT_IDS.join(", ")})` });
+        continue;
+      }
+      const parsed = pinSchema.safeParse(pin);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: "custom", path: [component, ...issue.path.map(String)], message: issue.message });
+        }
+      }
+      const tag = (pin as { tag?: unknown } | null)?.tag;
+      const parsedTag = typeof tag === "string" && tag !== "" ? parseTag(tag, CATALOG[component].tagScheme) : undefined;
+      if (parsedTag && !parsedTag.ok) {
+        ctx.addIssue({ code: "custom", path: [component, "tag"], message: parsedTag.reason });
+      }
+      if (parsed.success && parsedTag?.ok) {
+        pins[component] = parsed.data;
+        versions[component] = parsedTag.tag;
       }
     }
-    const tag = (pin as { tag?: unknown } | null)?.tag;
-    const parsedTag = typeof tag === "string" && tag !== "" ? parseTag(tag, CATALOG[component as ComponentId].tagScheme) : undefined;
-    if (parsedTag && !parsedTag.ok) {
-      ctx.addIssue({ code: "custom", path: [component, "tag"], message: parsedTag.reason });
-    }
-  }
-});
+    return { pins, versions };
+  });
 
 const hostSchema = z
   .string({ error: "expected a Docker host URL" })
@@ -101,6 +115,10 @@ const memory = z.strictObject({
       .max(65536, { error: "expected at most 65536 MiB" }),
   ),
 });
+
+/** `myoci:postgresMigration`: the data volume's PostgreSQL major moves from → to on the next deployment. */
+const postgresMigrationSchema = z.strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) });
+export type PostgresMigration = z.infer<typeof postgresMigrationSchema>;
 
 const rawSchema = z.strictObject(
   {
@@ -127,7 +145,7 @@ const rawSchema = z.strictObject(
         .min(9, { error: "expected a PostgreSQL major version" })
         .max(99),
     ),
-    postgresMigration: z.strictObject({ from: numeric(z.number().int().min(9).max(99)), to: numeric(z.number().int().min(9).max(99)) }).optional(),
+    postgresMigration: postgresMigrationSchema.optional(),
     registryMirrors: z.record(z.string(), z.url({ error: "expected a URL such as http://127.0.0.1:5000" })).optional(),
     promotion: z
       .strictObject({
@@ -165,25 +183,34 @@ export interface SecretValue {
   readonly value?: string;
 }
 
-export interface StackConfig {
-  readonly stack: string;
-  readonly file: string;
-  readonly dockerHost: string;
-  readonly domain: string;
-  readonly acmeEmail: string;
+/** What the schema yields for a stack: its settings with defaults applied (stack, file and secrets are added by the parse). */
+const settingsSchema = rawSchema.transform((data) => ({
+  dockerHost: data.dockerHost,
+  domain: data.domain,
+  acmeEmail: data.acmeEmail,
   /** The Docker host's public IPv4 address: what coturn reports as its relay address (external-ip). */
-  readonly publicIp: string;
-  readonly logShipper: "promtail" | "alloy";
-  readonly images: Readonly<Partial<Record<ComponentId, ImagePin>>>;
-  readonly memoryMb: Readonly<Record<ComponentId, number>>;
-  readonly postgres: { readonly dataMajor: number; readonly migration?: { readonly from: number; readonly to: number } };
-  readonly registryMirrors: Readonly<Record<string, string>>;
-  readonly promotion: { readonly stagingStack?: string; readonly record: string };
-  readonly notify?: { readonly ntfyUrl: string; readonly topic: string; readonly ntfyUser?: string };
-  readonly telegramChatId?: string;
-  readonly backups: { readonly dir: string; readonly keep: number };
-  readonly secrets: Readonly<Record<SecretKey, SecretValue>>;
-}
+  publicIp: data.publicIp,
+  logShipper: data.logShipper,
+  images: data.images.pins,
+  /** The pins' parsed tags (parsed once, here). */
+  versions: data.images.versions,
+  memoryMb: Object.fromEntries(COMPONENT_IDS.map((id) => [id, data.limits?.[id]?.memoryMb ?? CATALOG[id].memoryMb])) as Readonly<Record<ComponentId, number>>,
+  postgres: { dataMajor: data.postgresDataMajor, migration: data.postgresMigration },
+  registryMirrors: data.registryMirrors ?? {},
+  promotion: { stagingStack: data.promotion?.stagingStack, record: data.promotion?.record ?? "promotions.yaml" },
+  notify: data.notify,
+  telegramChatId: data.telegramChatId,
+  backups: { dir: data.backups?.dir ?? "/var/backups/myoci", keep: data.backups?.keep ?? 5 },
+}));
+
+/** A stack's validated config: the schema's output plus the stack, its file and its secrets. */
+export type StackConfig = Readonly<
+  z.output<typeof settingsSchema> & {
+    readonly stack: string;
+    readonly file: string;
+    readonly secrets: Readonly<Record<SecretKey, SecretValue>>;
+  }
+>;
 
 export interface ConfigIssue {
   readonly file: string;
@@ -277,7 +304,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
   for (const key of raw.foreignKeys ?? []) {
     issues.push({ file, key, value: "(set)", expected: foreignKeyExpectation(key) });
   }
-  const parsed = rawSchema.safeParse(raw.values);
+  const parsed = settingsSchema.safeParse(raw.values);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String);
@@ -323,7 +350,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
     return { ok: false, issues };
   }
   const data = parsed.data;
-  const images = data.images as Partial<Record<ComponentId, ImagePin>>;
+  const images = data.images;
   for (const component of requiredComponents(data.logShipper)) {
     if (!images[component]) {
       add(`images.${component}`, "(missing)", `expected a { tag, digest } pin for ${CATALOG[component].title}`);
@@ -333,43 +360,22 @@ export function parseStackConfig(raw: RawStackConfig, stack: string, file: strin
   if (images[unused]) {
     add(`images.${unused}`, describe(images[unused]), `expected no ${unused} pin while logShipper is "${data.logShipper}"`);
   }
-  const migration = data.postgresMigration;
+  const migration = data.postgres.migration;
   if (migration && migration.from === migration.to) {
     add("postgresMigration", describe(migration), "expected two different major versions (from ≠ to)");
-  } else if (migration && migration.from !== data.postgresDataMajor) {
-    add("postgresMigration.from", describe(migration.from), `expected the major the data volume holds (postgresDataMajor = ${data.postgresDataMajor})`);
+  } else if (migration && migration.from !== data.postgres.dataMajor) {
+    add("postgresMigration.from", describe(migration.from), `expected the major the data volume holds (postgresDataMajor = ${data.postgres.dataMajor})`);
   }
   if (issues.length > 0) {
     return { ok: false, issues };
   }
-  const memoryMb = Object.fromEntries(COMPONENT_IDS.map((id) => [id, data.limits?.[id]?.memoryMb ?? CATALOG[id].memoryMb])) as Record<ComponentId, number>;
   const secrets = Object.fromEntries(
     SECRET_KEYS.map((key) => {
       const value = raw.values[key];
       return [key, typeof value === "string" ? { value } : {}];
     }),
   ) as Record<SecretKey, SecretValue>;
-  return {
-    ok: true,
-    config: {
-      stack,
-      file,
-      dockerHost: data.dockerHost,
-      domain: data.domain,
-      acmeEmail: data.acmeEmail,
-      publicIp: data.publicIp,
-      logShipper: data.logShipper,
-      images,
-      memoryMb,
-      postgres: { dataMajor: data.postgresDataMajor, migration },
-      registryMirrors: data.registryMirrors ?? {},
-      promotion: { stagingStack: data.promotion?.stagingStack, record: data.promotion?.record ?? "promotions.yaml" },
-      notify: data.notify,
-      telegramChatId: data.telegramChatId,
-      backups: { dir: data.backups?.dir ?? "/var/backups/myoci", keep: data.backups?.keep ?? 5 },
-      secrets,
-    },
-  };
+  return { ok: true, config: { stack, file, ...data, secrets } };
 }
 
 /** One message listing every issue, for a thrown error or a CLI's stderr; `subject` names the kind of file. */

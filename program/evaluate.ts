@@ -7,8 +7,9 @@
  * …) stay unknown and are recorded as the engine's unknown sentinel, exactly what a policy pack receives then.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readRawStackFile, stackFilePath, PLACEHOLDER_SECRET } from "../config/stack-file";
-import { SECRET_KEYS, PROJECT } from "../config/schema";
+import { readRawStackFile, stackFilePath } from "../config/stack-file";
+import { withPlaceholderSecrets } from "../config/stack-file/placeholders";
+import { PROJECT } from "../config/schema";
 import { repoRoot } from "../config/repo-root";
 import { UNKNOWN } from "../config/unknown";
 import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
@@ -68,14 +69,7 @@ function configMap(options: EvaluateOptions): { config: Record<string, string>; 
       const file = readRawStackFile(stackFilePath(options.projectDir ?? PROJECT_DIR, options.stack));
       return { values: { ...file.values }, secretKeys: [...file.secretKeys] };
     })();
-  const values: Record<string, unknown> = { ...raw.values, ...options.configOverrides };
-  const secretKeys = new Set(raw.secretKeys);
-  for (const key of SECRET_KEYS) {
-    if (values[key] === undefined || (secretKeys.has(key) && typeof values[key] !== "string")) {
-      values[key] = PLACEHOLDER_SECRET(key);
-      secretKeys.add(key);
-    }
-  }
+  const { values, secretKeys } = withPlaceholderSecrets({ ...raw.values, ...options.configOverrides }, raw.secretKeys);
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value !== undefined) {

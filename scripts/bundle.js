@@ -11,15 +11,28 @@ const Module = require("node:module");
 
 /** Heavy or native packages: loaded by Node itself when (and only if) a command needs them. */
 const EXTERNAL = /[\\/]node_modules[\\/](@pulumi|@grpc|@opentelemetry|@logdna|google-protobuf|protobufjs|playwright-core|ts-node|typescript)[\\/]/;
+/**
+ * Namespaces imported whole but read only on demand: bundled as a stub with the module's export names whose
+ * getters load the real module (by Node's loader) on first use. zod's 40-odd locales are `z.locales`; only `en`,
+ * which zod imports itself, is used: the stub keeps ~300 kB of two-byte text out of every bundle.
+ */
+const LAZY = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.cjs$/;
 const LITERAL_REQUIRE = /\brequire\(\s*(["'])([^"'\n]+)\1\s*\)/g;
 
-/** Every module reachable from `entries` by literal requires: absolute path → { source, deps: spec → path }. */
+/**
+ * Every module reachable from `entries` by literal requires: absolute path → { source, deps: spec → path }, or
+ * { lazy: export names } for a LAZY module (its own requires are not followed).
+ */
 function collect(entries) {
   const modules = new Map();
   const queue = [...entries];
   while (queue.length > 0) {
     const file = queue.shift();
     if (modules.has(file)) continue;
+    if (LAZY.test(file)) {
+      modules.set(file, { lazy: exportNames(file) });
+      continue;
+    }
     const source = fs.readFileSync(file, "utf8");
     const deps = {};
     const resolveFrom = Module.createRequire(file);
@@ -41,13 +54,24 @@ function collect(entries) {
   return modules;
 }
 
-// No file-level "use strict": each module keeps its own mode (tsc output starts with the directive).
+/** A LAZY module's enumerable export names and whether it is an ES module (read by loading it here, at build). */
+function exportNames(file) {
+  const exports = require(file);
+  return { names: Object.keys(exports), esModule: exports.__esModule === true };
+}
+
+// No file-level "use strict": each module keeps its own mode (tsc output starts with the directive). Modules are
+// keyed by their path relative to the repository ("/"-separated); ROOT_PREFIX makes the real filename.
 const RUNTIME = `const Module = require("node:module");
 const path = require("node:path");
-function load(filename, parent) {
+const absolute = path.sep === "/" ? (rel) => ROOT_PREFIX + rel : (rel) => ROOT_PREFIX + rel.split("/").join(path.sep);
+const LAZY_STUBS = {};
+function load(rel, parent) {
+  const filename = absolute(rel);
   const cached = Module._cache[filename];
   if (cached) return cached.exports;
-  const entry = MODULES[filename];
+  const entry = MODULES[rel];
+  if (entry.lazy !== undefined) return (LAZY_STUBS[rel] ??= lazyStub(filename, entry.lazy));
   const module = new Module(filename, parent);
   const dirname = path.dirname(filename);
   module.filename = filename;
@@ -62,7 +86,8 @@ function load(filename, parent) {
     if (known !== undefined) return load(known, module);
     if (spec.startsWith("node:") || Module.isBuiltin(spec)) return require(spec);
     const resolved = nativeRequire().resolve(spec);
-    return Object.prototype.hasOwnProperty.call(MODULES, resolved) ? load(resolved, module) : nativeRequire()(spec);
+    const inside = resolved.startsWith(ROOT_PREFIX) ? resolved.slice(ROOT_PREFIX.length).split(path.sep).join("/") : undefined;
+    return inside !== undefined && Object.hasOwn(MODULES, inside) ? load(inside, module) : nativeRequire()(spec);
   };
   local.resolve = (spec, options) => nativeRequire().resolve(spec, options);
   local.cache = Module._cache;
@@ -76,34 +101,46 @@ function load(filename, parent) {
   module.loaded = true;
   return module.exports;
 }
+// The real module is loaded by Node (not cached under its name here, so Node's loader never sees the stub).
+function lazyStub(filename, { names, esModule }) {
+  let real;
+  const target = () => (real ??= Module.createRequire(filename)(filename));
+  const stub = {};
+  if (esModule) Object.defineProperty(stub, "__esModule", { value: true });
+  for (const name of names) Object.defineProperty(stub, name, { enumerable: true, get: () => target()[name] });
+  return stub;
+}
 `;
 
 /**
- * Writes `outFile` holding the graph of `entry` (plus `extraRoots`); it exports what `entry` exports. Paths are
- * stored relative to `root` and made absolute when the bundle loads, so a moved checkout keeps working.
+ * Writes `outFile` holding the graph of `entry` (plus `extraRoots`) and returns the graph's files; it exports what
+ * `entry` exports. Paths are stored relative to `root` and made absolute when the bundle loads, so a moved checkout
+ * keeps working.
  */
 function bundle(root, entry, extraRoots, outFile) {
   const modules = collect([entry, ...extraRoots]);
   const rel = (file) => path.relative(root, file).split(path.sep).join("/");
   const parts = [
     RUNTIME,
-    `const ROOT = path.resolve(__dirname, ${JSON.stringify(path.relative(path.dirname(outFile), root).split(path.sep).join("/") || ".")});\n`,
-    "const MODULES = {};\nfor (const [file, entry] of Object.entries({\n",
+    `const ROOT_PREFIX = path.resolve(__dirname, ${JSON.stringify(path.relative(path.dirname(outFile), root).split(path.sep).join("/") || ".")}) + path.sep;\n`,
+    "const MODULES = {\n",
   ];
-  for (const [file, { source, deps }] of modules) {
+  for (const [file, module] of modules) {
+    if (module.lazy !== undefined) {
+      parts.push(`${JSON.stringify(rel(file))}: { lazy: ${JSON.stringify(module.lazy)} },\n`);
+      continue;
+    }
+    const { source, deps } = module;
     const relDeps = Object.fromEntries(Object.entries(deps).map(([spec, target]) => [spec, rel(target)]));
     const body = file.endsWith(".json") ? `module.exports = ${source.trim()};` : source.replace(/^#!.*/, "").replace(/\/\/# sourceMappingURL=.*$/m, "");
     parts.push(
       `${JSON.stringify(rel(file))}: { deps: ${JSON.stringify(relDeps)}, factory: function (exports, require, module, __filename, __dirname) {\n${body}\n} },\n`,
     );
   }
-  parts.push(
-    "})) {\n  const deps = {};\n  for (const [spec, target] of Object.entries(entry.deps)) deps[spec] = path.join(ROOT, target);\n  MODULES[path.join(ROOT, file)] = { deps, factory: entry.factory };\n}\n",
-    `module.exports = load(path.join(ROOT, ${JSON.stringify(rel(entry))}), module);\n`,
-  );
+  parts.push("};\n", `module.exports = load(${JSON.stringify(rel(entry))}, module);\n`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, parts.join(""));
-  return modules.size;
+  return [...modules.keys()];
 }
 
 module.exports = { bundle, collect };

@@ -19,7 +19,7 @@ export interface RetryPolicy {
 }
 
 /** What one attempt came to. */
-export type Attempt<T> =
+export type RetryAttempt<T> =
   /** Finished: its value is the result (an answer, or a failure the caller reports itself). */
   | { readonly done: T }
   /** Worth retrying (429, 5xx, no answer): `error` is thrown when no retry is left. */
@@ -54,7 +54,7 @@ export function retryDelay(policy: Pick<RetryPolicy, "backoffMs" | "now">, retry
  * Runs `attempt(n)` (n = 0, 1, …) until it is done, or throws the last retryable error once `retries` retries
  * are spent. A thrown error ends the loop at once (a final failure).
  */
-export async function withRetry<T>(policy: RetryPolicy, attempt: (n: number) => Promise<Attempt<T>>): Promise<T> {
+export async function withRetry<T>(policy: RetryPolicy, attempt: (n: number) => Promise<RetryAttempt<T>>): Promise<T> {
   const sleep = policy.sleep ?? defaultSleep;
   for (let n = 0; ; n++) {
     const outcome = await attempt(n);

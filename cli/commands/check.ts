@@ -112,6 +112,7 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
           stack,
           file,
           images: config.images,
+          versions: config.versions,
           registry: client,
           cache,
           includePrerelease: values["include-prerelease"],

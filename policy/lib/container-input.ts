@@ -3,16 +3,16 @@ import type { PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy"
 import type { ComponentId } from "../../catalog";
 import { requireType } from "./applies";
 import { componentOf, plainProps, TYPES, type Props } from "./resources";
-import { settingsOf } from "./settings";
+import { settingsOf, type SettingsOf } from "./settings";
 
-export interface ContainerInput<S> {
+export interface ContainerInput<S extends PolicyConfigSchema> {
   readonly props: Props;
-  readonly settings: S;
+  readonly settings: SettingsOf<S>;
   readonly component: ComponentId | undefined;
 }
 
-export function containerInput<S>(args: ResourceValidationArgs, configSchema: unknown): ContainerInput<S> {
+export function containerInput<S extends PolicyConfigSchema>(args: ResourceValidationArgs, configSchema: S): ContainerInput<S> {
   requireType(args, [TYPES.container]);
   const props = plainProps(args.props);
-  return { props, settings: settingsOf<S>(args, configSchema as PolicyConfigSchema), component: componentOf(props) };
+  return { props, settings: settingsOf(args, configSchema), component: componentOf(props) };
 }

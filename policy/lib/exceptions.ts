@@ -5,14 +5,15 @@
  * offline runner both refuse a name that is no catalog component (e.g. "grafanna"), naming file and key.
  */
 import { COMPONENT_IDS } from "../../catalog";
+import { schemaPart, type JsonSchema } from "./settings";
 
-export const COMPONENT_PROPERTY = { type: "string", enum: [...COMPONENT_IDS] } as const;
+export const COMPONENT_PROPERTY = schemaPart({ type: "string", enum: [...COMPONENT_IDS] });
 
-export const KEEP_DEFAULTS_PROPERTY = {
+export const KEEP_DEFAULTS_PROPERTY = schemaPart({
   type: "boolean",
   description: "Whether the policy's built-in exceptions (listed in its description and docs/policy.md) still count.",
   default: true,
-} as const;
+});
 
 /** Netdata's documented needs: netdata/netdata packaging/docker/README.md@3934f1fd ("Privileges" and "Mounts" tables). */
 export const NETDATA_DOCS = "netdata/netdata packaging/docker/README.md@3934f1fd";
@@ -26,9 +27,9 @@ export function exceptionsOf<T>(builtIn: readonly T[], settings: { allowed?: rea
   return [...(settings.keepDefaults === false ? [] : builtIn), ...(settings.allowed ?? [])];
 }
 
-/** Schema of an `allowed` list whose items carry `component`, `reason` and the given fields. */
-export function allowedProperty(description: string, fields: Record<string, unknown>, required: readonly string[] = []) {
-  return {
+/** Schema of an `allowed` list whose items carry `component`, `reason` and the given fields (`required` of them always). */
+export function allowedProperty<const F extends Record<string, JsonSchema>, const R extends string[]>(description: string, fields: F, required: R) {
+  return schemaPart({
     type: "array",
     description: `${description} Added to the built-in exceptions (see keepDefaults).`,
     items: {
@@ -37,5 +38,5 @@ export function allowedProperty(description: string, fields: Record<string, unkn
       required: ["component", ...required, "reason"],
     },
     default: [],
-  } as const;
+  });
 }

@@ -16,6 +16,7 @@ import {
 } from "../../catalog";
 import { DEFAULT_STATE_FILE, readVulnState, type VulnState } from "../../config/vulns-state";
 import { componentOf, labelsOf, type Props } from "./resources";
+import { schemaPart } from "./settings";
 
 export { DEFAULT_STATE_FILE };
 
@@ -72,13 +73,13 @@ export function affectingAdvisories(
   return [...catalog, ...snapshot].map((advisory) => ({ advisory, state: advisoryState(advisory, now, acceptances), version }));
 }
 
-export const STATE_FILE_PROPERTY = {
+export const STATE_FILE_PROPERTY = schemaPart({
   type: "string",
   description: "The committed vulns-state.json (first sightings + the OSV snapshot of `npx myoci vulns --refresh`), relative to the repository root.",
   default: DEFAULT_STATE_FILE,
-} as const;
+});
 
-export const ACCEPTANCES_PROPERTY = {
+export const ACCEPTANCES_PROPERTY = schemaPart({
   type: "array",
   description:
     "Accepted risks: advisory id, why, and the ISO date the acceptance lapses (UTC). An expired acceptance no longer counts and is named in the violation.",
@@ -92,4 +93,4 @@ export const ACCEPTANCES_PROPERTY = {
     required: ["id", "reason", "expires"],
   },
   default: [],
-} as const;
+});

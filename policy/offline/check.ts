@@ -34,13 +34,13 @@ export function packConfigFor(stack: string, file?: string): PackConfig {
  * has no container of is refused as well (it would silently allow nothing — or the wrong thing after a rename).
  */
 export function checkAllowlistNames(config: PackConfig, resources: readonly RecordedResource[], file: string): void {
-  const running = new Set(resources.filter((r) => r.type === TYPES.container).flatMap((r) => componentOf(r.inputs) ?? []));
+  const running = new Set<string>(resources.filter((r) => r.type === TYPES.container).flatMap((r) => componentOf(r.inputs) ?? []));
   const problems: string[] = [];
   for (const [policy, { properties }] of Object.entries(config)) {
     for (const [key, value] of Object.entries(properties)) {
       (Array.isArray(value) ? value : []).forEach((item: unknown, i) => {
         const component = (item as { component?: unknown } | null)?.component;
-        if (typeof component === "string" && !running.has(component as never)) {
+        if (typeof component === "string" && !running.has(component)) {
           problems.push(
             `${policy}.${key}[${i}].component = ${JSON.stringify(component)}: no container of this stack runs that component (running: ${[...running].join(", ")})`,
           );

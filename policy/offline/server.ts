@@ -8,17 +8,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
 import { existsSync, readFileSync } from "node:fs";
-import { COMPILE_CACHE_DIR } from "./compile-cache";
+import { PACK_COMPILE_CACHE_DIR } from "./compile-cache";
+import { analyzeMessage, encodeAnalyzeRequest, encodeAnalyzeStackRequest, stackMessage } from "./wire";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 
 export const PACK_DIR = path.resolve(__dirname, "..");
 const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
@@ -52,13 +51,22 @@ const LEVEL_CODES: Record<Level, analyzer.EnforcementLevel> = {
   remediate: analyzer.EnforcementLevel.REMEDIATE,
 };
 
-const unary = <Req, Res>(call: (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown, request: Req): Promise<Res> =>
-  new Promise((resolve, reject) => {
-    call(request, (error, response) => (error ? reject(error) : resolve(response)));
-  });
+/** What a unary call needs of a method definition of the generated service. */
+interface Method<Req, Res> {
+  readonly path: string;
+  readonly requestSerialize: (request: Req) => Buffer;
+  readonly responseDeserialize: (bytes: Buffer) => Res;
+}
+
+/** A method of the Analyzer service whose request goes out as bytes already encoded (wire.ts). */
+const encoded = <Res>(method: { path: string; responseDeserialize: (bytes: Buffer) => Res }): Method<Buffer, Res> => ({
+  path: method.path,
+  requestSerialize: (bytes) => bytes,
+  responseDeserialize: method.responseDeserialize,
+});
 
 /** JSON-safe copy (drops undefined, functions) for Struct.fromJavaScript. */
-const plain = (value: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+const plain = (value: Record<string, unknown>): Record<string, JavaScriptValue> => JSON.parse(JSON.stringify(value)) as Record<string, JavaScriptValue>;
 
 export class PolicyPackServer {
   private constructor(
@@ -81,7 +89,7 @@ export class PolicyPackServer {
         // A TypeScript pack is type-checked by ts-node, as the CLI does; a compiled one (bin/policy) is plain JS.
         ...(existsSync(path.join(packDir, "index.ts")) ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
         // Node's compile cache for the SDK the pack loads (an environment setting; the gRPC path is the CLI's).
-        NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+        NODE_COMPILE_CACHE: PACK_COMPILE_CACHE_DIR,
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -105,8 +113,17 @@ export class PolicyPackServer {
     return new PolicyPackServer(child, port, client, () => stderr);
   }
 
+  /** One unary call on a method of the Analyzer service, as the generated client makes it. */
+  private call<Req, Res>(method: Method<Req, Res>, request: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, (error, response) =>
+        error || response === undefined ? reject(error ?? new Error(`${method.path}: no response`)) : resolve(response),
+      );
+    });
+  }
+
   async info(): Promise<PackInfo> {
-    const info = await unary<unknown, analyzer.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client) as never, new Empty());
+    const info = await this.call(AnalyzerService.getAnalyzerInfo, new Empty());
     return {
       name: info.getName(),
       version: info.getVersion(),
@@ -123,10 +140,10 @@ export class PolicyPackServer {
     for (const [name, entry] of Object.entries(config)) {
       const policyConfig = new analyzer.PolicyConfig();
       policyConfig.setEnforcementlevel(LEVEL_CODES[entry.enforcementLevel]);
-      policyConfig.setProperties(Struct.fromJavaScript(plain(entry.properties)) as never);
+      policyConfig.setProperties(Struct.fromJavaScript(plain(entry.properties)));
       map.set(name, policyConfig);
     }
-    await unary(this.client.configure.bind(this.client) as never, request);
+    await this.call(AnalyzerService.configure, request);
   }
 
   /** Analyze for every resource (inputs) and AnalyzeStack for all (state over inputs); all findings. */
@@ -149,53 +166,23 @@ export class PolicyPackServer {
             : undefined,
       };
     };
-    const options = (r: RecordedResource) => {
-      const o = new analyzer.AnalyzerResourceOptions();
-      o.setProtect(r.opts.protect === true);
-      if (r.opts.parent !== undefined) o.setParent(r.opts.parent);
-      return o;
-    };
+    // The requests are encoded straight from the records (wire.ts: the bytes analyzer_pb would write) and sent on
+    // the same methods of the same service as the generated client's.
     const perResource = async (r: RecordedResource) => {
-      const request = new analyzer.AnalyzeRequest();
-      request.setType(r.type);
-      request.setName(r.name);
-      request.setUrn(r.urn);
-      request.setProperties(Struct.fromJavaScript(plain(r.inputs)) as never);
-      request.setOptions(options(r));
-      const response = await unary<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(this.client.analyze.bind(this.client), request);
+      const response = await this.call(encoded(AnalyzerService.analyze), encodeAnalyzeRequest(analyzeMessage(r)));
       return response.getDiagnosticsList().map((d) => toFinding(d, r));
     };
     // Bounded concurrency: thousands of resources in flight at once only queue in the server.
-    const queue = [...resources];
-    const workers = Array.from({ length: Math.min(32, queue.length) }, async () => {
-      for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+    let next = 0;
+    const workers = Array.from({ length: Math.min(32, resources.length) }, async () => {
+      for (let r = resources[next++]; r !== undefined; r = resources[next++]) {
         findings.push(...(await perResource(r)));
       }
     });
-    const stack = new analyzer.AnalyzeStackRequest();
-    stack.setResourcesList(
-      resources.map((r) => {
-        const resource = new analyzer.AnalyzerResource();
-        resource.setType(r.type);
-        resource.setName(r.name);
-        resource.setUrn(r.urn);
-        resource.setProperties(Struct.fromJavaScript(plain({ ...r.inputs, ...r.state })) as never);
-        resource.setOptions(options(r));
-        if (r.opts.parent !== undefined) resource.setParent(r.opts.parent);
-        resource.setDependenciesList(r.opts.dependsOn ?? []);
-        const dependencies = resource.getPropertydependenciesMap();
-        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
-          const list = new analyzer.AnalyzerPropertyDependencies();
-          list.setUrnsList(urns);
-          dependencies.set(key, list);
-        }
-        return resource;
-      }),
-    );
     // The stack request is built and answered while the per-resource calls are still in flight: the pack and this
     // process work in parallel (the findings are sorted below, so their arrival order does not matter).
     const [response] = await Promise.all([
-      unary<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), stack),
+      this.call(encoded(AnalyzerService.analyzeStack), encodeAnalyzeStackRequest(resources.map(stackMessage))),
       Promise.all(workers),
     ]);
     findings.push(...response.getDiagnosticsList().map((d) => toFinding(d)));

@@ -3,17 +3,12 @@ import { forType } from "../lib/applies";
 import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
 import { displayName, recordOf, TYPES } from "../lib/resources";
+import { policySchema } from "../lib/settings";
 
 interface CapabilityException {
-  component: string;
-  capabilities: string[];
-  reason: string;
-}
-
-interface Settings {
-  dangerous: string[];
-  allowed: CapabilityException[];
-  keepDefaults: boolean;
+  readonly component: string;
+  readonly capabilities: readonly string[];
+  readonly reason: string;
 }
 
 export const CAPABILITY_EXCEPTIONS: readonly CapabilityException[] = [
@@ -24,7 +19,7 @@ export const CAPABILITY_EXCEPTIONS: readonly CapabilityException[] = [
   },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     dangerous: {
       type: "array",
@@ -55,7 +50,7 @@ const configSchema = {
     ]),
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 /** Docker's own normalisation (upper case, optional CAP_ prefix), plus surrounding blanks. */
 export const normaliseCapability = (capability: string): string => capability.trim().toUpperCase().replace(/^CAP_/, "");
@@ -65,9 +60,9 @@ export const disallowDangerousCapabilities: ResourceValidationPolicy = {
   description:
     "No container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL, …, in any spelling) unless allowlisted for its component with a reason (by default Netdata's SYS_PTRACE).",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    const { props, settings, component } = containerInput<Settings>(args, configSchema);
+    const { props, settings, component } = containerInput(args, configSchema);
     const adds = recordOf(props["capabilities"])["adds"];
     if (!Array.isArray(adds)) {
       return;

@@ -2,13 +2,9 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { FLOATING_TAGS, LABEL, parseImageReference } from "../../catalog";
 import { requireType } from "../lib/applies";
 import { imageUsesOf, labelsOf, TYPES, plainProps } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  floatingTags: string[];
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     floatingTags: {
       type: "array",
@@ -17,7 +13,7 @@ const configSchema = {
       default: [...FLOATING_TAGS],
     },
   },
-} as const;
+});
 
 export const disallowFloatingImageTags: ResourceValidationPolicy = {
   name: "disallow-floating-image-tags",
@@ -27,7 +23,7 @@ export const disallowFloatingImageTags: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     requireType(args, [TYPES.remoteImage, TYPES.image, TYPES.container]);
     const props = plainProps(args.props);
-    const { floatingTags } = settingsOf<Settings>(args, configSchema);
+    const { floatingTags } = settingsOf(args, configSchema);
     const floating = new Set(floatingTags.map((t) => t.toLowerCase()));
     for (const use of imageUsesOf(args.type, props)) {
       const tag = parseImageReference(use.reference).tag;

@@ -4,26 +4,22 @@ import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { normaliseHostPath } from "../lib/mounts";
 import { arrayOf, displayName, scalarText, TYPES } from "../lib/resources";
+import { policySchema } from "../lib/settings";
 
-interface Settings {
-  allowed: { component: string; hostPath: string; reason: string }[];
-  keepDefaults: boolean;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     allowed: allowedProperty("Host devices a component may use, each with the reason.", { hostPath: { type: "string", minLength: 1 } }, ["hostPath"]),
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const disallowHostDevices: ResourceValidationPolicy = {
   name: "disallow-host-devices",
   description: "No container is given a host device (devices, e.g. /dev/mem or /dev/sda) unless allowlisted for its component with a reason.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    const { props, settings, component } = containerInput<Settings>(args, configSchema);
+    const { props, settings, component } = containerInput(args, configSchema);
     const allowed = exceptionsOf([], settings)
       .filter((a) => a.component === component)
       .map((a) => normaliseHostPath(a.hostPath));

@@ -3,6 +3,7 @@ import { forType } from "../lib/applies";
 import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
 import { displayName, scalarText, TYPES } from "../lib/resources";
+import { policySchema } from "../lib/settings";
 
 const NAMESPACES = ["networkMode", "pidMode", "ipcMode", "usernsMode"] as const;
 type Namespace = (typeof NAMESPACES)[number];
@@ -13,11 +14,6 @@ interface NamespaceException {
   reason: string;
 }
 
-interface Settings {
-  allowed: NamespaceException[];
-  keepDefaults: boolean;
-}
-
 export const NAMESPACE_EXCEPTIONS: readonly NamespaceException[] = [
   {
     component: "netdata",
@@ -26,23 +22,23 @@ export const NAMESPACE_EXCEPTIONS: readonly NamespaceException[] = [
   },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     allowed: allowedProperty("Host namespaces a component may join, each with the reason.", { namespace: { type: "string", enum: [...NAMESPACES] } }, [
       "namespace",
     ]),
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const disallowHostNamespaces: ResourceValidationPolicy = {
   name: "disallow-host-namespaces",
   description:
     'No container joins a host namespace (networkMode, pidMode, ipcMode or usernsMode "host") unless allowlisted with a reason (by default Netdata\'s host PID mode).',
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    const { props, settings, component } = containerInput<Settings>(args, configSchema);
+    const { props, settings, component } = containerInput(args, configSchema);
     const allowed = exceptionsOf(NAMESPACE_EXCEPTIONS, settings);
     for (const namespace of NAMESPACES) {
       const mode = scalarText(props[namespace]).trim().toLowerCase();

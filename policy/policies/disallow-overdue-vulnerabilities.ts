@@ -5,17 +5,10 @@ import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acce
 import { CATALOG, type RiskAcceptance } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, packParent, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, packParent, policyNow, policySchema, settingsOf } from "../lib/settings";
 import { ACCEPTANCES_PROPERTY, affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
-interface Settings {
-  now: string;
-  acceptances: RiskAcceptance[];
-  acceptanceFile: string;
-  stateFile: string;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     now: NOW_PROPERTY,
     acceptances: ACCEPTANCES_PROPERTY,
@@ -27,7 +20,7 @@ const configSchema = {
     },
     stateFile: STATE_FILE_PROPERTY,
   },
-} as const;
+});
 
 /** The acceptance file, read once per change of its modification time (the pack analyzes every container). */
 const acceptanceCache = new Map<string, { mtimeMs: number; acceptances: RiskAcceptance[] }>();
@@ -48,11 +41,11 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   description:
     "No container runs a version affected by a catalog advisory or a finding of the committed OSV snapshot past its response deadline, unless the risk is accepted (policy config or the committed risk-acceptance file) until a future date.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf(args, configSchema);
     const now = policyNow(settings.now);
     const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(packParent(), settings.acceptanceFile))];
     for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateIn(path.resolve(packParent(), settings.stateFile)))) {

@@ -3,18 +3,12 @@ import { SECRET_KEYS, PROJECT } from "../../config/schema";
 import { forType, requireType } from "../lib/applies";
 import { COMPONENT_PROPERTY, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { componentOf, displayName, labelsOf, plainProps, recordOf, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 
 interface EnvException {
   component?: string;
   key: string;
   reason: string;
-}
-
-interface Settings {
-  credentialPattern: string;
-  allowed: EnvException[];
-  keepDefaults: boolean;
 }
 
 export const ENV_EXCEPTIONS: readonly EnvException[] = [
@@ -25,7 +19,7 @@ export const ENV_EXCEPTIONS: readonly EnvException[] = [
   },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     credentialPattern: {
       type: "string",
@@ -45,7 +39,7 @@ const configSchema = {
     },
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 /** `scheme://user:password@host` (a DSN or URL with its password inline). */
 const URL_CREDENTIAL = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
@@ -93,11 +87,11 @@ export const disallowPlainCredentialEnv: ResourceValidationPolicy = {
   description:
     "Credentials never reach a container as plain values: no credential-named variable (…_PASSWORD, …_TOKEN, …_SECRET) with a value, no URL or DSN with an inline password, no value equal to a configured secret, in env, labels, command or healthcheck; they go in files (uploads) and the variable names the file (…_FILE).",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf(args, configSchema);
     const pattern = new RegExp(settings.credentialPattern, "i");
     const component = componentOf(props);
     const allowed = exceptionsOf(ENV_EXCEPTIONS, settings).filter((a) => a.component === undefined || a.component === component);

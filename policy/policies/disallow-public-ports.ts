@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, COMPONENT_IDS, TURN_RELAY_PORTS } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { arrayOf, componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 import { COMPONENT_PROPERTY, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 
 interface AllowedPort {
@@ -12,12 +12,6 @@ interface AllowedPort {
   portTo?: number;
   protocol: string;
   reason: string;
-}
-
-interface Settings {
-  loopback: string[];
-  allowed: AllowedPort[];
-  keepDefaults: boolean;
 }
 
 const edge = (component: string, port: number, protocol: string, reason: string): AllowedPort => ({ component, port, protocol, reason });
@@ -38,7 +32,7 @@ export const PORT_EXCEPTIONS: readonly AllowedPort[] = [
   },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     loopback: { type: "array", items: { type: "string" }, description: "Addresses that only the host itself can reach.", default: ["127.0.0.1", "::1"] },
     allowed: {
@@ -60,18 +54,18 @@ const configSchema = {
     },
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const disallowPublicPorts: ResourceValidationPolicy = {
   name: "disallow-public-ports",
   description:
     "Containers publish ports on a loopback address only, except the edge ports allowlisted in policy config (by default the catalog's edge ports: Caddy 80/443, coturn).",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf(args, configSchema);
     const { loopback } = settings;
     const allowed = exceptionsOf(PORT_EXCEPTIONS, settings);
     const component = componentOf(props);

@@ -3,16 +3,12 @@ import { forType } from "../lib/applies";
 import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS } from "../lib/exceptions";
 import { displayName, TYPES } from "../lib/resources";
+import { policySchema } from "../lib/settings";
 
 interface OptionException {
   component: string;
   option: string;
   reason: string;
-}
-
-interface Settings {
-  allowed: OptionException[];
-  keepDefaults: boolean;
 }
 
 /** `apparmor=unconfined` and `apparmor:unconfined` are one option (Docker accepts both separators). */
@@ -33,23 +29,23 @@ export const SECURITY_EXCEPTIONS: readonly OptionException[] = [
   },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     allowed: allowedProperty("Unconfined security options a component may set, each with the reason.", { option: { type: "string", minLength: 1 } }, [
       "option",
     ]),
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const disallowUnconfinedSecurity: ResourceValidationPolicy = {
   name: "disallow-unconfined-security",
   description:
     "No container switches off seccomp, AppArmor or SELinux confinement (securityOpts seccomp/apparmor unconfined, label disable, systempaths unconfined) unless allowlisted with a reason.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    const { props, settings, component } = containerInput<Settings>(args, configSchema);
+    const { props, settings, component } = containerInput(args, configSchema);
     const allowed = exceptionsOf(SECURITY_EXCEPTIONS, settings)
       .filter((a) => a.component === component)
       .map((a) => canonical(a.option));

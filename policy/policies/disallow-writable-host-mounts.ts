@@ -4,14 +4,9 @@ import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY } from "../lib/exceptions";
 import { hostBinds, isSameOrParent, normaliseHostPath } from "../lib/mounts";
 import { displayName, TYPES } from "../lib/resources";
+import { policySchema } from "../lib/settings";
 
-interface Settings {
-  sensitivePaths: string[];
-  allowed: { component: string; hostPath: string; reason: string }[];
-  keepDefaults: boolean;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     sensitivePaths: {
       type: "array",
@@ -24,16 +19,16 @@ const configSchema = {
     ]),
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const disallowWritableHostMounts: ResourceValidationPolicy = {
   name: "disallow-writable-host-mounts",
   description:
     "No container binds a host system path (/, /etc, /proc, /sys, /run, /var/lib/docker, …, a path below one or a parent of one) read-write, in volumes or in mounts of type bind, unless allowlisted with a reason.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    const { props, settings, component } = containerInput<Settings>(args, configSchema);
+    const { props, settings, component } = containerInput(args, configSchema);
     const sensitive = settings.sensitivePaths.map(normaliseHostPath);
     const allowed = exceptionsOf([], settings).filter((e) => e.component === component);
     for (const bind of hostBinds(props)) {

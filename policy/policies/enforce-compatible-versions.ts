@@ -1,13 +1,9 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { checkCompatibility, COMPATIBILITY_RULES, toVersionSet, type ComponentId } from "../../catalog";
 import { containerPins } from "../lib/stack";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  exceptions: { rule: string; reason: string }[];
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     exceptions: {
       type: "array",
@@ -20,16 +16,16 @@ const configSchema = {
       default: [],
     },
   },
-} as const;
+});
 
 export const enforceCompatibleVersions: StackValidationPolicy = {
   name: "enforce-compatible-versions",
   description:
     "The versions a stack pins satisfy the catalog's compatibility rules (Loki and Promtail, NetBird servers, Zitadel and PostgreSQL, Grafana and Loki).",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateStack: (args, reportViolation) => {
-    const { exceptions } = settingsOf<Settings>(args, configSchema as never);
+    const { exceptions } = settingsOf(args, configSchema);
     const skipped = new Set(exceptions.map((e) => e.rule));
     const tags: Partial<Record<ComponentId, string>> = {};
     for (const pin of containerPins(args.resources)) {

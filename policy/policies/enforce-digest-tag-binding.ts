@@ -6,17 +6,10 @@ import { PROVENANCE_FILE } from "../../config/provenance";
 import { COMPONENT_PROPERTY } from "../lib/exceptions";
 import { committedStackPins, promotionRecordAt, provenanceAt } from "../lib/records";
 import { recordOf, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 import { pinnedImages, propsOf, stackNameOf, type StackResource } from "../lib/stack";
 
-interface Settings {
-  recordFile: string;
-  provenanceFile: string;
-  stackFiles: string;
-  aliases: { component: string; tags: string[]; reason: string }[];
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     recordFile: { type: "string", description: "Promotion record, relative to the repository root.", default: DEFAULT_RECORD_FILE },
     provenanceFile: { type: "string", description: "Provenance record, relative to the repository root.", default: PROVENANCE_FILE },
@@ -40,7 +33,7 @@ const configSchema = {
       default: [],
     },
   },
-} as const;
+});
 
 interface Binding {
   readonly component: string;
@@ -53,9 +46,9 @@ export const enforceDigestTagBinding: StackValidationPolicy = {
   description:
     "A digest is pinned for one component and one tag only: not for two components, and not for a tag other than the one the project knows it by (other stacks' pins, the promotion record, the provenance record, stack references).",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateStack: (args, reportViolation) => {
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf(args, configSchema);
     const resources = args.resources as readonly StackResource[];
     const stack = stackNameOf(resources);
     const known = new Map<string, Binding[]>();

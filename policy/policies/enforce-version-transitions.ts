@@ -4,15 +4,10 @@ import { DEFAULT_RECORD_FILE } from "../../config/promotion-record";
 import { COMPONENT_PROPERTY } from "../lib/exceptions";
 import { promotionRecordAt } from "../lib/records";
 import { labelsOf, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 import { pinnedImages, propsOf, stackNameOf, type StackResource } from "../lib/stack";
 
-interface Settings {
-  recordFile: string;
-  acknowledgedDowngrades: { component: string; from: string; to: string; reason: string }[];
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     recordFile: {
       type: "string",
@@ -35,7 +30,7 @@ const configSchema = {
       default: [],
     },
   },
-} as const;
+});
 
 /** Per component, the pin of the stack's latest recorded deployment (promotion record, later entries win). */
 function previousPins(file: string, stack: string): Partial<Record<ComponentId, ImagePin & { recordedAt: string }>> {
@@ -53,9 +48,9 @@ export const enforceVersionTransitions: StackValidationPolicy = {
   name: "enforce-version-transitions",
   description: `Every pin moves from the stack's previous deployment (its latest promotion-record entries) only as the catalog allows: no downgrade without an acknowledgement, and the transition rules (${TRANSITION_RULES.map((r) => r.id).join(", ")}).`,
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateStack: (args, reportViolation) => {
-    const settings = settingsOf<Settings>(args, configSchema as never);
+    const settings = settingsOf(args, configSchema);
     const resources = args.resources as readonly StackResource[];
     const stack = stackNameOf(resources);
     if (stack === undefined) {

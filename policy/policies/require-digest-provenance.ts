@@ -2,14 +2,10 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { CATALOG } from "../../catalog";
 import { originOf, PROVENANCE_FILE } from "../../config/provenance";
 import { provenanceAt } from "../lib/records";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 import { pinnedImages } from "../lib/stack";
 
-interface Settings {
-  provenanceFile: string;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     provenanceFile: {
       type: "string",
@@ -17,7 +13,7 @@ const configSchema = {
       default: PROVENANCE_FILE,
     },
   },
-} as const;
+});
 
 export const requireDigestProvenance: StackValidationPolicy = {
   name: "require-digest-provenance",
@@ -26,7 +22,7 @@ export const requireDigestProvenance: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema,
   validateStack: (args, reportViolation) => {
-    const { provenanceFile } = settingsOf<Settings>(args, configSchema);
+    const { provenanceFile } = settingsOf(args, configSchema);
     const records = provenanceAt(provenanceFile);
     const seen = new Set<string>();
     for (const pin of pinnedImages(args.resources)) {

@@ -1,13 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { forType, requireType } from "../lib/applies";
 import { displayName, recordOf, TYPES, plainProps } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  rotatingDrivers: string[];
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     rotatingDrivers: {
       type: "array",
@@ -16,7 +12,7 @@ const configSchema = {
       default: ["json-file", "local"],
     },
   },
-} as const;
+});
 
 export const requireLogRotation: ResourceValidationPolicy = {
   name: "require-log-rotation",
@@ -26,7 +22,7 @@ export const requireLogRotation: ResourceValidationPolicy = {
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const { rotatingDrivers } = settingsOf<Settings>(args, configSchema);
+    const { rotatingDrivers } = settingsOf(args, configSchema);
     const name = displayName(props, args.name);
     const driver: unknown = props["logDriver"];
     if (typeof driver !== "string" || driver === "") {

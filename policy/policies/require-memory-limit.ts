@@ -1,15 +1,11 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  minimumMb: number;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: { minimumMb: { type: "integer", minimum: 1, description: "Smallest memory limit (MiB) accepted.", default: 16 } },
-} as const;
+});
 
 export const requireMemoryLimit: ResourceValidationPolicy = {
   name: "require-memory-limit",
@@ -19,7 +15,7 @@ export const requireMemoryLimit: ResourceValidationPolicy = {
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const { minimumMb } = settingsOf<Settings>(args, configSchema);
+    const { minimumMb } = settingsOf(args, configSchema);
     const memory: unknown = props["memory"];
     const name = displayName(props, args.name);
     if (typeof memory !== "number" || memory <= 0) {

@@ -4,12 +4,7 @@ import { containerInput } from "../lib/container-input";
 import { allowedProperty, exceptionsOf, KEEP_DEFAULTS_PROPERTY, NETDATA_DOCS, type Exception } from "../lib/exceptions";
 import { hostBinds, isSameOrParent, normaliseHostPath } from "../lib/mounts";
 import { displayName, TYPES } from "../lib/resources";
-
-interface Settings {
-  socketPaths: string[];
-  allowed: Exception[];
-  keepDefaults: boolean;
-}
+import { policySchema } from "../lib/settings";
 
 /** Who may see the Docker API at all (read-only), and why. */
 export const SOCKET_EXCEPTIONS: readonly Exception[] = [
@@ -18,7 +13,7 @@ export const SOCKET_EXCEPTIONS: readonly Exception[] = [
   { component: "alloy", reason: "discovery.docker and loki.source.docker read container logs through the Docker API (Grafana Alloy component docs)." },
 ];
 
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     socketPaths: {
       type: "array",
@@ -26,19 +21,19 @@ const configSchema = {
       description: "Host paths of the Docker (or Podman) API socket.",
       default: ["/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock"],
     },
-    allowed: allowedProperty("Components that may bind the socket (read-only), each with the reason.", {}),
+    allowed: allowedProperty("Components that may bind the socket (read-only), each with the reason.", {}, []),
     keepDefaults: KEEP_DEFAULTS_PROPERTY,
   },
-} as const;
+});
 
 export const requireReadonlyDockerSocket: ResourceValidationPolicy = {
   name: "require-readonly-docker-socket",
   description:
     "Only allowlisted components (by default Netdata and the log shipper) bind the Docker socket, in any mount form (volumes, mounts of type bind, or any parent directory such as /var/run or /), and only read-only.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema as never,
+  configSchema: configSchema,
   validateResource: forType(TYPES.container, (args, reportViolation) => {
-    const { props, settings, component } = containerInput<Settings>(args, configSchema);
+    const { props, settings, component } = containerInput(args, configSchema);
     const sockets = settings.socketPaths.map(normaliseHostPath);
     const allowed = exceptionsOf(SOCKET_EXCEPTIONS, settings).some((e) => e.component === component);
     const name = displayName(props, args.name);

@@ -1,17 +1,13 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  allowed: string[];
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     allowed: { type: "array", items: { type: "string" }, description: "Accepted Docker restart policies.", default: ["unless-stopped", "always"] },
   },
-} as const;
+});
 
 export const requireRestartPolicy: ResourceValidationPolicy = {
   name: "require-restart-policy",
@@ -21,7 +17,7 @@ export const requireRestartPolicy: ResourceValidationPolicy = {
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const { allowed } = settingsOf<Settings>(args, configSchema);
+    const { allowed } = settingsOf(args, configSchema);
     const restart: unknown = props["restart"];
     if (typeof restart !== "string" || !allowed.includes(restart)) {
       reportViolation(`${displayName(props, args.name)} has restart policy ${JSON.stringify(restart ?? "no")}: expected one of ${allowed.join(", ")}.`);

@@ -4,16 +4,10 @@ import { CATALOG } from "../../catalog";
 import { DEFAULT_RECORD_FILE } from "../../config/promotion-record";
 import { promotionRecordAt } from "../lib/records";
 import { recordOf, TYPES } from "../lib/resources";
-import { settingsOf } from "../lib/settings";
+import { policySchema, settingsOf } from "../lib/settings";
 import { pinnedImages, propsOf, type StackResource } from "../lib/stack";
 
-interface Settings {
-  recordFile: string;
-  verifiedOn: string;
-  targetStack: string;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     recordFile: {
       type: "string",
@@ -27,7 +21,7 @@ const configSchema = {
     },
     targetStack: { type: "string", description: "Stack the gate protects; its own adoption baseline in the record is accepted.", default: "prod" },
   },
-} as const;
+});
 
 /** `tag@digest` per component from the verifying stack's StackReference outputs (`images.<component>`). */
 function referencedPins(resources: readonly StackResource[], verifiedOn: string): Map<string, Set<string>> {
@@ -55,7 +49,7 @@ export const requireVerifiedPromotion: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema,
   validateStack: (args, reportViolation) => {
-    const settings = settingsOf<Settings>(args, configSchema);
+    const settings = settingsOf(args, configSchema);
     const file = settings.recordFile;
     const record = promotionRecordAt(file);
     const resources = args.resources as readonly StackResource[];

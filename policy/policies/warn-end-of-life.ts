@@ -2,13 +2,9 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CATALOG, endOfLifeState } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, policyNow, policySchema, settingsOf } from "../lib/settings";
 
-interface Settings {
-  now: string;
-}
-
-const configSchema = { properties: { now: NOW_PROPERTY } } as const;
+const configSchema = policySchema({ properties: { now: NOW_PROPERTY } });
 
 export const warnEndOfLife: ResourceValidationPolicy = {
   name: "warn-end-of-life",
@@ -22,7 +18,7 @@ export const warnEndOfLife: ResourceValidationPolicy = {
     if (component === undefined || CATALOG[component].endOfLife === undefined) {
       return;
     }
-    const endOfLife = endOfLifeState(component, policyNow(settingsOf<Settings>(args, configSchema).now));
+    const endOfLife = endOfLifeState(component, policyNow(settingsOf(args, configSchema).now));
     if (endOfLife?.reached === true) {
       const successor = endOfLife.successor === undefined ? "" : ` Successor: ${CATALOG[endOfLife.successor].title} (${endOfLife.successor}).`;
       reportViolation(`${displayName(props, args.name)} runs ${CATALOG[component].title}, end of life since ${endOfLife.date}.${successor} ${endOfLife.note}`);

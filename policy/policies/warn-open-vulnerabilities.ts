@@ -4,16 +4,10 @@ import { snapshotAgeDays } from "../../config/vulns-state";
 import { CATALOG, hasPackages, PACKAGES, type RiskAcceptance } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, packParent, policyNow, settingsOf } from "../lib/settings";
+import { NOW_PROPERTY, packParent, policyNow, policySchema, settingsOf } from "../lib/settings";
 import { affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
 
-interface Settings {
-  now: string;
-  stateFile: string;
-  snapshotMaxAgeDays: number;
-}
-
-const configSchema = {
+const configSchema = policySchema({
   properties: {
     now: NOW_PROPERTY,
     stateFile: STATE_FILE_PROPERTY,
@@ -24,7 +18,7 @@ const configSchema = {
       default: 7,
     },
   },
-} as const;
+});
 
 /**
  * Advisory half of the vulnerability rule: an affecting advisory before its response deadline.
@@ -39,7 +33,7 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
   validateResource: forType(TYPES.container, (args, reportViolation) => {
     requireType(args, [TYPES.container]);
     const props = plainProps(args.props);
-    const settings = settingsOf<Settings>(args, configSchema);
+    const settings = settingsOf(args, configSchema);
     const now = policyNow(settings.now);
     const vulnState = vulnStateIn(path.resolve(packParent(), settings.stateFile));
     const component = componentOf(props);

@@ -15,7 +15,8 @@ import { CATALOG, classifyChange, isComponentId, parseTag, type ChangeClass, typ
 import { DEFAULT_RECORD_FILE, latestVerified, readPromotionRecord } from "../../config/promotion-record";
 import { ConfigError } from "../../config/schema";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
-import { editStackFile, inCatalogOrder } from "../../cli/app/stack-edit";
+import { editStackFile } from "../../config/stack-file/edit";
+import { inCatalogOrder } from "../../config/stack-file/pins";
 
 export interface DeployPlan {
   /** component → tag to roll out. */

@@ -37,7 +37,7 @@ describe("myoci plan / myoci policy (offline runner in the one CLI)", function (
   it("plan --json prints the envelope around the runner's plan", async () => {
     const io = memoryIO({ cwd: ROOT });
     expect(await main(["plan", "--stack", "staging", "--json", "--resources", resources], io)).to.equal(0);
-    const envelope = envelopeSchema.parse(JSON.parse(io.out())) as { command: string; exitCode: number; stack: string; containers: unknown };
+    const envelope = envelopeSchema.parse(JSON.parse(io.out())) as unknown as { command: string; exitCode: number; stack: string; containers: unknown };
     expect([envelope.command, envelope.exitCode, envelope.stack]).to.deep.equal(["plan", 0, "staging"]);
     expect(envelope.containers).to.deep.equal(JSON.parse(JSON.stringify(planOf(evaluation.resources))));
   });
@@ -45,7 +45,7 @@ describe("myoci plan / myoci policy (offline runner in the one CLI)", function (
   it("policy exits 1 on a mandatory violation, the report's findings inside the envelope", async () => {
     const io = memoryIO({ cwd: ROOT });
     expect(await main(["policy", "--stack", "staging", "--json", "--resources", privileged], io)).to.equal(1);
-    const envelope = envelopeSchema.parse(JSON.parse(io.out())) as {
+    const envelope = envelopeSchema.parse(JSON.parse(io.out())) as unknown as {
       exitCode: number;
       passed: boolean;
       findings: { policy: string; level: string; resource: { name: string } }[];

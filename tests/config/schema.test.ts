@@ -1,10 +1,11 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { formatConfigIssues, parseStackConfig, SECRET_KEYS, type ConfigIssue } from "../../config/schema";
 import { loadStackFile, readRawStackFile, PLACEHOLDER_SECRET } from "../../config/stack-file";
 import { PROJECT_DIR } from "../../program/evaluate";
+import { stackFileText } from "../helpers/stack-fixture";
 
 /** The shipped staging config with every secret given as a secret: a valid base to break one field at a time. */
 function validRaw(): { values: Record<string, unknown>; secretKeys: Set<string> } {
@@ -228,5 +229,21 @@ describe("stack config validation", () => {
     expect([...raw.secretKeys]).to.deep.equal(["grafanaAdminPassword"]);
     writeFileSync(path.join(dir, "Pulumi.y.yaml"), "config:\n  myoci:domain: [unclosed\n");
     expect(() => loadStackFile(dir, "y")).to.throw(/Pulumi\.y\.yaml: \(line \d+\)/);
+  });
+
+  it("offline, a secret given as a --config value is validated, not replaced by its placeholder (as the program evaluation keeps it)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "myoci-s10-placeholder-"));
+    try {
+      writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackFileText());
+      const given = loadStackFile(dir, "staging", { placeholderSecrets: true, overrides: { grafanaAdminPassword: "given-admin-password" } });
+      expect(given.secrets.grafanaAdminPassword.value).to.equal("given-admin-password");
+      expect(given.secrets.postgresPassword.value).to.equal(PLACEHOLDER_SECRET("postgresPassword"));
+      expect(() => loadStackFile(dir, "staging", { placeholderSecrets: true, overrides: { grafanaAdminPassword: "short" } }))
+        .to.throw("Pulumi.staging.yaml: myoci:grafanaAdminPassword = [secret]: expected at least 12 characters")
+        .with.property("message")
+        .that.does.not.contain("short");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { retryAfterMs, withRetry, type Attempt, type RetryPolicy } from "../../cli/adapters/http-retry";
+import { retryAfterMs, withRetry, type RetryAttempt, type RetryPolicy } from "../../cli/adapters/http-retry";
 import { publish, type NtfyMessage } from "../../cli/adapters/ntfy";
 
 /** A policy whose sleep records its waits instead of waiting. */
@@ -12,7 +12,7 @@ function recorded(extra: Partial<RetryPolicy> = {}): { policy: RetryPolicy; wait
 }
 
 /** An attempt function answering from a script, one entry per attempt; records the attempt numbers it was given. */
-function scripted<T>(script: Attempt<T>[]): { attempt: (n: number) => Promise<Attempt<T>>; seen: number[] } {
+function scripted<T>(script: RetryAttempt<T>[]): { attempt: (n: number) => Promise<RetryAttempt<T>>; seen: number[] } {
   const seen: number[] = [];
   return {
     attempt: async (n) => {
@@ -25,7 +25,7 @@ function scripted<T>(script: Attempt<T>[]): { attempt: (n: number) => Promise<At
   };
 }
 
-const busy = (n: number): Attempt<string> => ({ retry: new Error(`busy ${n}`) });
+const busy = (n: number): RetryAttempt<string> => ({ retry: new Error(`busy ${n}`) });
 
 describe("http-retry", () => {
   it("returns the first done attempt, waiting a doubling backoff before each retry", async () => {

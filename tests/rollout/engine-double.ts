@@ -6,7 +6,10 @@
 import type { ComponentId } from "../../catalog";
 import type { BackupOutcome, BackupRequest, BackupRunner } from "../../cli/app/backup";
 import type { DeploymentRecord, DeploymentSummary, PulumiEngine, UpOptions, UpOutcome } from "../../cli/adapters/pulumi-engine/engine";
-import { StackFilePins, type PinChanges, type PinSet, type PostgresMigration } from "../../cli/adapters/pulumi-engine/stack-pins";
+import type { PinSet } from "../../catalog";
+import type { PostgresMigration } from "../../config/schema";
+import type { PinChanges } from "../../config/stack-file/pins";
+import { StackFilePins } from "../../cli/adapters/pulumi-engine/stack-pins";
 import type { ProbeResult, Prober, Verdict } from "../../cli/adapters/probe";
 import { sha256Digest } from "../helpers/digest";
 

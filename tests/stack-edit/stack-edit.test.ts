@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { ConfigError } from "../../config/schema";
-import { editStackFile, editStackText, unifiedDiff } from "../../cli/app/stack-edit";
+import { editStackFile, editStackText } from "../../config/stack-file/edit";
+import { unifiedDiff } from "../../cli/framework/output/diff";
 import { stackFileText, testDigest } from "../helpers/stack-fixture";
 
 const lines = (text: string): string[] => text.split("\n");
@@ -122,7 +123,7 @@ describe("stack-edit: atomic write", () => {
     const script = `
       const fs = require("node:fs");
       fs.renameSync = () => process.kill(process.pid, "SIGKILL");
-      const { editStackFile } = require(${JSON.stringify(path.resolve(__dirname, "../../cli/app/stack-edit"))});
+      const { editStackFile } = require(${JSON.stringify(path.resolve(__dirname, "../../config/stack-file/edit"))});
       editStackFile(${JSON.stringify(file)}, { images: { loki: { tag: "3.0.1", digest: ${JSON.stringify(testDigest("killed"))} } } });
       process.stdout.write("rename survived");`;
     const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {

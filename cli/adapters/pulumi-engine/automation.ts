@@ -23,7 +23,10 @@ import {
   type UpOutcome,
 } from "./engine";
 import { DetachedPulumiCli, PulumiCliError, type PulumiCli } from "./cli-runner";
-import { StackFilePins, type PinChanges, type PinSet, type PostgresMigration } from "./stack-pins";
+import type { PinSet } from "../../../catalog";
+import type { PostgresMigration } from "../../../config/schema";
+import type { PinChanges } from "../../../config/stack-file/pins";
+import { StackFilePins } from "./stack-pins";
 
 interface RawUpdate {
   version: number;

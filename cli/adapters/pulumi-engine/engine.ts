@@ -3,9 +3,9 @@
  * implementation (automation.ts) drives the Pulumi CLI through the Automation API; tests use an in-process
  * double (tests/rollout/engine-double.ts). Pins live in `Pulumi.<stack>.yaml` on disk for both.
  */
-import type { PinChanges, PinSet, PostgresMigration } from "./stack-pins";
-
-export type { PinChanges, PinSet, PostgresMigration } from "./stack-pins";
+import type { PinSet } from "../../../catalog";
+import type { PostgresMigration } from "../../../config/schema";
+import type { PinChanges } from "../../../config/stack-file/pins";
 
 export interface UpOptions {
   /** Policy pack folder (relative to the project), e.g. `policy`. */

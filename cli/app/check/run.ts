@@ -2,7 +2,7 @@
  * `myoci check` orchestration: asks the registries about every pinned component of a stack (tag list + one HEAD
  * per component, concurrently), classifies each, and renders the human report and the JSON document.
  */
-import { CATALOG, COMPONENT_IDS, toVersionSet, type ComponentId, type ImagePin, type KnownVulnerability, type PinSet } from "../../../catalog";
+import { CATALOG, COMPONENT_IDS, toVersionSet, type ImagePin, type KnownVulnerability, type PinSet, type VersionSet } from "../../../catalog";
 import type { DigestResolver, TagLister } from "../../adapters/registry/client";
 import { classifyComponent, errorCheck, type Candidate, type CheckStatus, type ComponentCheck } from "./classify";
 
@@ -46,6 +46,8 @@ export interface CheckStackInput {
   readonly stack: string;
   readonly file: string;
   readonly images: PinSet;
+  /** The pins' parsed tags, as the stack config holds them (`StackConfig.versions`); parsed here when absent. */
+  readonly versions?: VersionSet;
   readonly registry: RegistryReader;
   readonly cache?: RegistryAnswerCache;
   readonly includePrerelease?: boolean;
@@ -65,8 +67,7 @@ function summarize(components: readonly ComponentCheck[]): StackCheck["summary"]
 export async function checkStack(input: CheckStackInput): Promise<StackCheck> {
   const cache = input.cache ?? new RegistryAnswerCache();
   const pinned = COMPONENT_IDS.filter((id) => input.images[id] !== undefined);
-  const tags = Object.fromEntries(pinned.map((id) => [id, input.images[id]?.tag])) as Partial<Record<ComponentId, string>>;
-  const { versions } = toVersionSet(tags);
+  const versions = input.versions ?? toVersionSet(Object.fromEntries(pinned.map((id) => [id, input.images[id]?.tag]))).versions;
   const components = await Promise.all(
     pinned.map(async (component): Promise<ComponentCheck> => {
       const declared = input.images[component] as ImagePin;

@@ -13,16 +13,16 @@ import {
   CATALOG,
   changelogUrl,
   COMPATIBILITY_RULES,
-  parseTag,
   PROMTAIL_LAST_LINE,
   TRANSITION_RULES,
   type ComponentId,
   type ImagePin,
+  type ParsedTag,
 } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 import { loadStackFile } from "../../../config/stack-file";
 import { DEFAULT_STATE_FILE, readVulnState } from "../../../config/vulns-state";
-import { inCatalogOrder } from "../stack-edit";
+import { inCatalogOrder } from "../../../config/stack-file/pins";
 import { generateRenovateConfig, RENOVATE_FILE } from "./renovate";
 import { toolingSection } from "./tooling";
 
@@ -97,13 +97,13 @@ function loadStacks(projectDir: string): LoadedStack[] {
   return discoverStacks(projectDir).map((name) => ({ name, config: loadStackFile(projectDir, name, { placeholderSecrets: true }) }));
 }
 
-function pinRow(component: ComponentId, pin: ImagePin): string {
+/** One pin row; `version` is the pin's tag as the stack config parsed it. */
+function pinRow(component: ComponentId, pin: ImagePin, version: ParsedTag | undefined): string {
   const entry = CATALOG[component];
-  const parsed = parseTag(pin.tag, entry.tagScheme);
   const eol = entry.endOfLife ? `**${entry.endOfLife.date}** (${md(entry.endOfLife.note)})` : "—";
-  const advisories = parsed.ok ? advisoriesFor(component, parsed.tag) : [];
+  const advisories = version ? advisoriesFor(component, version) : [];
   const advisoryText = advisories.length > 0 ? advisories.map((a) => `[${a.id}](${a.url}) (${a.severity})`).join(", ") : "none known";
-  const changelog = parsed.ok ? `[release notes](${changelogUrl(component, parsed.tag.raw)})` : "—";
+  const changelog = version ? `[release notes](${changelogUrl(component, version.raw)})` : "—";
   return `| ${entry.title} (\`${component}\`) | \`${entry.registry}/${entry.repository}\` | ${entry.registry} | \`${pin.tag}\` | \`${pin.digest}\` | ${eol} | ${advisoryText} | ${changelog} |`;
 }
 
@@ -120,10 +120,10 @@ function openFindingsSection(projectDir: string, stacks: readonly LoadedStack[])
   for (const { name, config } of stacks) {
     for (const component of inCatalogOrder(Object.keys(config.images) as ComponentId[])) {
       const pin = config.images[component]!;
-      const parsed = parseTag(pin.tag, CATALOG[component].tagScheme);
-      if (!parsed.ok) continue;
-      for (const v of state.osv.vulnerabilities.filter((x) => x.component === component && knownAffects(x, parsed.tag))) {
-        const fix = fixedAbove(v.ranges, v.packageVersion ?? packageVersion(parsed.tag));
+      const version = config.versions[component];
+      if (!version) continue;
+      for (const v of state.osv.vulnerabilities.filter((x) => x.component === component && knownAffects(x, version))) {
+        const fix = fixedAbove(v.ranges, v.packageVersion ?? packageVersion(version));
         rows.push(`| ${name} | ${component} | \`${pin.tag}\` | [${v.id}](${v.url}) (${v.severity}) | ${md(v.summary)} | ${fix !== undefined ? versionAsTag(fix) : "no fix known"} |`);
       }
     }
@@ -149,7 +149,7 @@ export function generateDependencies(projectDir: string): string {
     out.push("| component | image | registry | tag | digest | end of life | advisories affecting the pin | changelog |");
     out.push("|---|---|---|---|---|---|---|---|");
     for (const component of inCatalogOrder(Object.keys(config.images) as ComponentId[])) {
-      out.push(pinRow(component, config.images[component]!));
+      out.push(pinRow(component, config.images[component]!, config.versions[component]));
     }
     out.push("");
   }

@@ -5,7 +5,7 @@
  */
 import { COMPONENT_IDS, digestOfRepoDigest, isComponentId, LABEL, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import { inspectContainer, inspectImage, listContainers, type DockerClient } from "../../adapters/docker-api/client";
-import { inCatalogOrder } from "../stack-edit";
+import { inCatalogOrder } from "../../../config/stack-file/pins";
 
 export type DriftStatus = "in-sync" | "missing" | "digest" | "tag" | "unhealthy";
 

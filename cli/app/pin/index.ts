@@ -8,12 +8,13 @@ import { checkWritable, FileWriteError } from "../../../config/atomic-write";
 import { ConfigError, PROJECT, requiredComponents } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { provenancePath, recordProvenance, registryResolution } from "../../../config/provenance";
-import { editStackFile, unifiedDiff } from "../stack-edit";
+import { editStackFile } from "../../../config/stack-file/edit";
+import { unifiedDiff } from "../../framework/output/diff";
 import { StackLockedError, withStackLock } from "../stack-lock";
 import { judgePinSet } from "./rules";
 import type { DigestResolver } from "../../adapters/registry/client";
 
-export { judgePinSet, type PinSet, type PinSetVerdict } from "./rules";
+export { judgePinSet, type PinSetVerdict } from "./rules";
 
 export type { DigestResolver } from "../../adapters/registry/client";
 
@@ -138,7 +139,7 @@ function judgeAndWrite(request: PinRequest, file: string, component: ComponentId
     }
   }
   const after = { ...config.images, [component]: pin };
-  const verdict = judgePinSet(config, config.images, after);
+  const verdict = judgePinSet(config, after);
   messages.push(...verdict.warnings.map((w) => `warning (already the case before this pin): ${w}`));
   if (verdict.refusals.length > 0) {
     return {

@@ -2,8 +2,6 @@
 import { checkCompatibility, checkTransition, toVersionSet, type ComponentId, type PinSet } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 
-export type { PinSet } from "../../../catalog";
-
 export interface PinSetVerdict {
   /** Violations the change introduces: the change must be refused. */
   readonly refusals: readonly string[];
@@ -17,10 +15,11 @@ function tagsOf(pins: PinSet): Partial<Record<ComponentId, string>> {
 
 /**
  * Compatibility of the new set (only violations the change introduces refuse it) and transition rules from the
- * old set to the new one. A PostgreSQL major change passes only with a matching `myoci:postgresMigration`.
+ * stack's pins (their versions as the stack config parsed them) to the new set. A PostgreSQL major change passes
+ * only with a matching `myoci:postgresMigration`.
  */
-export function judgePinSet(config: Pick<StackConfig, "postgres">, before: PinSet, after: PinSet): PinSetVerdict {
-  const old = toVersionSet(tagsOf(before));
+export function judgePinSet(config: Pick<StackConfig, "postgres" | "versions">, after: PinSet): PinSetVerdict {
+  const old = { versions: config.versions };
   const next = toVersionSet(tagsOf(after));
   const oldViolations = new Set(checkCompatibility(old.versions).map((v) => `${v.rule}: ${v.message}`));
   const newViolations = checkCompatibility(next.versions).map((v) => `${v.rule}: ${v.message}`);

@@ -11,7 +11,9 @@ import { ConfigError, PROJECT, type StackConfig } from "../../../config/schema";
 import { loadStackFile, stackFilePath } from "../../../config/stack-file";
 import { promotion, provenancePath, recordProvenance } from "../../../config/provenance";
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, judgePinSet } from "../pin";
-import { editStackFile, inCatalogOrder, unifiedDiff } from "../stack-edit";
+import { editStackFile } from "../../../config/stack-file/edit";
+import { inCatalogOrder } from "../../../config/stack-file/pins";
+import { unifiedDiff } from "../../framework/output/diff";
 import { StackLockedError, withStackLock } from "../stack-lock";
 
 export interface PromoteRequest {
@@ -155,7 +157,7 @@ function promoteUnlocked(request: PromoteRequest): PromoteOutcome {
       after[component] = pin;
     }
   }
-  const verdict = judgePinSet(target, target.images, after);
+  const verdict = judgePinSet(target, after);
   const warnings = verdict.warnings.map((w) => `warning (already the case before this promotion): ${w}`);
   if (verdict.refusals.length > 0) {
     return {

@@ -6,7 +6,7 @@
 import { CATALOG, isComponentId, parseTag, describeScheme, type ComponentId, type ImagePin } from "../../../catalog";
 import { requiredComponents, type StackConfig } from "../../../config/schema";
 import { judgePinSet } from "../pin/rules";
-import type { PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import type { PinSet } from "../../../catalog";
 
 /** Parses `component=tag` arguments; errors name the argument and what was expected. */
 export function parseChangeArgs(args: readonly string[]): { changes: Record<string, string>; errors: string[] } {
@@ -79,7 +79,7 @@ export function planStack(
   const from = oldMajor?.ok ? oldMajor.tag.numbers[0] : undefined;
   const to = newMajor?.ok ? newMajor.tag.numbers[0] : undefined;
   const migration = migrate && from !== undefined && to !== undefined && from !== to ? { from: config.postgres.dataMajor, to } : undefined;
-  const verdict = judgePinSet({ postgres: { ...config.postgres, migration: migration ?? config.postgres.migration } }, before, after);
+  const verdict = judgePinSet({ versions: config.versions, postgres: { ...config.postgres, migration: migration ?? config.postgres.migration } }, after);
   refusals.push(...verdict.refusals.map((r) => `Pulumi.${stack}.yaml: ${r}`));
   return { plan: { stack, config, changed, reverify, before, after, migration }, refusals };
 }

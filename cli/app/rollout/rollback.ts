@@ -4,9 +4,9 @@
  * 2 otherwise (refused or not started — stack locked, not in the backend —, interrupted, canceled, or the rollback
  * itself failed — with next steps). Its `verified` entry lists the restored components that passed their checks.
  */
-import { containerName, LABEL, type ComponentId } from "../../../catalog";
+import { containerName, LABEL, type ComponentId, type PinSet } from "../../../catalog";
 import type { DeploymentSummary } from "../../adapters/pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import { changesTo, samePins } from "../../../config/stack-file/pins";
 import { checksPassed, describeUp, stepRecorder, verifyRollback } from "./steps";
 import type { RolloutDeps, RolloutReport, StackReport } from "./types";
 import { formatDuration } from "./report";

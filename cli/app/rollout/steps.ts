@@ -4,10 +4,10 @@
  * stack's outcome, the exit code, the summary and what to do next). Also the step recorder and the checks that
  * rollback shares.
  */
-import { CATALOG, containerName, LABEL, type ComponentId } from "../../../catalog";
+import { CATALOG, containerName, LABEL, type ComponentId, type PinSet } from "../../../catalog";
 import type { VerifiedCheck } from "../../../config/promotion-record";
 import { StackNotFoundError, type UpOutcome } from "../../adapters/pulumi-engine/engine";
-import { changesTo, samePins, type PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import { changesTo, samePins } from "../../../config/stack-file/pins";
 import { describeProbes, probeTargets, type ProbeResult } from "../../adapters/probe";
 import { formatDuration } from "./report";
 import { pick, type StackPlan } from "./plan";

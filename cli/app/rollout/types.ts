@@ -4,7 +4,7 @@ import type { StackConfig } from "../../../config/schema";
 import type { VerifiedCheck } from "../../../config/promotion-record";
 import type { BackupRunner } from "../backup";
 import type { PulumiEngine } from "../../adapters/pulumi-engine/engine";
-import type { PinSet } from "../../adapters/pulumi-engine/stack-pins";
+import type { PinSet } from "../../../catalog";
 import type { ProbeResult, Prober } from "../../adapters/probe";
 import type { DigestResolver } from "../../adapters/registry/client";
 

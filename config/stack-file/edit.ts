@@ -1,21 +1,25 @@
 /**
- * Surgical edits of `Pulumi.<stack>.yaml`: the yaml Document API locates the nodes (with their source ranges) and
- * only the changed scalars — or the lines of an added/removed pin — are spliced into the original text. Comments,
- * key order, quoting, blank lines and `secure:` values stay byte-identical. Every edit is re-parsed and verified.
+ * Surgical edits of `Pulumi.<stack>.yaml` — the one write path of every command, the rollout and CI: the yaml
+ * Document API locates the nodes (with their source ranges) and only the changed scalars — or the lines of an
+ * added/removed pin or migration key — are spliced into the original text. Comments, key order, quoting, blank lines,
+ * line endings and `secure:` values stay byte-identical. Every edit is re-parsed and verified before it is written.
  */
 import * as path from "node:path";
 import { isMap, isPair, isScalar, parse, parseDocument, Scalar, type Document, type Pair, type YAMLMap } from "yaml";
-import { COMPONENT_IDS, type ComponentId, type ImagePin } from "../../../catalog";
-import { writeFileAtomic } from "../../../config/atomic-write";
-import { ConfigError, PROJECT } from "../../../config/schema";
-import { readTextFile } from "../../../config/yaml-file";
+import type { ComponentId, ImagePin } from "../../catalog";
+import { writeFileAtomic } from "../atomic-write";
+import { ConfigError, PROJECT, type PostgresMigration } from "../schema";
+import { readTextFile } from "../yaml-file";
+import type { PinChanges } from "./pins";
 
-export { unifiedDiff } from "./diff";
-
-/** What to change: pins to set (`null` removes the pin) and plain top-level `myoci:` scalars (e.g. logShipper). */
+/**
+ * What to change: pins to set (`null` removes the pin), plain top-level `myoci:` scalars (e.g. logShipper) and
+ * `myoci:postgresMigration` (`null` removes it).
+ */
 export interface StackEdit {
-  readonly images?: Readonly<Partial<Record<ComponentId, ImagePin | null>>>;
+  readonly images?: PinChanges;
   readonly scalars?: Readonly<Record<string, string>>;
+  readonly postgresMigration?: PostgresMigration | null;
 }
 
 interface Splice {
@@ -25,6 +29,7 @@ interface Splice {
 }
 
 const IMAGES_KEY = `${PROJECT}:images`;
+const MIGRATION_KEY = `${PROJECT}:postgresMigration`;
 
 function fail(file: string, key: string, value: string, expected: string): never {
   throw new ConfigError([{ file, key, value, expected }]);
@@ -74,6 +79,14 @@ function scalarSplice(node: unknown, value: string, file: string, key: string): 
   return { start: node.range[0], end: node.range[1], text: formatScalar(node, value, file, key) };
 }
 
+/** Splice for replacing one numeric scalar in place (written plain: the schema reads it as a number). */
+function numberSplice(node: unknown, value: number, file: string, key: string): Splice | undefined {
+  if (!isScalar(node) || !node.range) {
+    fail(file, key, "(not a scalar)", "expected a plain number");
+  }
+  return node.value === value ? undefined : { start: node.range[0], end: node.range[1], text: String(value) };
+}
+
 /** Column of a node's first character (its indentation when it starts a line). */
 function columnOf(text: string, offset: number): number {
   return offset - lineStart(text, offset);
@@ -91,23 +104,64 @@ function pinBlockEnd(text: string, pair: Pair): number {
   return lineEnd(text, Math.max((node.range?.[1] ?? 1) - 1, 0));
 }
 
-function pinLines(component: string, pin: ImagePin, indent: number, childIndent: number): string {
+function pinLines(component: string, pin: ImagePin, indent: number, childIndent: number, eol: string): string {
   const pad = " ".repeat(indent);
   const childPad = " ".repeat(childIndent);
   const tag = formatScalar(undefined, pin.tag, "", "");
-  return `${pad}${component}:\n${childPad}tag: ${tag}\n${childPad}digest: ${pin.digest}\n`;
+  return `${pad}${component}:${eol}${childPad}tag: ${tag}${eol}${childPad}digest: ${pin.digest}${eol}`;
 }
 
-function locate(document: Document, file: string): { config: YAMLMap; images: YAMLMap } {
+function locateConfig(document: Document, file: string): YAMLMap {
   const config = document.get("config", true);
   if (!isMap(config)) {
     fail(file, "config", "(missing or not a map)", "expected a config: map");
   }
+  return config;
+}
+
+function locateImages(config: YAMLMap, file: string): YAMLMap {
   const images = config.get(IMAGES_KEY, true);
   if (!isMap(images)) {
     fail(file, IMAGES_KEY, "(missing or not a map)", "expected a map of component → { tag, digest }");
   }
-  return { config, images };
+  return images;
+}
+
+/**
+ * `myoci:postgresMigration`: an existing map gets its `from`/`to` scalars replaced in place (its comments and key
+ * quoting stay); otherwise the key's own lines are inserted before the first config key, replaced, or cut.
+ */
+function migrationSplices(text: string, config: YAMLMap, migration: PostgresMigration | null, eol: string, file: string): Splice[] {
+  const pair = findPair(config, MIGRATION_KEY);
+  const keyNode = pair && isScalar(pair.key) && pair.key.range ? pair.key : undefined;
+  if (migration !== null && pair && isMap(pair.value)) {
+    const value = pair.value;
+    const nodes = (["from", "to"] as const).map((field) => [field, value.get(field, true)] as const);
+    if (nodes.every(([, node]) => isScalar(node) && node.range)) {
+      return nodes.flatMap(([field, node]) => numberSplice(node, migration[field], file, `${MIGRATION_KEY}.${field}`) ?? []);
+    }
+  }
+  if (migration === null && !keyNode) {
+    return [];
+  }
+  let start: number;
+  let end: number;
+  let indent: string;
+  if (keyNode?.range) {
+    const valueEnd = (pair?.value as { range?: [number, number, number] } | null)?.range?.[1] ?? keyNode.range[1];
+    start = lineStart(text, keyNode.range[0]);
+    end = lineEnd(text, Math.max(valueEnd - 1, keyNode.range[1]));
+    indent = text.slice(start, keyNode.range[0]);
+  } else {
+    const first = config.items[0]?.key as { range?: [number, number, number] } | undefined;
+    if (!first?.range) {
+      fail(file, "config", "(empty)", "expected a config: map holding the myoci: keys");
+    }
+    start = end = lineStart(text, first.range[0]);
+    indent = text.slice(start, first.range[0]);
+  }
+  const block = migration === null ? "" : `${indent}${MIGRATION_KEY}:${eol}${indent}  from: ${migration.from}${eol}${indent}  to: ${migration.to}${eol}`;
+  return [{ start, end, text: block }];
 }
 
 /** The edited text of a stack file; throws ConfigError naming file, key and value when the edit cannot be made. */
@@ -116,7 +170,8 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
   if (document.errors.length > 0) {
     fail(file, `(line ${document.errors[0]?.linePos?.[0].line ?? "?"})`, "(invalid YAML)", document.errors[0]?.message.split("\n")[0] ?? "valid YAML");
   }
-  const { config, images } = locate(document, file);
+  const config = locateConfig(document, file);
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const splices: Splice[] = [];
 
   for (const [name, value] of Object.entries(edit.scalars ?? {})) {
@@ -131,6 +186,25 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
     }
   }
 
+  if (edit.postgresMigration !== undefined) {
+    splices.push(...migrationSplices(text, config, edit.postgresMigration, eol, file));
+  }
+  if (edit.images !== undefined) {
+    splices.push(...pinSplices(text, locateImages(config, file), edit.images, eol, file));
+  }
+
+  splices.sort((a, b) => b.start - a.start || b.end - a.end);
+  let result = text;
+  for (const splice of splices) {
+    result = result.slice(0, splice.start) + splice.text + result.slice(splice.end);
+  }
+  verifyEdit(text, result, edit, file);
+  return result;
+}
+
+/** Splices that set, add (in a removed pin's place, else last) and remove pins. */
+function pinSplices(text: string, images: YAMLMap, changes: PinChanges, eol: string, file: string): Splice[] {
+  const splices: Splice[] = [];
   // Indentation of the pins, taken from the file itself (falls back to 4/6, the layout of the shipped files).
   const firstPair = images.items[0];
   const keyIndent = firstPair && isScalar(firstPair.key) && firstPair.key.range ? columnOf(text, firstPair.key.range[0]) : 4;
@@ -139,7 +213,7 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
 
   const removals = new Map<string, Splice>();
   const additions: [ComponentId, ImagePin][] = [];
-  for (const [component, pin] of Object.entries(edit.images ?? {}) as [ComponentId, ImagePin | null][]) {
+  for (const [component, pin] of Object.entries(changes) as [ComponentId, ImagePin | null][]) {
     const key = `${IMAGES_KEY}.${component}`;
     const pair = findPair(images, component);
     if (pin === null) {
@@ -176,26 +250,19 @@ export function editStackText(text: string, edit: StackEdit, file = "Pulumi.<sta
     const replaced = [...removals.entries()];
     for (const [component, pin] of additions) {
       const slot = replaced.shift();
-      const lines = pinLines(component, pin, keyIndent, childIndent);
+      const lines = pinLines(component, pin, keyIndent, childIndent, eol);
       if (slot) {
         removals.set(slot[0], { ...slot[1], text: lines });
       } else {
         const last = images.items[images.items.length - 1];
         const at = last ? pinBlockEnd(text, last) : lineEnd(text, (images.range?.[0] ?? 1) - 1);
-        const prefix = at > 0 && text[at - 1] !== "\n" ? "\n" : "";
+        const prefix = at > 0 && text[at - 1] !== "\n" ? eol : "";
         splices.push({ start: at, end: at, text: prefix + lines });
       }
     }
   }
   splices.push(...removals.values());
-
-  splices.sort((a, b) => b.start - a.start || b.end - a.end);
-  let result = text;
-  for (const splice of splices) {
-    result = result.slice(0, splice.start) + splice.text + result.slice(splice.end);
-  }
-  verifyEdit(text, result, edit, file);
-  return result;
+  return splices;
 }
 
 type Plain = Record<string, unknown>;
@@ -212,7 +279,14 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
       images[component] = { ...(images[component] ?? {}), tag: pin.tag, digest: pin.digest };
     }
   }
-  config[IMAGES_KEY] = images;
+  if (edit.images !== undefined) {
+    config[IMAGES_KEY] = images;
+  }
+  if (edit.postgresMigration === null) {
+    delete config[MIGRATION_KEY];
+  } else if (edit.postgresMigration !== undefined) {
+    config[MIGRATION_KEY] = { from: edit.postgresMigration.from, to: edit.postgresMigration.to };
+  }
   for (const [name, value] of Object.entries(edit.scalars ?? {})) {
     config[`${PROJECT}:${name}`] = value;
   }
@@ -227,7 +301,13 @@ function verifyEdit(before: string, after: string, edit: StackEdit, file: string
     normalise(actual.config) !== normalise(config) ||
     normalise({ ...actual, config: undefined }) !== normalise({ ...expected, config: undefined })
   ) {
-    fail(file, IMAGES_KEY, "(edit)", "an edit that reads back as exactly the requested change (refusing to write; the file layout is unusual)");
+    const key =
+      edit.images !== undefined
+        ? IMAGES_KEY
+        : edit.postgresMigration !== undefined
+          ? MIGRATION_KEY
+          : `${PROJECT}:${Object.keys(edit.scalars ?? {})[0] ?? "(edit)"}`;
+    fail(file, key, "(edit)", "an edit that reads back as exactly the requested change (refusing to write; the file layout is unusual)");
   }
 }
 
@@ -243,10 +323,4 @@ export function editStackFile(file: string, edit: StackEdit, options: { dryRun?:
     writeFileAtomic(file, after);
   }
   return { before, after, changed };
-}
-
-/** Components in catalog order (stable output). */
-export function inCatalogOrder<T extends string>(components: Iterable<T>): T[] {
-  const order = COMPONENT_IDS as readonly string[];
-  return [...components].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }

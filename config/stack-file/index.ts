@@ -1,11 +1,17 @@
-/** Reads `Pulumi.<stack>.yaml` without the Pulumi CLI, for the CLI and the offline policy run. */
+/**
+ * Reads `Pulumi.<stack>.yaml` without the Pulumi CLI, for the program's offline runs, the policy runner and every
+ * command. The rest of the stack-file module: edit.ts (the one byte-preserving write), pins.ts (pin sets and their
+ * changes), placeholders.ts (offline secret stand-ins). Kept light: `myoci check` reads stack files at start-up.
+ */
 import * as path from "node:path";
 import { isAlias, isMap, isScalar, type Document } from "yaml";
-import { ConfigError, parseStackConfig, placeholderSecret, PROJECT, SECRET_KEYS, type RawStackConfig, type SecretKey, type StackConfig } from "./schema";
-import { STACK_NAME_EXPECTED, STACK_NAME_PATTERN } from "./stack-name";
-import { MAX_ALIAS_COUNT, parseYamlDocument, readTextFile } from "./yaml-file";
+import { ConfigError, parseStackConfig, PROJECT, type RawStackConfig, type StackConfig } from "../schema";
+import { STACK_NAME_EXPECTED, STACK_NAME_PATTERN } from "../stack-name";
+import { MAX_ALIAS_COUNT, parseYamlDocument, readTextFile } from "../yaml-file";
+import { withPlaceholderSecrets } from "./placeholders";
 
-export { STACK_NAME_PATTERN } from "./stack-name";
+export { STACK_NAME_PATTERN } from "../stack-name";
+export { PLACEHOLDER_SECRET } from "./placeholders";
 
 /** Throws ConfigError unless `stack` is a stack name (it becomes part of file names). */
 export function assertStackName(stack: string): void {
@@ -132,25 +138,10 @@ export function loadStackFile(projectDir: string, stack: string, options: LoadOp
           values: { ...fromFile.values, ...options.overrides },
           sources: new Map([...(fromFile.sources ?? new Map<string, string>())].filter(([key]) => !overridden.includes(key.split(".")[0]!))),
         };
-  const prepared = options.placeholderSecrets ? withPlaceholderSecrets(raw) : raw;
+  const prepared = options.placeholderSecrets ? { ...raw, ...withPlaceholderSecrets(raw.values, raw.secretKeys) } : raw;
   const result = parseStackConfig(prepared, stack, path.basename(file));
   if (!result.ok) {
     throw new ConfigError(result.issues);
   }
   return result.config;
-}
-
-/** A placeholder long enough for every secret's length rule; marked so it can never be mistaken for a real one. */
-export const PLACEHOLDER_SECRET = (key: string): string => placeholderSecret(key as SecretKey);
-
-function withPlaceholderSecrets(raw: RawStackConfig): RawStackConfig {
-  const values: Record<string, unknown> = { ...raw.values };
-  const secretKeys = new Set(raw.secretKeys);
-  for (const key of SECRET_KEYS) {
-    if (values[key] === undefined || secretKeys.has(key)) {
-      values[key] = PLACEHOLDER_SECRET(key);
-      secretKeys.add(key);
-    }
-  }
-  return { ...raw, values, secretKeys };
 }
