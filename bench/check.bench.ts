@@ -18,7 +18,7 @@ import { pushTags, startRegistry } from "../tests/helpers/registry";
 import { fillStack } from "../tests/helpers/registry-stack";
 import { stackFileText } from "../tests/helpers/stack-fixture";
 import { startTokenServer, type RunningTokenServer } from "../tests/helpers/token-server";
-import { median, type BenchResult } from "./harness";
+import { median, printResults, type BenchResult } from "./harness";
 
 const ROOT = path.join(__dirname, "..");
 const MYOCI_RUNS = Number(process.env.MYOCI_BENCH_RUNS ?? 9);
@@ -128,14 +128,92 @@ function summary(name: string, samples: readonly Sample[], images: number, extra
     extra: {
       minMs: Math.round(Math.min(...ms)),
       maxMs: Math.round(Math.max(...ms)),
-      requestsPerImage: Number(((last?.requests ?? 0) / images).toFixed(2)),
-      tokenRequests: last?.tokenRequests ?? 0,
+      requestsPerImage: Number((median(samples.map((s) => s.requests)) / images).toFixed(2)),
+      tokenRequests: median(samples.map((s) => s.tokenRequests)),
       ...(rss.length > 0 ? { rssMiB: Math.round(median(rss)) } : {}),
       ...(cpu.length > 0 ? { cpuMedianMs: Math.round(median(cpu)), cpuMinMs: Math.round(Math.min(...cpu)) } : {}),
       exit: last?.code ?? -1,
       ...extra,
     },
   };
+}
+
+/** One side's figures for the table: wall medians and range, requests, tokens, memory, CPU. */
+export interface SideStats {
+  readonly runs: number;
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly requestsPerImage: number;
+  readonly tokenRequests: number;
+  readonly rssMiB?: number;
+  readonly cpuMedianMs?: number;
+}
+
+function stats(samples: readonly Sample[], images: number): SideStats {
+  const ms = samples.map((s) => s.ms);
+  const rss = samples.map((s) => s.rssMiB).filter((v): v is number => v !== undefined);
+  const cpu = samples.map((s) => s.cpuMs).filter((v): v is number => v !== undefined);
+  return {
+    runs: samples.length,
+    medianMs: median(ms),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    requestsPerImage: median(samples.map((s) => s.requests)) / images,
+    tokenRequests: median(samples.map((s) => s.tokenRequests)),
+    ...(rss.length > 0 ? { rssMiB: median(rss) } : {}),
+    ...(cpu.length > 0 ? { cpuMedianMs: median(cpu) } : {}),
+  };
+}
+
+export interface SideBySide {
+  readonly images: number;
+  readonly repositories: number;
+  readonly modes: readonly { readonly mode: "open" | "token"; readonly myoci: SideStats; readonly renovate?: SideStats }[];
+  readonly nodeStart: SideStats;
+  readonly floorClient: SideStats;
+  readonly help: SideStats;
+  readonly inProcessMs: number;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 1000 ? 3 : 2)} s`;
+const range = (s: SideStats): string => `${seconds(s.medianMs)} (${seconds(s.minMs).slice(0, -2)}–${seconds(s.maxMs)})`;
+
+/** The table `npm run bench` prints: myoci and Renovate 44 in columns, one block per registry mode, then the floor. */
+export function sideBySide(t: SideBySide): string[] {
+  const cell = (text: string, width: number) => text.padEnd(width);
+  const row = (label: string, myoci: string, renovate: string, ratio = "") => `${cell(label, 22)}${cell(myoci, 30)}${cell(renovate, 30)}${ratio}`.trimEnd();
+  const mib = (s?: SideStats) => (s?.rssMiB !== undefined ? `${Math.round(s.rssMiB)} MiB` : "—");
+  const cpu = (s?: SideStats) => (s?.cpuMedianMs !== undefined ? `${seconds(s.cpuMedianMs)}` : "—");
+  const lines = [
+    `${t.images} images (${t.repositories} repositories), whole processes, wall time: median (min–max); ratio = Renovate / myoci`,
+    row("", "myoci check", "Renovate 44", "ratio"),
+  ];
+  for (const { mode, myoci, renovate } of t.modes) {
+    const ratio = renovate ? `${(renovate.medianMs / myoci.medianMs).toFixed(1)}×` : "";
+    lines.push(
+      row(mode === "open" ? "open registry" : "token auth", range(myoci), renovate ? range(renovate) : "not installed", ratio),
+      row("  runs", String(myoci.runs), renovate ? String(renovate.runs) : "—"),
+      row("  requests per image", myoci.requestsPerImage.toFixed(2), renovate ? renovate.requestsPerImage.toFixed(2) : "—"),
+      row("  token requests", String(myoci.tokenRequests), renovate ? String(renovate.tokenRequests) : "—"),
+      row(
+        "  CPU (user+sys)",
+        cpu(myoci),
+        cpu(renovate),
+        renovate?.cpuMedianMs !== undefined && myoci.cpuMedianMs ? `${(renovate.cpuMedianMs / myoci.cpuMedianMs).toFixed(1)}×` : "",
+      ),
+      row("  peak RSS", mib(myoci), mib(renovate)),
+    );
+  }
+  const perfectToken = 2 + 1 / t.images;
+  lines.push(
+    `floor: node -e 0 ${range(t.nodeStart)}; a minimal client (HEAD + tag list per image, nothing else) ${range(t.floorClient)}, ` +
+      `${t.floorClient.requestsPerImage.toFixed(2)} requests per image`,
+    `floor: requests a perfect client needs: 2.00 per image open, ${perfectToken.toFixed(2)} with token auth (1 challenge), ${t.repositories} tokens (1 per repository)`,
+    `myoci --help ${range(t.help)}: over node -e 0 by ${seconds(t.help.medianMs - t.nodeStart.medianMs)} (medians), ` +
+      `${seconds(t.help.minMs - t.nodeStart.minMs)} (minima); registry work in process ${seconds(t.inProcessMs)}`,
+  );
+  return lines;
 }
 
 /** The CLI as an operator runs it: compiled (`npm run build`), not through ts-node. */
@@ -237,9 +315,14 @@ export async function benchCheck(): Promise<BenchResult[]> {
     }
     const nodeStart: Timed[] = [];
     const help: Timed[] = [];
+    const floorClient: Sample[] = [];
+    const pinned = components.map((c) => `${CATALOG[c].repository}:${stack.images[c]?.tag ?? ""}`);
     for (let i = 0; i < MYOCI_RUNS; i++) {
       nodeStart.push(await timed(process.execPath, ["-e", "0"], repo, env));
       help.push(await timed(process.execPath, [path.join(ROOT, "cli", "myoci.js"), "--help"], repo, env));
+      proxies.open.reset();
+      const run = await timed(process.execPath, [path.join(__dirname, "floor-client.js"), proxies.open.url, ...pinned], repo, env);
+      floorClient.push({ ...run, requests: proxies.open.requests.length, tokenRequests: 0 });
     }
     const wall = (runs: readonly Timed[]) => median(runs.map((r) => r.ms));
     const cpuOf = (runs: readonly Timed[]): Record<string, number> => {
@@ -285,6 +368,7 @@ export async function benchCheck(): Promise<BenchResult[]> {
         ...cpuOf(help),
       },
     });
+    results.push(summary(`floor: a minimal client (bench/floor-client.js), same ${images} images, open registry (whole process)`, floorClient, images));
     results.push({
       name: "floor: requests a perfect client needs",
       medianMs: 0,
@@ -295,6 +379,30 @@ export async function benchCheck(): Promise<BenchResult[]> {
         tokenRequests: repositories,
         note: "1 HEAD + 1 tag list per image; token auth adds 1 challenge per registry and 1 token per repository",
       },
+    });
+    results.push({
+      name: "side by side",
+      medianMs: 0,
+      runs: 0,
+      lines: sideBySide({
+        images,
+        repositories,
+        modes: (["open", "token"] as const).map((mode) => ({
+          mode,
+          myoci: stats(samples[`myoci ${mode}`] ?? [], images),
+          renovate: renovate ? stats(samples[`renovate ${mode}`] ?? [], images) : undefined,
+        })),
+        nodeStart: stats(
+          nodeStart.map((r) => ({ ...r, requests: 0, tokenRequests: 0 })),
+          images,
+        ),
+        floorClient: stats(floorClient, images),
+        help: stats(
+          help.map((r) => ({ ...r, requests: 0, tokenRequests: 0 })),
+          images,
+        ),
+        inProcessMs: median(inProcess),
+      }),
     });
     return results;
   } finally {
@@ -310,11 +418,7 @@ export async function benchCheck(): Promise<BenchResult[]> {
 // Run alone (directly, or through scripts/run-ts.js which sets argv[1] to this file).
 if (require.main === module || path.resolve(process.argv[1] ?? "") === __filename) {
   benchCheck().then(
-    (results) => {
-      for (const r of results) {
-        process.stdout.write(`${r.name}: median ${r.medianMs.toFixed(0)} ms over ${r.runs} runs${r.extra ? ` ${JSON.stringify(r.extra)}` : ""}\n`);
-      }
-    },
+    (results) => printResults("myoci check against the local registry", results),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
       process.exitCode = 1;

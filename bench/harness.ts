@@ -4,6 +4,8 @@ export interface BenchResult {
   readonly medianMs: number;
   readonly runs: number;
   readonly extra?: Record<string, number | string>;
+  /** Printed as they are instead of the median row (e.g. a side-by-side table). */
+  readonly lines?: readonly string[];
 }
 
 export function median(values: readonly number[]): number {
@@ -30,6 +32,10 @@ export function printResults(title: string, results: readonly BenchResult[]): vo
   process.stdout.write(`\n${title}\n`);
   const width = Math.max(...results.map((r) => r.name.length), 4);
   for (const r of results) {
+    if (r.lines !== undefined) {
+      process.stdout.write(`\n  ${r.name}:\n${r.lines.map((line) => `    ${line}\n`).join("")}`);
+      continue;
+    }
     const extra = Object.entries(r.extra ?? {})
       .map(([k, v]) => `${k}=${typeof v === "number" ? Number(v.toFixed(3)) : v}`)
       .join("  ");

@@ -1,6 +1,6 @@
 /**
  * Stack configuration: one zod schema, one parse that reports every problem at once.
- * Used by the Pulumi program (through pulumi-config.ts) and by the CLI (through stack-file.ts).
+ * Used by the Pulumi program (through pulumi-config.ts) and by the CLI (through stack-file/).
  */
 import { z } from "zod";
 import { CATALOG, COMPONENT_IDS, DIGEST_PATTERN, parseTag, type ComponentId, type ImagePin, type PinSet, type VersionSet } from "../catalog";

@@ -33,6 +33,9 @@ export type RetryAttempt<T> =
   /** A round trip that is not a retry (e.g. an auth challenge answered): again at once, not counted. */
   | { readonly again: true };
 
+/** The HTTP statuses worth another attempt: rate limited (429) and server errors (5xx); other answers are final. */
+export const retryableStatus = (status: number): boolean => status === 429 || status >= 500;
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Retry-After value in ms (delta-seconds or an HTTP date; a past date is 0), or undefined when unusable. */

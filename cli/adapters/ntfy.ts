@@ -5,7 +5,7 @@
  * topic do not heal by retrying). Credentials never appear in errors.
  */
 import { serverText } from "../framework/redact";
-import { withRetry } from "./http-retry";
+import { retryableStatus, withRetry } from "./http-retry";
 
 export interface NtfyTarget {
   /** Server URL, e.g. https://ntfy.example.org */
@@ -106,7 +106,7 @@ export async function publish(target: NtfyTarget, message: NtfyMessage, options:
       const text = serverText(await response.text().catch(() => ""), [{ username: target.user, password: target.password }]);
       if (response.ok) return { done: undefined };
       const last = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
-      if (response.status < 500 && response.status !== 429) {
+      if (!retryableStatus(response.status)) {
         const hint = response.status === 401 || response.status === 403 ? " (check myoci:notify.ntfyUser and MYOCI_NTFY_PASSWORD)" : "";
         throw new NotifyError(`ntfy ${url} refused "${message.title}": ${last}${hint}`);
       }

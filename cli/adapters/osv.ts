@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { serverText } from "../framework/redact";
-import { withRetry } from "./http-retry";
+import { retryableStatus, withRetry } from "./http-retry";
 import type { UpstreamPackage } from "../../catalog";
 
 export const DEFAULT_OSV_URL = "https://api.osv.dev";
@@ -145,7 +145,7 @@ export class OsvClient {
         }
       }
       const last = `HTTP ${response.status}${text.trim() !== "" ? `: ${serverLine(text)}` : ""}`;
-      if (response.status !== 429 && response.status < 500) {
+      if (!retryableStatus(response.status)) {
         throw new OsvError(`OSV ${method} ${url} refused: ${last}`);
       }
       return {

@@ -68,10 +68,10 @@ export async function runOffline(mode: "policy" | "plan", spec: CommandSpec & (t
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runner = require("../../policy/offline/run") as Runner;
   const release = guard(runner, io);
-  let result: { data: object; text: string } | undefined;
+  let result: { data: object; text?: string } | undefined;
   try {
     const code = await runner.main(runnerArgs(mode, values), (data, text) => {
-      result = { data, text: `${text()}\n` };
+      result = { data, text: out.json ? undefined : `${text()}\n` };
     });
     return out.finish(code, result ?? {});
   } catch (error) {

@@ -294,7 +294,7 @@ const stackConfig = {
 
 export const PLAN = {
   name: "plan",
-  summary: "what the program would create on a stack: containers, networks, dependencies, uploaded files (no Pulumi CLI)",
+  summary: "what a stack's program would create: containers, networks, dependencies, files (no Pulumi CLI)",
   synopsis: "--stack <name> [--json] [--resources <file.json>] [--config <key.path=value> ...]",
   description: [
     "Runs the Pulumi program with Pulumi's mocks (no engine, no Docker host) and prints per container its image, networks, published ports, dependencies and uploaded files (content hashes; secret files only by path).",

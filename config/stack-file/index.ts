@@ -10,9 +10,6 @@ import { STACK_NAME_EXPECTED, STACK_NAME_PATTERN } from "../stack-name";
 import { MAX_ALIAS_COUNT, parseYamlDocument, readTextFile } from "../yaml-file";
 import { withPlaceholderSecrets } from "./placeholders";
 
-export { STACK_NAME_PATTERN } from "../stack-name";
-export { PLACEHOLDER_SECRET } from "./placeholders";
-
 /** Throws ConfigError unless `stack` is a stack name (it becomes part of file names). */
 export function assertStackName(stack: string): void {
   if (!STACK_NAME_PATTERN.test(stack)) {

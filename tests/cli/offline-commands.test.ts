@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { z } from "zod";
 import { main } from "../../cli/main";
 import { envelopeSchema } from "../../cli/framework/output/envelope";
 import type { EvaluationResult } from "../../program/evaluate";
@@ -37,7 +38,7 @@ describe("myoci plan / myoci policy (offline runner in the one CLI)", function (
   it("plan --json prints the envelope around the runner's plan", async () => {
     const io = memoryIO({ cwd: ROOT });
     expect(await main(["plan", "--stack", "staging", "--json", "--resources", resources], io)).to.equal(0);
-    const envelope = envelopeSchema.parse(JSON.parse(io.out())) as unknown as { command: string; exitCode: number; stack: string; containers: unknown };
+    const envelope = envelopeSchema.extend({ stack: z.string(), containers: z.array(z.unknown()) }).parse(JSON.parse(io.out()));
     expect([envelope.command, envelope.exitCode, envelope.stack]).to.deep.equal(["plan", 0, "staging"]);
     expect(envelope.containers).to.deep.equal(JSON.parse(JSON.stringify(planOf(evaluation.resources))));
   });
@@ -45,13 +46,10 @@ describe("myoci plan / myoci policy (offline runner in the one CLI)", function (
   it("policy exits 1 on a mandatory violation, the report's findings inside the envelope", async () => {
     const io = memoryIO({ cwd: ROOT });
     expect(await main(["policy", "--stack", "staging", "--json", "--resources", privileged], io)).to.equal(1);
-    const envelope = envelopeSchema.parse(JSON.parse(io.out())) as unknown as {
-      exitCode: number;
-      passed: boolean;
-      findings: { policy: string; level: string; resource: { name: string } }[];
-    };
+    const finding = z.object({ policy: z.string(), level: z.string(), resource: z.object({ name: z.string() }).optional() });
+    const envelope = envelopeSchema.extend({ passed: z.boolean(), findings: z.array(finding) }).parse(JSON.parse(io.out()));
     expect([envelope.exitCode, envelope.passed]).to.deep.equal([1, false]);
-    expect(envelope.findings.filter((f) => f.policy === "disallow-privileged-containers").map((f) => [f.level, f.resource.name])).to.deep.equal([
+    expect(envelope.findings.filter((f) => f.policy === "disallow-privileged-containers").map((f) => [f.level, f.resource?.name])).to.deep.equal([
       ["mandatory", "grafana-server-container"],
     ]);
   });

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { formatConfigIssues, parseStackConfig, SECRET_KEYS, type ConfigIssue } from "../../config/schema";
-import { loadStackFile, readRawStackFile, PLACEHOLDER_SECRET } from "../../config/stack-file";
+import { loadStackFile, readRawStackFile } from "../../config/stack-file";
+import { PLACEHOLDER_SECRET } from "../../config/stack-file/placeholders";
 import { PROJECT_DIR } from "../../program/evaluate";
 import { stackFileText } from "../helpers/stack-fixture";
 

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { retryAfterMs, withRetry, type RetryAttempt, type RetryPolicy } from "../../cli/adapters/http-retry";
+import { retryableStatus, retryAfterMs, withRetry, type RetryAttempt, type RetryPolicy } from "../../cli/adapters/http-retry";
 import { publish, type NtfyMessage } from "../../cli/adapters/ntfy";
 
 /** A policy whose sleep records its waits instead of waiting. */
@@ -102,6 +102,10 @@ describe("http-retry", () => {
     const { attempt, seen } = scripted<string>([{ again: true }, busy(1), { again: true }, { done: "ok" }]);
     expect(await withRetry(policy, attempt)).to.equal("ok");
     expect([seen, waits]).to.deep.equal([[0, 0, 1, 1], [100]]);
+  });
+
+  it("retries 429 and 5xx answers only", () => {
+    expect([200, 301, 400, 401, 404, 428, 429, 500, 503, 599].filter(retryableStatus)).to.deep.equal([429, 500, 503, 599]);
   });
 
   it("parses Retry-After values", () => {

@@ -50,6 +50,11 @@ describe("myoci:postgresMigration in the stack file", () => {
     expect(after).to.equal(commented.replace("    to: 17\n", "    to: 18\n"));
   });
 
+  it("a removed migration takes exactly its own lines (its inner comment and blank line); the next key's comment stays", () => {
+    const after = inStackFile(commented, (pins) => pins.setPostgresMigration("staging", null));
+    expect(after).to.equal(stackFileText().replace("  myoci:postgresDataMajor: 16\n", "  myoci:postgresDataMajor: 16\n  # next: the secrets\n"));
+  });
+
   it("an unchanged migration leaves the file byte-identical", () => {
     expect(inStackFile(commented, (pins) => pins.setPostgresMigration("staging", { from: 16, to: 17 }))).to.equal(commented);
   });

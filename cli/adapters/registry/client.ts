@@ -20,7 +20,7 @@ import {
   type AuthChallenge,
   type BasicCredentials,
 } from "./auth";
-import { withRetry, type RetryPolicy } from "../http-retry";
+import { retryableStatus, withRetry, type RetryPolicy } from "../http-retry";
 import { Limiter } from "./limiter";
 import { Transport, TransportError, type HttpAnswer } from "./transport";
 
@@ -307,7 +307,7 @@ export class RegistryClient implements DigestResolver, TagLister {
           return { retry: error };
         }
         const { response } = sent;
-        const retryable = response.status === 429 || response.status >= 500;
+        const retryable = retryableStatus(response.status);
         if (settle && !retryable) {
           settle(response.status === 401 ? usableChallenge(response) : null);
           settle = undefined;
@@ -580,7 +580,7 @@ export class RegistryClient implements DigestResolver, TagLister {
         return { retry: error };
       }
       const { status } = sent.response;
-      if (status === 429 || status >= 500) {
+      if (retryableStatus(status)) {
         return { retry: refused(status), retryAfter: sent.response.header("retry-after"), tooLong: this.tooLong(registry, repository, status) };
       }
       return { done: sent };

@@ -3,10 +3,9 @@
  * the caller): per stack the changed components, the ones re-deployed unchanged to verify them, the pins before and
  * after, a PostgreSQL migration, and every refusal (naming the stack file and key).
  */
-import { CATALOG, isComponentId, parseTag, describeScheme, type ComponentId, type ImagePin } from "../../../catalog";
+import { CATALOG, isComponentId, parseTag, describeScheme, type ComponentId, type ImagePin, type PinSet } from "../../../catalog";
 import { requiredComponents, type StackConfig } from "../../../config/schema";
 import { judgePinSet } from "../pin/rules";
-import type { PinSet } from "../../../catalog";
 
 /** Parses `component=tag` arguments; errors name the argument and what was expected. */
 export function parseChangeArgs(args: readonly string[]): { changes: Record<string, string>; errors: string[] } {

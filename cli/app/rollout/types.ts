@@ -1,10 +1,9 @@
 /** The rollout/rollback report and the dependencies a run is given (types only: every rollout module imports them). */
-import type { ComponentId, ImagePin } from "../../../catalog";
+import type { ComponentId, ImagePin, PinSet } from "../../../catalog";
 import type { StackConfig } from "../../../config/schema";
 import type { VerifiedCheck } from "../../../config/promotion-record";
 import type { BackupRunner } from "../backup";
 import type { PulumiEngine } from "../../adapters/pulumi-engine/engine";
-import type { PinSet } from "../../../catalog";
 import type { ProbeResult, Prober } from "../../adapters/probe";
 import type { DigestResolver } from "../../adapters/registry/client";
 
