@@ -11,7 +11,7 @@ import { readRawStackFile, stackFilePath } from "../config/stack-file";
 import { withPlaceholderSecrets } from "../config/stack-file/placeholders";
 import { PROJECT } from "../config/schema";
 import { repoRoot } from "../config/repo-root";
-import { UNKNOWN } from "../policy/lib/resources";
+import { UNKNOWN } from "../config/unknown";
 import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {

@@ -1,5 +1,6 @@
 /** Reading the program's resources (labels, image references) the same way in every policy. */
 import { isComponentId, LABEL, type ComponentId } from "../../catalog";
+import { UNKNOWN } from "../../config/unknown";
 
 export const TYPES = {
   container: "docker:index/container:Container",
@@ -15,12 +16,10 @@ export { LABEL } from "../../catalog";
 export type Props = Record<string, unknown>;
 
 /**
- * The engine's marker of a value not known before the provider runs (preview): RemoteImage.imageId, …
- * The policy SDK wraps props in a proxy that throws on reading such a value, which would skip the whole policy;
- * policies read `plainProps(args.props)` instead and decide from the literal inputs, treating UNKNOWN explicitly.
+ * Whether a value is the engine's UNKNOWN (config/unknown.ts). The policy SDK wraps props in a proxy that throws on
+ * reading such a value, which would skip the whole policy; policies read `plainProps(args.props)` instead and decide
+ * from the literal inputs, treating UNKNOWN explicitly.
  */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
 
 /** The props behind the policy SDK's unknown-checking proxy (the proxy's own escape hatch), else the value itself. */

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { evaluateProgram } from "../../program/evaluate";
-import { UNKNOWN } from "../lib/resources";
+import { UNKNOWN } from "../../config/unknown";
 import { checkWithServer, packConfigFor, stackConfigEnv } from "../offline/check";
 import { checkAllowlistNames } from "../offline/check";
 import { PolicyConfigError, type PackConfig } from "../offline/policy-config";

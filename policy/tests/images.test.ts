@@ -9,7 +9,7 @@ import {
   requirePinnedContainerImage,
 } from "../policies";
 import type { RecordedResource } from "../offline/types";
-import { UNKNOWN } from "../lib/resources";
+import { UNKNOWN } from "../../config/unknown";
 import {
   changed,
   container,

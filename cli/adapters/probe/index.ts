@@ -15,7 +15,7 @@ import * as http from "node:http";
 import { execFile } from "node:child_process";
 import { CATALOG, type ComponentId } from "../../../catalog";
 
-export type Attempt = { readonly at: number; readonly status: number } | { readonly at: number; readonly error: string };
+export type ProbeAttempt = { readonly at: number; readonly status: number } | { readonly at: number; readonly error: string };
 export type Verdict = "pass" | "fail" | "inconclusive";
 
 export interface ProbeTarget {
@@ -75,7 +75,7 @@ export const REAL_CLOCK: Clock = {
 const ok = (status: number): boolean => status >= 200 && status < 300;
 
 /** The verdict of a finished attempt sequence (pure). `complete`: the deadline passed (or the probe was aborted). */
-export function judgeAttempts(attempts: readonly Attempt[], successes: number, complete: boolean): { verdict: Verdict | "pending"; reason: string } {
+export function judgeAttempts(attempts: readonly ProbeAttempt[], successes: number, complete: boolean): { verdict: Verdict | "pending"; reason: string } {
   let streak = 0;
   for (const attempt of attempts) {
     streak = "status" in attempt && ok(attempt.status) ? streak + 1 : 0;
@@ -113,7 +113,7 @@ export async function probeTarget(
   describeUrl = localUrl,
 ): Promise<ProbeResult> {
   const started = clock.now();
-  const attempts: Attempt[] = [];
+  const attempts: ProbeAttempt[] = [];
   const finish = (verdict: Verdict, reason: string): ProbeResult => ({
     component: target.component,
     url: describeUrl(target),
