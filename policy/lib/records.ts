@@ -13,7 +13,7 @@ const cache = new Map<string, { mtimeMs: number; value: unknown }>();
 
 /** `read(file)`, again only once the file's modification time changes (the pack analyzes every container). */
 export function readOnce<T>(file: string, read: (file: string) => T): T {
-  const mtimeMs = existsSync(file) ? statSync(file).mtimeMs : -1;
+  const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
   const hit = cache.get(file);
   if (hit?.mtimeMs === mtimeMs) {
     return hit.value as T;
