@@ -70,7 +70,7 @@ export async function runOffline(mode: "policy" | "plan", spec: CommandSpec & (t
   const release = guard(runner, io);
   let result: { data: object; text: string } | undefined;
   try {
-    const code = await runner.main(runnerArgs(mode, values as Values), (data, text) => {
+    const code = await runner.main(runnerArgs(mode, values), (data, text) => {
       result = { data, text: `${text()}\n` };
     });
     return out.finish(code, result ?? {});

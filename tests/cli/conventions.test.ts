@@ -111,7 +111,7 @@ describe("CLI conventions", function () {
 
   it("--json on every reporting command prints one envelope, errors inside it on stdout", async () => {
     const reporting = SPECS.filter((s) => s.json === true).map((s) => s.name);
-    expect(reporting).to.deep.equal(["check", "drift", "pin", "promote", "rollout", "rollback", "vulns", "docs", "dashboard"]);
+    expect(reporting).to.deep.equal(["check", "drift", "pin", "promote", "rollout", "rollback", "vulns", "docs", "dashboard", "plan", "policy"]);
     const empty = path.join(dir, "empty");
     mkdirSync(empty);
     // Errors: no stack files, a missing flag, no Pulumi CLI: the envelope, nothing on stderr.
@@ -122,6 +122,10 @@ describe("CLI conventions", function () {
     const drift = await envelopeOf(["drift", "--json"], empty);
     expect(drift.envelope.errors).to.deep.equal([{ message: "expected --stack <name>" }]);
     expect(drift.stderr).to.equal("");
+    for (const command of ["plan", "policy"]) {
+      const missing = await envelopeOf([command, "--json"], empty);
+      expect([missing.code, missing.envelope.errors, missing.stderr]).to.deep.equal([2, [{ message: "--stack is required" }], ""]);
+    }
     const flag = await envelopeOf(["vulns", "--json", "--stak", "prod"], empty);
     expect(flag.envelope.errors).to.deep.equal([{ message: "unknown option --stak. Did you mean --stack?" }]);
     const rollback = await envelopeOf(["rollback", "--stack", "prod", "--json"], project(), { PATH: empty });
