@@ -105,10 +105,16 @@ function loadBundle(file, sha256) {
     fs.closeSync(fd);
   }
   const dir = typeof sha256 === "string" && sha256.length === 64 && /^[0-9a-f]+$/.test(sha256) ? Module.getCompileCacheDir?.() : undefined;
-  const key = dir !== undefined ? path.join(dir, `bundle-${path.basename(file, ".js")}-${sha256.slice(0, 32)}-${stat.size}-${Math.trunc(stat.mtimeMs)}`) : undefined;
+  const key =
+    dir !== undefined ? path.join(dir, `bundle-${path.basename(file, ".js")}-${sha256.slice(0, 32)}-${stat.size}-${Math.trunc(stat.mtimeMs)}`) : undefined;
   let cached;
   let cachedComplete = false;
-  for (const [suffix, complete] of key !== undefined ? [[".complete", true], [".partial", false]] : []) {
+  for (const [suffix, complete] of key !== undefined
+    ? [
+        [".complete", true],
+        [".partial", false],
+      ]
+    : []) {
     cached = readOwned(key + suffix);
     if (cached !== undefined) {
       cachedComplete = complete;
