@@ -130,6 +130,9 @@ export const BOOTSTRAP_OUTPUT_KEYS = [
 
 export const BOOTSTRAP_NAMES = { project: "NETBIRD", serviceUser: "netbird-service-account", admin: "admin" } as const;
 
+/** One provider object for every instance: the SDK serialises a dynamic provider once per object (its cache). */
+const DEFAULT_PROVIDER = bootstrapProvider(defaultIo);
+
 /** The resource; its outputs feed NetBird's management.json and the dashboard's settings. */
 export class ZitadelBootstrap extends pulumi.dynamic.Resource {
   declare public readonly projectId: pulumi.Output<string>;
@@ -141,7 +144,7 @@ export class ZitadelBootstrap extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ZitadelBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      bootstrapProvider(defaultIo),
+      DEFAULT_PROVIDER,
       name,
       {
         ...args,

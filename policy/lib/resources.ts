@@ -32,9 +32,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** Label maps already read, by the labels value they were read from (every container policy reads them). */
+const labelMaps = new WeakMap<object, Readonly<Record<string, string>>>();
+
 /** Labels as a map: the docker provider takes `[{label, value}]`; a plain map is accepted too. */
-export function labelsOf(props: Props): Record<string, string> {
+export function labelsOf(props: Props): Readonly<Record<string, string>> {
   const labels = props["labels"];
+  const known = labels !== null && typeof labels === "object" ? labelMaps.get(labels) : undefined;
+  if (known !== undefined) {
+    return known;
+  }
   const result: Record<string, string> = {};
   if (Array.isArray(labels)) {
     for (const entry of labels) {
@@ -46,6 +53,9 @@ export function labelsOf(props: Props): Record<string, string> {
     for (const [key, value] of Object.entries(labels)) {
       result[key] = String(value);
     }
+  }
+  if (labels !== null && typeof labels === "object") {
+    labelMaps.set(labels, Object.freeze(result));
   }
   return result;
 }

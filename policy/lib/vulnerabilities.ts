@@ -1,5 +1,4 @@
 /** The advisories affecting a container's pinned version (catalog + the committed OSV snapshot), with their state at `now`. */
-import { existsSync, statSync } from "node:fs";
 import {
   advisoriesFor,
   advisoryState,
@@ -14,22 +13,11 @@ import {
   type AdvisoryState,
   type RiskAcceptance,
 } from "../../catalog";
-import { DEFAULT_STATE_FILE, readVulnState, type VulnState } from "../../config/vulns-state";
+import { DEFAULT_STATE_FILE, type VulnState } from "../../config/vulns-state";
 import { componentOf, labelsOf, type Props } from "./resources";
 import { schemaPart } from "./settings";
 
 export { DEFAULT_STATE_FILE };
-
-/** The state file, read once per change of its modification time (the pack analyzes every container). */
-const stateCache = new Map<string, { mtimeMs: number; state: VulnState }>();
-export function vulnStateIn(file: string): VulnState {
-  const mtimeMs = existsSync(file) ? statSync(file).mtimeMs : -1;
-  const cached = stateCache.get(file);
-  if (cached?.mtimeMs === mtimeMs) return cached.state;
-  const state = readVulnState(file);
-  stateCache.set(file, { mtimeMs, state });
-  return state;
-}
 
 export interface AffectingAdvisory {
   readonly advisory: Advisory;

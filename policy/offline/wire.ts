@@ -7,7 +7,8 @@
  * google/protobuf/struct.proto (as compiled into @pulumi/pulumi/proto/analyzer_pb.js and google-protobuf).
  *
  * Values follow JSON's rules, as the former JSON round trip did: object members that are undefined, functions or
- * symbols are left out, array elements of those kinds and non-finite numbers become null, -0 becomes 0.
+ * symbols are left out, array elements of those kinds and non-finite numbers become null, -0 becomes 0, a value
+ * with toJSON (a Date) is what toJSON returns.
  */
 import type { RecordedResource } from "./types";
 
@@ -31,6 +32,12 @@ function varintSize(value: number): number {
 const fieldSize = (body: number): number => 1 + varintSize(body) + body;
 
 type Kind = "skip" | "null" | "number" | "string" | "bool" | "list" | "struct";
+
+/** What JSON.stringify writes for a value with a toJSON method (a Date: its ISO text). */
+function jsonValue(value: unknown): unknown {
+  const toJSON = value !== null && typeof value === "object" ? (value as { toJSON?: unknown }).toJSON : undefined;
+  return typeof toJSON === "function" ? (toJSON as () => unknown).call(value) : value;
+}
 
 function kindOf(value: unknown): Kind {
   switch (typeof value) {
@@ -76,12 +83,16 @@ class Sizes {
 function members(value: Record<string, unknown>): [string, unknown][] {
   return Object.keys(value)
     .sort()
-    .flatMap((key) => (kindOf(value[key]) === "skip" ? [] : [[key, value[key]] as [string, unknown]]));
+    .flatMap((key) => {
+      const item = jsonValue(value[key]);
+      return kindOf(item) === "skip" ? [] : [[key, item] as [string, unknown]];
+    });
 }
 
 // ---- first pass: sizes ----
 
-function valueSize(value: unknown, sizes: Sizes): number {
+function valueSize(raw: unknown, sizes: Sizes): number {
+  const value = jsonValue(raw);
   switch (kindOf(value)) {
     case "string":
       return 1 + varintSize(sizes.push(Buffer.byteLength(value as string))) + sizes.list[sizes.list.length - 1]!;
@@ -139,7 +150,8 @@ class Writer {
   }
 }
 
-function writeValue(w: Writer, value: unknown, sizes: Sizes): void {
+function writeValue(w: Writer, raw: unknown, sizes: Sizes): void {
+  const value = jsonValue(raw);
   switch (kindOf(value)) {
     case "string":
       w.string(3, value as string, sizes.next());
@@ -175,7 +187,7 @@ function writeValue(w: Writer, value: unknown, sizes: Sizes): void {
 /** The size of a Value's body, for its header; strings and messages read theirs without consuming them. */
 function valueBodySize(value: unknown, sizes: Sizes): number {
   const peek = sizes.peek();
-  switch (kindOf(value)) {
+  switch (kindOf(jsonValue(value))) {
     case "string":
       return 1 + varintSize(peek) + peek;
     case "number":

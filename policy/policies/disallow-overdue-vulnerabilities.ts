@@ -1,12 +1,11 @@
-import { existsSync, statSync } from "node:fs";
-import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_ACCEPTANCE_FILE, readAcceptances } from "../../config/risk-acceptances";
-import { CATALOG, type RiskAcceptance } from "../../catalog";
+import { DEFAULT_ACCEPTANCE_FILE } from "../../config/risk-acceptances";
+import { CATALOG } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, packParent, policyNow, policySchema, settingsOf } from "../lib/settings";
-import { ACCEPTANCES_PROPERTY, affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
+import { acceptancesAt, vulnStateAt } from "../lib/records";
+import { NOW_PROPERTY, policyNow, policySchema, settingsOf } from "../lib/settings";
+import { ACCEPTANCES_PROPERTY, affectingAdvisories, STATE_FILE_PROPERTY } from "../lib/vulnerabilities";
 
 const configSchema = policySchema({
   properties: {
@@ -22,19 +21,6 @@ const configSchema = policySchema({
   },
 });
 
-/** The acceptance file, read once per change of its modification time (the pack analyzes every container). */
-const acceptanceCache = new Map<string, { mtimeMs: number; acceptances: RiskAcceptance[] }>();
-function acceptancesIn(file: string): RiskAcceptance[] {
-  const mtimeMs = existsSync(file) ? statSync(file).mtimeMs : -1;
-  const cached = acceptanceCache.get(file);
-  if (cached?.mtimeMs === mtimeMs) {
-    return cached.acceptances;
-  }
-  const acceptances = readAcceptances(file);
-  acceptanceCache.set(file, { mtimeMs, acceptances });
-  return acceptances;
-}
-
 /** Mandatory half of the vulnerability rule: past the deadline (critical 24 h, high 7 d, medium 30 d from first record). */
 export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
   name: "disallow-overdue-vulnerabilities",
@@ -47,8 +33,8 @@ export const disallowOverdueVulnerabilities: ResourceValidationPolicy = {
     const props = plainProps(args.props);
     const settings = settingsOf(args, configSchema);
     const now = policyNow(settings.now);
-    const acceptances = [...settings.acceptances, ...acceptancesIn(path.resolve(packParent(), settings.acceptanceFile))];
-    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateIn(path.resolve(packParent(), settings.stateFile)))) {
+    const acceptances = [...settings.acceptances, ...acceptancesAt(settings.acceptanceFile)];
+    for (const { advisory, state, version } of affectingAdvisories(props, now, acceptances, vulnStateAt(settings.stateFile))) {
       if (state.state !== "overdue") {
         continue;
       }

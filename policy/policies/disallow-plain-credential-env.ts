@@ -48,12 +48,23 @@ const URL_CREDENTIAL = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
  * Secret values of the stack config the pack was started with (PULUMI_CONFIG, as the CLI passes it; secret keys from
  * PULUMI_CONFIG_SECRET_KEYS and the schema's secret keys). Short values are ignored: they would match by accident.
  */
-function configuredSecrets(): string[] {
+function configuredSecrets(): readonly string[] {
+  const env = [process.env["PULUMI_CONFIG"] ?? "{}", process.env["PULUMI_CONFIG_SECRET_KEYS"] ?? "[]"] as const;
+  if (parsed?.env[0] !== env[0] || parsed.env[1] !== env[1]) {
+    parsed = { env, secrets: secretsIn(...env) };
+  }
+  return parsed.secrets;
+}
+
+/** The secrets of the environment last read (parsed once, not per container). */
+let parsed: { env: readonly [string, string]; secrets: readonly string[] } | undefined;
+
+function secretsIn(configJson: string, keysJson: string): string[] {
   let config: Record<string, unknown> = {};
   let listed: string[] = [];
   try {
-    config = JSON.parse(process.env["PULUMI_CONFIG"] ?? "{}") as Record<string, unknown>;
-    listed = JSON.parse(process.env["PULUMI_CONFIG_SECRET_KEYS"] ?? "[]") as string[];
+    config = JSON.parse(configJson) as Record<string, unknown>;
+    listed = JSON.parse(keysJson) as string[];
   } catch {
     return [];
   }

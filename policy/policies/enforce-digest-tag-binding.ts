@@ -7,7 +7,7 @@ import { COMPONENT_PROPERTY } from "../lib/exceptions";
 import { committedStackPins, promotionRecordAt, provenanceAt } from "../lib/records";
 import { recordOf, TYPES } from "../lib/resources";
 import { policySchema, settingsOf } from "../lib/settings";
-import { pinnedImages, propsOf, stackNameOf, type StackResource } from "../lib/stack";
+import { pinnedImages, propsOf, stackNameOf, type PinnedImage, type StackResource } from "../lib/stack";
 
 const configSchema = policySchema({
   properties: {
@@ -75,10 +75,12 @@ export const enforceDigestTagBinding: StackValidationPolicy = {
     const aliased = (component: string, a: string, b: string) =>
       settings.aliases.some((x) => x.component === component && x.tags.includes(a) && x.tags.includes(b));
     const pins = pinnedImages(resources);
+    const byDigest = new Map<string, PinnedImage[]>();
+    for (const pin of pins) byDigest.set(pin.digest, [...(byDigest.get(pin.digest) ?? []), pin]);
     const reported = new Set<string>();
     for (const pin of pins) {
       const title = `${CATALOG[pin.component].title} ${pin.tag} @ ${pin.digest}`;
-      const others = pins.filter((p) => p.digest === pin.digest && p.component !== pin.component);
+      const others = byDigest.get(pin.digest)!.filter((p) => p.component !== pin.component);
       if (others.length > 0 && !reported.has(pin.digest)) {
         reported.add(pin.digest);
         reportViolation(

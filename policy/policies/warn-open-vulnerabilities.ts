@@ -1,11 +1,11 @@
-import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { snapshotAgeDays } from "../../config/vulns-state";
 import { CATALOG, hasPackages, PACKAGES, type RiskAcceptance } from "../../catalog";
 import { forType, requireType } from "../lib/applies";
 import { componentOf, displayName, TYPES, plainProps } from "../lib/resources";
-import { NOW_PROPERTY, packParent, policyNow, policySchema, settingsOf } from "../lib/settings";
-import { affectingAdvisories, STATE_FILE_PROPERTY, vulnStateIn } from "../lib/vulnerabilities";
+import { NOW_PROPERTY, policyNow, policySchema, settingsOf } from "../lib/settings";
+import { affectingAdvisories, STATE_FILE_PROPERTY } from "../lib/vulnerabilities";
+import { vulnStateAt } from "../lib/records";
 
 const configSchema = policySchema({
   properties: {
@@ -35,7 +35,7 @@ export const warnOpenVulnerabilities: ResourceValidationPolicy = {
     const props = plainProps(args.props);
     const settings = settingsOf(args, configSchema);
     const now = policyNow(settings.now);
-    const vulnState = vulnStateIn(path.resolve(packParent(), settings.stateFile));
+    const vulnState = vulnStateAt(settings.stateFile);
     const component = componentOf(props);
     const age = snapshotAgeDays(vulnState, now);
     if (component !== undefined && hasPackages(PACKAGES[component]) && age !== undefined && age > settings.snapshotMaxAgeDays) {

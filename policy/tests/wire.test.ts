@@ -68,6 +68,8 @@ const edge: RecordedResource = {
     flags: [true, false, null],
     nested: { z: 1, a: { b: [[], {}] }, "": "empty key", m: undefined },
     holes: [undefined, () => 1],
+    when: new Date("2026-12-01T00:00:00Z"),
+    dates: [new Date(0)],
     skipped: undefined,
   },
   state: { id: "edge-id" },
