@@ -24,7 +24,7 @@ import {
   type Stats,
 } from "node:fs";
 import * as path from "node:path";
-import { onExitCleanup } from "./exit-cleanup";
+import { onExitCleanup, pidAlive } from "./exit-cleanup";
 
 /** 8 random hex digits for a temp name; node:crypto loads on the first write, so reading commands never load it. */
 function randomHex(): string {
@@ -74,15 +74,6 @@ function fail(file: string, error: unknown, intact: boolean): never {
 }
 
 const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes temp files of `base` left by runs that were killed (SIGKILL, power loss): their pid is gone. */
 function sweepTemps(dir: string, base: string): void {

@@ -61,3 +61,13 @@ export function ownSignal(signal: NodeJS.Signals): () => void {
     owned.delete(signal);
   };
 }
+
+/** Whether a process of this host still runs `pid` (EPERM: it runs, as another user). The next run takes over what a dead pid left. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

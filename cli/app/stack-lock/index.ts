@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
-import { onExitCleanup } from "../../../config/exit-cleanup";
+import { onExitCleanup, pidAlive } from "../../../config/exit-cleanup";
 import { assertStackName } from "../../../config/stack-file";
 
 export interface StackLockHolder {
@@ -68,15 +68,6 @@ function readHolder(file: string): StackLockHolder | undefined {
     // missing or half-written
   }
   return undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Whether the lock at `file` belongs to nobody any more (dead pid on this host, or never written and old). */
