@@ -17,6 +17,7 @@ export function runnerArgs(mode: "policy" | "plan", values: Values): string[] {
   if (values.resources !== undefined) args.push("--resources", values.resources);
   for (const assignment of values.config ?? []) args.push("--config", assignment);
   if ("policy-config" in values && values["policy-config"] !== undefined) args.push("--policy-config", values["policy-config"]);
+  if (values["project-dir"] !== undefined) args.push("--project-dir", values["project-dir"]);
   return args;
 }
 

@@ -6,6 +6,13 @@ import { LABEL } from "../../catalog/names";
 import type { CommandSpec } from "../framework/command";
 
 const projectDir = { type: "string", arg: "<dir>", help: "where the stack files are (default: the current directory)", complete: "dirs" } as const;
+/** plan and policy run this repository's program: by default on its own stack files and records. */
+const programProjectDir = {
+  type: "string",
+  arg: "<dir>",
+  help: "the stack files and records to run the program on (default: the program's own project)",
+  complete: "dirs",
+} as const;
 const mirror = {
   type: "string",
   multiple: true,
@@ -295,7 +302,7 @@ const stackConfig = {
 export const PLAN = {
   name: "plan",
   summary: "what a stack's program would create: containers, networks, dependencies, files (no Pulumi CLI)",
-  synopsis: "--stack <name> [--json] [--resources <file.json>] [--config <key.path=value> ...]",
+  synopsis: "--stack <name> [--json] [--resources <file.json>] [--config <key.path=value> ...] [--project-dir <dir>]",
   description: [
     "Runs the Pulumi program with Pulumi's mocks (no engine, no Docker host) and prints per container its image, networks, published ports, dependencies and uploaded files (content hashes; secret files only by path).",
   ],
@@ -303,6 +310,7 @@ export const PLAN = {
     stack: { type: "string", arg: "<name>", help: "the stack to plan (required)", complete: "stacks" },
     resources: { type: "string", arg: "<file.json>", help: "plan recorded resources instead of running the program", complete: "files" },
     config: stackConfig,
+    "project-dir": programProjectDir,
   },
   json: true,
   examples: [
@@ -318,7 +326,7 @@ export const PLAN = {
 export const POLICY = {
   name: "policy",
   summary: "enforce the CrossGuard policy pack on a stack's program offline (no Pulumi CLI)",
-  synopsis: "--stack <name> [--json] [--preview] [--resources <file.json>] [--config <key.path=value> ...] [--policy-config <file.json>]",
+  synopsis: "--stack <name> [--json] [--preview] [--resources <file.json>] [--config <key.path=value> ...] [--policy-config <file.json>] [--project-dir <dir>]",
   description: [
     "Runs the program with Pulumi's mocks and sends every resource to the policy pack over the same gRPC analyzer protocol `pulumi up --policy-pack policy` uses; prints each violation with its policy, resource and enforcement level.",
   ],
@@ -328,6 +336,7 @@ export const POLICY = {
     resources: { type: "string", arg: "<file.json>", help: "check recorded resources instead of running the program", complete: "files" },
     config: stackConfig,
     "policy-config": { type: "string", arg: "<file.json>", help: "the pack's configuration (default: policy/config/<stack>.json)", complete: "files" },
+    "project-dir": programProjectDir,
   },
   json: true,
   examples: [

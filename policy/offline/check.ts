@@ -1,3 +1,4 @@
+import * as path from "node:path";
 /** One offline policy run: pack config → server (started or reused) → configure → Analyze/AnalyzeStack → report. */
 import { existsSync } from "node:fs";
 import { readRawStackFile, stackFilePath } from "../../config/stack-file";
@@ -26,6 +27,21 @@ export function stackConfigEnv(projectDir: string, stack: string): Record<string
 
 export function packConfigFor(stack: string, file?: string): PackConfig {
   return loadPackConfig(file ?? policyConfigPath(stack), allPolicies, { optional: file === undefined });
+}
+
+/** Pack properties naming a project's file or folder; a relative one is relative to the project (the pack resolves it against its parent, the program's own project). */
+const PROJECT_PATH_PROPERTIES = ["recordFile", "provenanceFile", "stackFiles", "stateFile", "acceptanceFile"] as const;
+
+/** The pack config for the stack files and records of `projectDir` (another folder than the program's own project): its relative project paths made absolute there. */
+export function inProject(config: PackConfig, projectDir: string): PackConfig {
+  const copy = structuredClone(config);
+  for (const entry of Object.values(copy)) {
+    for (const key of PROJECT_PATH_PROPERTIES) {
+      const value = entry.properties[key];
+      if (typeof value === "string") entry.properties[key] = path.resolve(projectDir, value);
+    }
+  }
+  return copy;
 }
 
 /**

@@ -46,9 +46,10 @@ export function configOverrides(stack: string, assignments: readonly string[], p
 export async function evaluateStack(
   stack: string,
   assignments: readonly string[] = [],
-  options: { preview?: boolean } = {},
+  options: { preview?: boolean; projectDir?: string } = {},
 ): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
-  const result = await evaluateProgram({ stack, configOverrides: configOverrides(stack, assignments), preview: options.preview });
+  const projectDir = options.projectDir ?? PROJECT_DIR;
+  const result = await evaluateProgram({ stack, projectDir, configOverrides: configOverrides(stack, assignments, projectDir), preview: options.preview });
   return { resources: result.resources, outputs: result.outputs };
 }
 

@@ -1,17 +1,19 @@
 /**
  * Offline enforcement without the Pulumi CLI:
- *   npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value …] [--policy-config file]
+ *   npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value …] [--policy-config file] [--project-dir dir]
  *   (--preview: the program evaluated as in `pulumi preview`, computed outputs unknown)
- *   npm run plan -- --stack <name> [--json] [--config key.path=value …]
+ *   npm run plan -- --stack <name> [--json] [--config key.path=value …] [--project-dir dir]
+ *   (--project-dir: the stack files and records of another folder, e.g. a test fixture; default: the program's own project)
  * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage/config/program error.
  */
 import "./compile-cache";
 import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { PROJECT_DIR } from "../../program/evaluate";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
-import { checkWithServer, packConfigFor, stackConfigEnv } from "./check";
+import { checkWithServer, inProject, packConfigFor, stackConfigEnv } from "./check";
 import { PolicyPackServer } from "./server";
 import type { RecordedResource } from "./types";
 import { configOverrides, evaluateStack, readResourceFile, UsageError } from "./evaluate";
@@ -19,8 +21,8 @@ import { formatPlan, planOf } from "./plan";
 import { PolicyConfigError, policyConfigPath } from "./policy-config";
 import { formatText } from "./report";
 
-const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json]
-       npm run plan -- --stack <name> [--json] [--config key.path=value]…`;
+const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json] [--project-dir dir]
+       npm run plan -- --stack <name> [--json] [--config key.path=value]… [--project-dir dir]`;
 
 /** The pack server this run started and has not stopped yet: every exit path stops it (no orphan process). */
 let pendingServer: Promise<PolicyPackServer | undefined> | undefined;
@@ -53,35 +55,41 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
       resources: { type: "string" },
       config: { type: "string", multiple: true, default: [] },
       "policy-config": { type: "string" },
+      "project-dir": { type: "string" },
     },
   });
+  const projectDir = values["project-dir"] !== undefined ? path.resolve(values["project-dir"]) : PROJECT_DIR;
   const stack = values.stack;
   if (stack === undefined || stack === "") {
     throw new UsageError(`--stack is required\n${USAGE}`);
   }
-  if (values.resources === undefined && !existsSync(stackFilePath(PROJECT_DIR, stack))) {
-    throw new UsageError(`no stack file ${stackFilePath(PROJECT_DIR, stack)} for stack "${stack}"`);
+  if (values.resources === undefined && !existsSync(stackFilePath(projectDir, stack))) {
+    throw new UsageError(`no stack file ${stackFilePath(projectDir, stack)} for stack "${stack}"`);
   }
   if (values.resources === undefined) {
     // Bad config is reported here, once, as a ConfigError (exit 2) — before a pack server starts or the program runs.
-    loadStackFile(PROJECT_DIR, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config) });
+    loadStackFile(projectDir, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config, projectDir) });
   }
   if (mode === "plan") {
-    const resources = values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config)).resources;
+    const resources =
+      values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config, { projectDir })).resources;
     const plan = planOf(resources);
     emit({ stack, containers: plan }, () => formatPlan(stack, plan), values.json);
     return 0;
   }
   const configFile = values["policy-config"] ?? policyConfigPath(stack);
-  const config = packConfigFor(stack, values["policy-config"]);
+  const shipped = packConfigFor(stack, values["policy-config"]);
+  const config = projectDir === PROJECT_DIR ? shipped : inProject(shipped, projectDir);
   // The pack starts (a child process) while the program is evaluated here: the two overlap.
-  const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(PROJECT_DIR, stack) });
+  const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(projectDir, stack) });
   starting.catch(() => undefined); // awaited below; a failed start is reported there
   pendingServer = starting.catch(() => undefined);
   let resources: RecordedResource[];
   try {
     resources =
-      values.resources !== undefined ? readResourceFile(values.resources) : (await evaluateStack(stack, values.config, { preview: values.preview })).resources;
+      values.resources !== undefined
+        ? readResourceFile(values.resources)
+        : (await evaluateStack(stack, values.config, { preview: values.preview, projectDir })).resources;
   } catch (error) {
     await stopPendingServer();
     throw error;

@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { evaluateProgram } from "../../program/evaluate";
 import { UNKNOWN } from "../../config/unknown";
 import { checkWithServer, packConfigFor, stackConfigEnv } from "../offline/check";
-import { checkAllowlistNames } from "../offline/check";
+import { checkAllowlistNames, inProject } from "../offline/check";
 import { PolicyConfigError, type PackConfig } from "../offline/policy-config";
 import { allPolicies } from "../policies";
 import { PolicyPackServer } from "../offline/server";
@@ -69,7 +69,7 @@ describe("policy pack end to end (gRPC, as the Pulumi CLI serves it)", function 
   let server: PolicyPackServer;
 
   before(async () => {
-    server = await PolicyPackServer.start({ stack: "prod", stackConfig: stackConfigEnv(ROOT, "prod") });
+    server = await PolicyPackServer.start({ stack: "prod", stackConfig: stackConfigEnv(FIXTURES, "prod") });
   });
   after(async () => {
     await server?.stop();
@@ -309,6 +309,17 @@ describe("policy pack in preview (unknown outputs, as pulumi preview sends them)
 });
 
 describe("policy config as Pulumi reads it", () => {
+  it("--project-dir: the records the pack reads are the project's (relative paths resolved there, absolute ones kept)", () => {
+    const shipped = packConfigFor("prod", writeTemp({ "require-verified-promotion": { recordFile: "/srv/records/promotions.yaml" } }));
+    const moved = inProject(shipped, "/work/other");
+    expect(moved["enforce-version-transitions"]!.properties["recordFile"]).to.equal("/work/other/promotions.yaml");
+    expect(moved["enforce-digest-tag-binding"]!.properties["stackFiles"]).to.equal("/work/other");
+    expect(moved["require-digest-provenance"]!.properties["provenanceFile"]).to.equal("/work/other/provenance.yaml");
+    expect(moved["warn-open-vulnerabilities"]!.properties["stateFile"]).to.equal("/work/other/vulns-state.json");
+    expect(moved["disallow-overdue-vulnerabilities"]!.properties["acceptanceFile"]).to.equal("/work/other/risk-acceptances.yaml");
+    expect(moved["require-verified-promotion"]!.properties["recordFile"]).to.equal("/srv/records/promotions.yaml");
+    expect(shipped["enforce-version-transitions"]!.properties["recordFile"]).to.equal("promotions.yaml");
+  });
   it("accepts Pulumi's all key for every level not set by name", () => {
     const config = packConfigFor("prod", writeTemp({ all: "advisory", "require-memory-limit": "mandatory" }));
     expect(config["require-healthcheck"]!.enforcementLevel).to.equal("advisory");
@@ -364,8 +375,8 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
   before(() => (dir = mkdtempSync(path.join(tmpdir(), "myoci-policy-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("exits 0 on the shipped prod stack, printing the advisory finding grouped under its resource", async () => {
-    const { code, stdout } = await run(["policy", "--stack", "prod"]);
+  it("exits 0 on the fixture prod stack (--project-dir), printing the advisory finding grouped under its resource", async () => {
+    const { code, stdout } = await run(["policy", "--stack", "prod", "--project-dir", FIXTURES]);
     expect(code).to.equal(0);
     expect(stdout).to.contain(
       "myoci-prod-promtail  (docker:index/container:Container promtail-agent-container)\n  [advisory] warn-end-of-life: myoci-prod-promtail runs Promtail, end of life since 2026-03-02.",
@@ -385,7 +396,7 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
         ),
       ),
     );
-    const { code, stdout } = await run(["policy", "--stack", "prod", "--resources", file, "--json"]);
+    const { code, stdout } = await run(["policy", "--stack", "prod", "--resources", file, "--json", "--project-dir", FIXTURES]);
     expect(code).to.equal(1);
     const report = JSON.parse(stdout) as { passed: boolean; mandatory: number; findings: { policy: string; level: string; resource: { name: string } }[] };
     expect(report.passed).to.equal(false);
@@ -395,8 +406,8 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
     ]);
   });
 
-  it("--preview: the shipped prod stack as a preview sends it (unknown image ids) passes, no policy skipped", async () => {
-    const { code, stdout } = await run(["policy", "--stack", "prod", "--preview", "--json"]);
+  it("--preview: the fixture prod stack as a preview sends it (unknown image ids) passes, no policy skipped", async () => {
+    const { code, stdout } = await run(["policy", "--stack", "prod", "--preview", "--json", "--project-dir", FIXTURES]);
     const report = JSON.parse(stdout) as { passed: boolean; findings: { message: string }[] };
     expect(code).to.equal(0);
     expect(report.passed).to.equal(true);
@@ -409,7 +420,7 @@ describe("npm run policy (the offline runner as CI calls it)", function () {
       file,
       JSON.stringify({ "disallow-dangerous-capabilities": { allowed: [{ component: "grafanna", capabilities: ["NET_ADMIN"], reason: "typo" }] } }),
     );
-    const { code, stderr } = await run(["policy", "--stack", "prod", "--policy-config", file]);
+    const { code, stderr } = await run(["policy", "--stack", "prod", "--policy-config", file, "--project-dir", FIXTURES]);
     expect(code).to.equal(2);
     expect(stderr).to.contain(`Invalid policy config ${file}`);
     expect(stderr).to.contain('disallow-dangerous-capabilities.allowed[0].component = "grafanna": expected one of "netdata"');

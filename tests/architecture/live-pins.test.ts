@@ -20,7 +20,6 @@ const SHIPPED: Record<string, string> = {
   "tests/config/schema.test.ts": "the shipped stacks pass the config schema",
   "tests/docs/docs.test.ts": "the committed DEPENDENCIES.md and COMPATIBILITY_MATRIX.md are generated from the shipped stacks",
   "tests/toolchain/renovate-config.test.ts": "renovate.json's managers match every pin of the shipped staging file",
-  "policy/tests/e2e.test.ts": "npm run policy passes the shipped stacks, and the pack server gets the stack's config as the CLI passes it",
   "tests/faults/faults.test.ts": "the offline runner reads only the repo root: the fault cases write their own uniquely named stack there",
   "tests/architecture/live-pins.test.ts": "this guard reads the live pins to show none is named in a test",
 };
