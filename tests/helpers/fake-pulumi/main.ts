@@ -16,16 +16,10 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import type { FakeUpdate } from "./index";
 
-interface Update {
-  version: number;
-  kind: string;
-  startTime: string;
-  endTime?: string;
-  message: string;
-  environment: Record<string, string>;
-  config: Record<string, { value: string; secret: boolean }>;
-  result: string;
+/** An update as `pulumi stack history --json` prints it: the test side's record plus the resource counts. */
+interface Update extends FakeUpdate {
   resourceChanges?: Record<string, number>;
 }
 interface StackState {
