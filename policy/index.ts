@@ -1,9 +1,12 @@
 // The myOCI policy pack: `pulumi preview --policy-pack policy`, or offline with `npm run policy -- --stack <name>`.
 import { flushCompileCache } from "node:module";
 import { PolicyPack } from "@pulumi/policy";
+import { convertPropertiesOnce } from "./lib/one-conversion";
 import { prefetchRecords } from "./lib/records";
 import { allPolicies } from "./policies";
 
+// Each resource's properties are converted from protobuf once per request, not once per policy (lib/one-conversion.ts).
+convertPropertiesOnce();
 new PolicyPack("myoci", { policies: allPolicies });
 
 setImmediate(() => {

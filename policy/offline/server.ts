@@ -14,7 +14,7 @@ import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
 import { existsSync, readFileSync } from "node:fs";
 import { PACK_COMPILE_CACHE_DIR } from "./compile-cache";
-import { analyzeMessage, encodeAnalyzeRequest, encodeAnalyzeStackRequest, stackMessage } from "./wire";
+import { analyzeMessage, decodeAnalyzeDiagnostics, encodeAnalyzeRequest, encodeAnalyzeStackRequest, stackMessage } from "./wire";
 
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
@@ -58,12 +58,17 @@ interface Method<Req, Res> {
   readonly responseDeserialize: (bytes: Buffer) => Res;
 }
 
-/** A method of the Analyzer service whose request goes out as bytes already encoded (wire.ts). */
-const encoded = <Res>(method: { path: string; responseDeserialize: (bytes: Buffer) => Res }): Method<Buffer, Res> => ({
+/**
+ * Analyze and AnalyzeStack of the Analyzer service (their paths): the request goes out as bytes already encoded, the
+ * response is read for its diagnostics only (wire.ts).
+ */
+const analyzing = (method: { path: string }): Method<Buffer, analyzer.AnalyzeDiagnostic[]> => ({
   path: method.path,
   requestSerialize: (bytes) => bytes,
-  responseDeserialize: method.responseDeserialize,
+  responseDeserialize: decodeAnalyzeDiagnostics,
 });
+const ANALYZE = analyzing(AnalyzerService.analyze);
+const ANALYZE_STACK = analyzing(AnalyzerService.analyzeStack);
 
 /** JSON-safe copy (drops undefined, functions) for Struct.fromJavaScript. */
 const plain = (value: Record<string, unknown>): Record<string, JavaScriptValue> => JSON.parse(JSON.stringify(value)) as Record<string, JavaScriptValue>;
@@ -169,8 +174,8 @@ export class PolicyPackServer {
     // The requests are encoded straight from the records (wire.ts: the bytes analyzer_pb would write) and sent on
     // the same methods of the same service as the generated client's.
     const perResource = async (r: RecordedResource) => {
-      const response = await this.call(encoded(AnalyzerService.analyze), encodeAnalyzeRequest(analyzeMessage(r)));
-      return response.getDiagnosticsList().map((d) => toFinding(d, r));
+      const diagnostics = await this.call(ANALYZE, encodeAnalyzeRequest(analyzeMessage(r)));
+      return diagnostics.map((d) => toFinding(d, r));
     };
     // Bounded concurrency: thousands of resources in flight at once only queue in the server.
     let next = 0;
@@ -181,11 +186,8 @@ export class PolicyPackServer {
     });
     // The stack request is built and answered while the per-resource calls are still in flight: the pack and this
     // process work in parallel (the findings are sorted below, so their arrival order does not matter).
-    const [response] = await Promise.all([
-      this.call(encoded(AnalyzerService.analyzeStack), encodeAnalyzeStackRequest(resources.map(stackMessage))),
-      Promise.all(workers),
-    ]);
-    findings.push(...response.getDiagnosticsList().map((d) => toFinding(d)));
+    const [stackDiagnostics] = await Promise.all([this.call(ANALYZE_STACK, encodeAnalyzeStackRequest(resources.map(stackMessage))), Promise.all(workers)]);
+    findings.push(...stackDiagnostics.map((d) => toFinding(d)));
     // Stable order: resources in program order, then stack-wide findings.
     const order = new Map(resources.map((r, i) => [r.urn, i]));
     return findings.sort(

@@ -10,6 +10,8 @@
  * symbols are left out, array elements of those kinds and non-finite numbers become null, -0 becomes 0, a value
  * with toJSON (a Date) is what toJSON returns.
  */
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import { BinaryReader } from "google-protobuf";
 import type { RecordedResource } from "./types";
 
 // Wire types.
@@ -54,10 +56,25 @@ function kindOf(value: unknown): Kind {
   }
 }
 
-/** Sizes of every string and nested message, computed once (first pass) and read back in order (second pass). */
+/**
+ * Sizes of every string and nested message, and the members of every object, computed once (first pass) and read
+ * back in order (second pass).
+ */
 class Sizes {
   readonly list: number[] = [];
   private at = 0;
+  private readonly objects: [string, unknown][][] = [];
+  private objectAt = 0;
+  /** An object's members (first pass), kept for the second. */
+  members(value: Record<string, unknown>): [string, unknown][] {
+    const list = members(value);
+    this.objects.push(list);
+    return list;
+  }
+  /** The next object's members, as the first pass found them. */
+  nextMembers(): [string, unknown][] {
+    return this.objects[this.objectAt++]!;
+  }
   push(size: number): number {
     this.list.push(size);
     return size;
@@ -81,12 +98,12 @@ class Sizes {
 
 /** Object members in the order Struct's map writes them (jspb sorts the keys), JSON-skipped ones left out. */
 function members(value: Record<string, unknown>): [string, unknown][] {
-  return Object.keys(value)
-    .sort()
-    .flatMap((key) => {
-      const item = jsonValue(value[key]);
-      return kindOf(item) === "skip" ? [] : [[key, item] as [string, unknown]];
-    });
+  const list: [string, unknown][] = [];
+  for (const key of Object.keys(value).sort()) {
+    const item = jsonValue(value[key]);
+    if (kindOf(item) !== "skip") list.push([key, item]);
+  }
+  return list;
 }
 
 // ---- first pass: sizes ----
@@ -116,7 +133,7 @@ function valueSize(raw: unknown, sizes: Sizes): number {
 function structSize(value: Record<string, unknown>, sizes: Sizes): number {
   const index = sizes.reserve();
   let body = 0;
-  for (const [key, item] of members(value)) {
+  for (const [key, item] of sizes.members(value)) {
     const entry = sizes.reserve();
     const keyBytes = sizes.push(Buffer.byteLength(key));
     body += fieldSize(sizes.set(entry, fieldSize(keyBytes) + fieldSize(valueSize(item, sizes))));
@@ -179,7 +196,7 @@ function writeValue(w: Writer, raw: unknown, sizes: Sizes): void {
     }
     case "struct":
       w.header(5, sizes.next());
-      writeStructBody(w, value as Record<string, unknown>, sizes);
+      writeStructBody(w, sizes);
       return;
   }
 }
@@ -200,8 +217,8 @@ function valueBodySize(value: unknown, sizes: Sizes): number {
   }
 }
 
-function writeStructBody(w: Writer, value: Record<string, unknown>, sizes: Sizes): void {
-  for (const [key, item] of members(value)) {
+function writeStructBody(w: Writer, sizes: Sizes): void {
+  for (const [key, item] of sizes.nextMembers()) {
     w.header(1, sizes.next());
     w.string(1, key, sizes.next());
     w.header(2, valueBodySize(item, sizes));
@@ -255,7 +272,7 @@ function writeString(w: Writer, field: number, text: string): void {
 function writeResource(w: Writer, message: ResourceMessage, sizes: Sizes): void {
   writeString(w, 1, message.type);
   w.header(2, sizes.next());
-  writeStructBody(w, message.properties, sizes);
+  writeStructBody(w, sizes);
   writeString(w, 3, message.urn);
   writeString(w, 4, message.name);
   w.header(5, optionsSize(message.options));
@@ -314,3 +331,28 @@ export function stackMessage(r: RecordedResource): ResourceMessage {
 }
 
 const optionsOf = (r: RecordedResource): ResourceMessage["options"] => ({ protect: r.opts.protect === true, parent: r.opts.parent });
+
+// ---- responses ----
+
+/**
+ * The diagnostics of an AnalyzeResponse, decoded by the generated AnalyzeDiagnostic code; the `not_applicable`
+ * entries (field 3: one per policy that does not apply, ~25 per resource) are skipped rather than built into
+ * messages the runner never reads. Otherwise the generated AnalyzeResponse.deserializeBinaryFromReader, line for line.
+ */
+export function decodeAnalyzeDiagnostics(bytes: Uint8Array): analyzer.AnalyzeDiagnostic[] {
+  const reader = new BinaryReader(bytes);
+  const diagnostics: analyzer.AnalyzeDiagnostic[] = [];
+  while (reader.nextField()) {
+    if (reader.isEndGroup()) {
+      break;
+    }
+    if (reader.getFieldNumber() === 2) {
+      const diagnostic = new analyzer.AnalyzeDiagnostic();
+      reader.readMessage(diagnostic, (message: analyzer.AnalyzeDiagnostic, inner) => analyzer.AnalyzeDiagnostic.deserializeBinaryFromReader(message, inner));
+      diagnostics.push(diagnostic);
+    } else {
+      reader.skipField();
+    }
+  }
+  return diagnostics;
+}
