@@ -172,6 +172,12 @@ const pending = new WeakMap<Struct, Uint8Array>();
 
 let installed = false;
 
+/**
+ * `MYOCI_POLICY_CONVERSION=sdk` in the pack's environment leaves the SDK's own decoding and conversion in place:
+ * to compare the two (policy/tests/conversion.test.ts), or to rule this module out when chasing a finding.
+ */
+export const CONVERSION_ENV = "MYOCI_POLICY_CONVERSION";
+
 /** A method of google-protobuf's generated code, as it is before the pack replaces it. */
 function method(owner: object, name: string): (...args: never[]) => unknown {
   const value: unknown = Reflect.get(owner, name);
@@ -185,9 +191,9 @@ function replace(owner: object, name: string, value: (this: Struct, ...args: unk
   Object.defineProperty(owner, name, { configurable: true, writable: true, value });
 }
 
-/** Installs both changes (idempotent). */
+/** Installs both changes (idempotent), unless CONVERSION_ENV is `sdk`. */
 export function convertPropertiesOnce(): void {
-  if (installed) {
+  if (installed || process.env[CONVERSION_ENV] === "sdk") {
     return;
   }
   // The google-protobuf the SDK's generated messages use must be the one patched here.

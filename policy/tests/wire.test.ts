@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
-import { encodeAnalyzeRequest, encodeAnalyzeStackRequest, analyzeMessage, stackMessage } from "../offline/wire";
+import { decodeAnalyzeDiagnostics, encodeAnalyzeRequest, encodeAnalyzeStackRequest, analyzeMessage, stackMessage } from "../offline/wire";
 import type { RecordedResource } from "../offline/types";
 import { programStack } from "./helpers";
 
@@ -102,5 +102,30 @@ describe("policy runner: request encoding (wire.ts)", () => {
     expect(decoded.getOptions()!.getProtect()).to.equal(true);
     expect(decoded.getDependenciesList()).to.deep.equal(["urn:a", "urn:b"]);
     expect(decoded.getPropertydependenciesMap().get("another")!.getUrnsList()).to.deep.equal(["urn:b", "urn:a"]);
+  });
+
+  it("reads a response's diagnostics as the generated AnalyzeResponse does, skipping the not-applicable entries", () => {
+    const response = new analyzer.AnalyzeResponse();
+    ["require-memory-limit", "disallow-public-ports"].forEach((policy, i) => {
+      const d = new analyzer.AnalyzeDiagnostic();
+      d.setPolicyname(policy);
+      d.setPolicypackname("myoci");
+      d.setPolicypackversion("0.2.0");
+      d.setDescription(`${policy} description`);
+      d.setMessage(`${policy} description\nmessage ${i} — ünïcode`);
+      d.setEnforcementlevel(i === 0 ? analyzer.EnforcementLevel.MANDATORY : analyzer.EnforcementLevel.ADVISORY);
+      d.setUrn(i === 0 ? "urn:pulumi:prod::myoci::docker:index/container:Container::loki" : "");
+      response.addDiagnostics(d);
+      for (let n = 0; n < 3; n++) {
+        const na = new analyzer.PolicyNotApplicable();
+        na.setPolicyName(`other-${i}-${n}`);
+        na.setReason("Policy only applies to resources of type 'docker:index/volume:Volume'");
+        response.addNotApplicable(na);
+      }
+    });
+    const bytes = response.serializeBinary();
+    const generated = analyzer.AnalyzeResponse.deserializeBinary(bytes).getDiagnosticsList();
+    expect(decodeAnalyzeDiagnostics(bytes).map((d) => d.toObject())).to.deep.equal(generated.map((d) => d.toObject()));
+    expect(decodeAnalyzeDiagnostics(new analyzer.AnalyzeResponse().serializeBinary())).to.deep.equal([]);
   });
 });
