@@ -1,12 +1,17 @@
 // The myOCI policy pack: `pulumi preview --policy-pack policy`, or offline with `npm run policy -- --stack <name>`.
 import { flushCompileCache } from "node:module";
 import { PolicyPack } from "@pulumi/policy";
-import { convertPropertiesOnce } from "./lib/one-conversion";
+import { convertPropertiesOnce, PROTOBUF_ENV } from "./lib/one-conversion";
 import { prefetchRecords } from "./lib/records";
+import { encodeResponsesDirectly } from "./lib/response-encoding";
 import { allPolicies } from "./policies";
 
-// Each resource's properties are converted from protobuf once per request, not once per policy (lib/one-conversion.ts).
-convertPropertiesOnce();
+// Each resource's properties converted from the request bytes once per request, not once per policy
+// (lib/one-conversion.ts); responses written without jspb's writer (lib/response-encoding.ts). Same bytes either way.
+if (process.env[PROTOBUF_ENV] !== "sdk") {
+  convertPropertiesOnce();
+  encodeResponsesDirectly();
+}
 new PolicyPack("myoci", { policies: allPolicies });
 
 setImmediate(() => {

@@ -173,10 +173,11 @@ const pending = new WeakMap<Struct, Uint8Array>();
 let installed = false;
 
 /**
- * `MYOCI_POLICY_CONVERSION=sdk` in the pack's environment leaves the SDK's own decoding and conversion in place:
- * to compare the two (policy/tests/conversion.test.ts), or to rule this module out when chasing a finding.
+ * `MYOCI_POLICY_PROTOBUF=sdk` in the pack's environment leaves the SDK's and google-protobuf's own decoding,
+ * conversion and encoding in place (policy/index.ts): to compare (policy/tests/conversion.test.ts), or to rule these
+ * fast paths out when chasing a finding.
  */
-export const CONVERSION_ENV = "MYOCI_POLICY_CONVERSION";
+export const PROTOBUF_ENV = "MYOCI_POLICY_PROTOBUF";
 
 /** A method of google-protobuf's generated code, as it is before the pack replaces it. */
 function method(owner: object, name: string): (...args: never[]) => unknown {
@@ -191,9 +192,9 @@ function replace(owner: object, name: string, value: (this: Struct, ...args: unk
   Object.defineProperty(owner, name, { configurable: true, writable: true, value });
 }
 
-/** Installs both changes (idempotent), unless CONVERSION_ENV is `sdk`. */
+/** Installs both changes (idempotent). */
 export function convertPropertiesOnce(): void {
-  if (installed || process.env[CONVERSION_ENV] === "sdk") {
+  if (installed) {
     return;
   }
   // The google-protobuf the SDK's generated messages use must be the one patched here.

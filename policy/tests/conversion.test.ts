@@ -10,9 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import { evaluateProgram } from "../../program/evaluate";
-import { CONVERSION_ENV, structToJavaScript } from "../lib/one-conversion";
+import { PROTOBUF_ENV, structToJavaScript } from "../lib/one-conversion";
+import { encodeAnalyzeResponse } from "../lib/response-encoding";
 import { NOW_ENV } from "../lib/settings";
 import { checkWithServer, packConfigFor, stackConfigEnv } from "../offline/check";
 import type { PackConfig } from "../offline/policy-config";
@@ -22,6 +24,8 @@ import { LABEL } from "../lib/resources";
 import { changed, container, FIXTURE_RECORDS, FIXTURES, programStack, replace, ROOT, setLabel } from "./helpers";
 
 const plain = (value: Record<string, unknown>): Record<string, JavaScriptValue> => JSON.parse(JSON.stringify(value)) as Record<string, JavaScriptValue>;
+
+const hexOf = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString("hex"));
 
 /** What google-protobuf makes of a Struct's bytes (this test process never loads the pack's patches). */
 const byGoogleProtobuf = (bytes: Uint8Array) => Struct.deserializeBinary(bytes).toJavaScript();
@@ -169,6 +173,46 @@ describe("pack: each resource's properties converted once, from the request byte
     expect(JSON.parse(out)).to.deep.equal(tagged);
   });
 
+  it("writes AnalyzeResponses byte for byte as the generated code does (diagnostics, not-applicable entries, edges)", () => {
+    // The SDK's own response builder (protoutil.makeAnalyzeResponse), as server.js calls it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { makeAnalyzeResponse } = require("@pulumi/policy/protoutil") as {
+      makeAnalyzeResponse: (ds: Record<string, unknown>[], notApplicable?: analyzer.PolicyNotApplicable[]) => analyzer.AnalyzeResponse;
+    };
+    const notApplicable = (name: string, reason?: string) => {
+      const entry = new analyzer.PolicyNotApplicable();
+      entry.setPolicyName(name);
+      if (reason !== undefined) entry.setReason(reason);
+      return entry;
+    };
+    const diagnostic = (i: number) => ({
+      policyName: `policy-${i}`,
+      policyPackName: "myoci",
+      policyPackVersion: "0.2.0",
+      description: "d".repeat(i * 40),
+      message: `d\nmessage ${i} — ünïcode 🚀`,
+      enforcementLevel: i % 2 === 0 ? "mandatory" : "advisory",
+      ...(i % 3 === 0 ? { urn: `urn:pulumi:prod::myoci::docker:index/container:Container::c${i}` } : {}),
+      ...(i === 2 ? { severity: "high" } : {}),
+    });
+    const responses = [
+      makeAnalyzeResponse([]),
+      makeAnalyzeResponse([diagnostic(1)]),
+      makeAnalyzeResponse(
+        [0, 1, 2, 3].map(diagnostic),
+        Array.from({ length: 30 }, (_, i) =>
+          notApplicable(`policy-${i}`, i % 5 === 0 ? undefined : `Policy only applies to resources of type 'docker:index/volume:Volume' ${"x".repeat(i * 5)}`),
+        ),
+      ),
+      makeAnalyzeResponse([], [notApplicable(""), notApplicable("", "only a reason"), notApplicable("grüße", "🚀 paired")]),
+    ];
+    for (const response of responses) {
+      expect(hexOf(encodeAnalyzeResponse(response))).to.equal(hexOf(response.serializeBinary()));
+    }
+    // An unpaired surrogate (jspb and Node encode it differently) is left to the generated code.
+    expect(encodeAnalyzeResponse(makeAnalyzeResponse([], [notApplicable("p", "lone \uD800")]))).to.equal(undefined);
+  });
+
   describe("the served pack, with and without (the SDK's own conversion)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-q15-conversions-"));
     const probe = path.join(__dirname, "probe-conversions.js");
@@ -177,7 +221,7 @@ describe("pack: each resource's properties converted once, from the request byte
       NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} -r ${probe}`.trim(),
       PROBE_OUT: path.join(dir, `${mode}.json`),
       [NOW_ENV]: "2026-11-25T12:00:00Z",
-      ...(mode === "sdk" ? { [CONVERSION_ENV]: "sdk" } : {}),
+      ...(mode === "sdk" ? { [PROTOBUF_ENV]: "sdk" } : {}),
     });
 
     /** The shipped pack config, with the record-reading policies pointed at the fixture records. */
@@ -230,11 +274,12 @@ describe("pack: each resource's properties converted once, from the request byte
       expect(findings).to.be.greaterThan(3);
     });
 
-    it("converts each Struct once and builds no message tree; the SDK's own path converts it once per policy", async () => {
+    it("converts each Struct once, builds no message tree and writes responses directly; the SDK's own path converts it once per policy", async () => {
       await Promise.all(Object.values(servers).map((server) => server?.stop() ?? Promise.resolve()));
       const counts = (mode: string) =>
         JSON.parse(readFileSync(path.join(dir, `${mode}.json`), "utf8")) as {
           valuesDecoded: number;
+          responsesByGeneratedCode: number;
           deserializeCalls: number;
           structs: number;
           mostConversionsOfOne: number;
@@ -246,9 +291,12 @@ describe("pack: each resource's properties converted once, from the request byte
       expect(once.deserializeCalls).to.be.greaterThan(4 * once.structs); // per policy, not per Struct
       expect(once.mostConversionsOfOne).to.equal(1);
       expect(once.valuesDecoded).to.equal(0);
-      // Without: a Struct converted again for every policy, every Value decoded into a message first.
+      expect(once.responsesByGeneratedCode).to.equal(0);
+      // Without: a Struct converted again for every policy, every Value decoded into a message first, every response
+      // (one per resource, one per stack) written by jspb's writer.
       expect(sdk.mostConversionsOfOne).to.be.greaterThan(1);
       expect(sdk.valuesDecoded).to.be.greaterThan(10_000);
+      expect(sdk.responsesByGeneratedCode).to.be.greaterThan(400);
     });
   });
 });
