@@ -39,7 +39,11 @@ function badInput(error: unknown): boolean {
 /** For the run: a signal or an error escaping the SDK's runtime stops the pack server, then ends the process. */
 function guard(runner: Runner, io: CommandIO): () => void {
   const exit = (code: number) => void runner.stopPendingServer().finally(() => process.exit(code));
+  let failed = false;
   const onError = (error: unknown) => {
+    // One error in the program rejects every output that depends on it: report the first, once.
+    if (failed) return;
+    failed = true;
     io.stderr.write(`myoci: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     exit(2);
   };
