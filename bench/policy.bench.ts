@@ -9,7 +9,8 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { evaluateProgram } from "../program/evaluate";
-import { checkWithServer, packConfigFor, stackConfigEnv } from "../policy/offline/check";
+import { checkWithServer, packConfigFor } from "../policy/offline/check";
+import { stackConfigEnv } from "../policy/offline/pack-process";
 import { PolicyPackServer } from "../policy/offline/server";
 import { measure, median, printResults, type BenchResult } from "./harness";
 

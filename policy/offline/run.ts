@@ -10,16 +10,26 @@ import "./compile-cache";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PROJECT_DIR } from "../../program/evaluate";
+import { repoRoot } from "../../config/repo-root";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
-import { checkWithServer, inProject, packConfigFor, stackConfigEnv } from "./check";
-import { PolicyPackServer } from "./server";
+import { spawnPack, stackConfigEnv } from "./pack-process";
+import type { PolicyPackServer } from "./server";
 import type { RecordedResource } from "./types";
-import { configOverrides, evaluateStack, readResourceFile, UsageError } from "./evaluate";
-import { formatPlan, planOf } from "./plan";
-import { PolicyConfigError, policyConfigPath } from "./policy-config";
-import { formatText } from "./report";
+import { UsageError } from "./usage-error";
+import { PolicyConfigError, policyConfigPath, type PackConfig } from "./policy-config";
+
+// Loaded once the pack is spawned: the Pulumi SDK, gRPC and the policies take a few hundred ms to load, and the
+// pack starts meanwhile (on the other core).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const heavy = () => ({
+  ...(require("./check") as typeof import("./check")),
+  ...(require("./evaluate") as typeof import("./evaluate")),
+  ...(require("./plan") as typeof import("./plan")),
+  ...(require("./report") as typeof import("./report")),
+  ...(require("./server") as typeof import("./server")),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json] [--project-dir dir]
        npm run plan -- --stack <name> [--json] [--config key.path=value]… [--project-dir dir]`;
@@ -58,6 +68,7 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
       "project-dir": { type: "string" },
     },
   });
+  const PROJECT_DIR = repoRoot();
   const projectDir = values["project-dir"] !== undefined ? path.resolve(values["project-dir"]) : PROJECT_DIR;
   const stack = values.stack;
   if (stack === undefined || stack === "") {
@@ -66,9 +77,20 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
   if (values.resources === undefined && !existsSync(stackFilePath(projectDir, stack))) {
     throw new UsageError(`no stack file ${stackFilePath(projectDir, stack)} for stack "${stack}"`);
   }
+  // The pack starts first (a child process): it loads while this process loads the SDK and evaluates the program.
+  const pack = mode === "policy" ? spawnPack({ stack, stackConfig: stackConfigEnv(projectDir, stack) }) : undefined;
+  const { checkWithServer, configOverrides, evaluateStack, formatPlan, formatText, inProject, packConfigFor, planOf, PolicyPackServer, readResourceFile } = heavy();
+  const starting = pack !== undefined ? PolicyPackServer.connect(pack) : undefined;
+  starting?.catch(() => undefined); // awaited below; a failed start is reported there
+  pendingServer = starting?.catch(() => undefined);
   if (values.resources === undefined) {
-    // Bad config is reported here, once, as a ConfigError (exit 2) — before a pack server starts or the program runs.
-    loadStackFile(projectDir, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config, projectDir) });
+    // Bad config is reported here, once, as a ConfigError (exit 2) — before the program runs (the pack is stopped).
+    try {
+      loadStackFile(projectDir, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config, projectDir) });
+    } catch (error) {
+      await stopPendingServer();
+      throw error;
+    }
   }
   if (mode === "plan") {
     const resources =
@@ -78,14 +100,11 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
     return 0;
   }
   const configFile = values["policy-config"] ?? policyConfigPath(stack);
-  const shipped = packConfigFor(stack, values["policy-config"]);
-  const config = projectDir === PROJECT_DIR ? shipped : inProject(shipped, projectDir);
-  // The pack starts (a child process) while the program is evaluated here: the two overlap.
-  const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(projectDir, stack) });
-  starting.catch(() => undefined); // awaited below; a failed start is reported there
-  pendingServer = starting.catch(() => undefined);
+  let config: PackConfig;
   let resources: RecordedResource[];
   try {
+    const shipped = packConfigFor(stack, values["policy-config"]);
+    config = projectDir === PROJECT_DIR ? shipped : inProject(shipped, projectDir);
     resources =
       values.resources !== undefined
         ? readResourceFile(values.resources)
@@ -94,7 +113,7 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
     await stopPendingServer();
     throw error;
   }
-  const server = await starting;
+  const server = await starting!;
   let report;
   try {
     report = await checkWithServer(server, stack, resources, config, configFile);
