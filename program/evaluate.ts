@@ -13,7 +13,8 @@ import { withPlaceholderSecrets } from "../config/stack-file/placeholders";
 import { PROJECT } from "../config/schema";
 import { repoRoot } from "../config/repo-root";
 import { UNKNOWN } from "../config/unknown";
-import { BOOTSTRAP_INTERPRETER, BOOTSTRAP_OUTPUT_KEYS, IDENTITY_KEYS } from "../components/bootstrap/zitadel-bootstrap";
+import { BOOTSTRAP_OUTPUT_KEYS, IDENTITY_KEYS } from "../components/bootstrap/bootstrap-step";
+import { BOOTSTRAP_INTERPRETER } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {
   readonly type: string;
@@ -23,7 +24,14 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** State the mock returned (inputs plus computed ids). */
   readonly state: Record<string, unknown>;
-  readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
+  readonly opts: {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly parent?: string;
+    readonly dependsOn?: string[];
+    /** Outputs the engine must store encrypted besides those of secret inputs. */
+    readonly additionalSecretOutputs?: string[];
+  };
   readonly custom: boolean;
   /** Input paths (e.g. `uploads.0.content`) whose values were Pulumi secrets (absent for hand-made resource lists). */
   readonly secretPaths?: string[];
@@ -205,6 +213,9 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
           retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,
           parent: renamed(parent, r.replica),
           dependsOn: dependsOn.map((d) => renamed(String(d), r.replica)),
+          ...((r.opts as pulumi.CustomResourceOptions).additionalSecretOutputs !== undefined
+            ? { additionalSecretOutputs: (r.opts as pulumi.CustomResourceOptions).additionalSecretOutputs }
+            : {}),
         },
         custom: r.resource instanceof pulumi.CustomResource,
         secretPaths,

@@ -13,7 +13,7 @@ import {
   type BootstrapInputs,
   type BootstrapIo,
   type BootstrapOutputs,
-} from "./zitadel-bootstrap";
+} from "./bootstrap-step";
 
 export interface CommandStreams {
   readonly stdin: string;
@@ -74,6 +74,10 @@ if (process.argv[1] === __filename) {
       env: process.env,
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
-    }).then((code) => (process.exitCode = code));
+    }).then((code) =>
+      // Exit as soon as stdout is flushed: the command provider copies stdout into its error message if anything
+      // failed after the outputs (secrets) were written.
+      process.stdout.write("", () => process.exit(code)),
+    );
   });
 }

@@ -80,3 +80,26 @@ export function spawnPack(options: ServeOptions): PackProcess {
   port.catch(() => undefined); // awaited by connect(); a pack never connected to must not crash the process
   return { child, port, stderr: () => stderr };
 }
+
+const stopping = new WeakMap<ChildProcess, Promise<void>>();
+
+/**
+ * Stops the pack (SIGTERM, as the CLI does) and waits for it to exit, whether it serves yet or not. Idempotent: every
+ * caller gets the same promise, so two exit paths racing (a rejected run and an error escaping the SDK) both wait
+ * for the one stop instead of one of them exiting early and leaving the pack behind.
+ */
+export function stopPack(child: ChildProcess): Promise<void> {
+  let stopped = stopping.get(child);
+  if (stopped === undefined) {
+    // A pack killed by a signal has exitCode null and signalCode set: it has exited, waiting would never end.
+    stopped =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+          });
+    stopping.set(child, stopped);
+  }
+  return stopped;
+}

@@ -13,8 +13,7 @@ import { parseArgs } from "node:util";
 import { repoRoot } from "../../config/repo-root";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
-import { spawnPack, stackConfigEnv } from "./pack-process";
-import type { PolicyPackServer } from "./server";
+import { spawnPack, stackConfigEnv, stopPack, type PackProcess } from "./pack-process";
 import type { RecordedResource } from "./types";
 import { UsageError } from "./usage-error";
 import { PolicyConfigError, policyConfigPath, type PackConfig } from "./policy-config";
@@ -34,14 +33,12 @@ const heavy = () => ({
 const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json] [--project-dir dir]
        npm run plan -- --stack <name> [--json] [--config key.path=value]… [--project-dir dir]`;
 
-/** The pack server this run started and has not stopped yet: every exit path stops it (no orphan process). */
-let pendingServer: Promise<PolicyPackServer | undefined> | undefined;
+/** The pack this run spawned and has not stopped yet: every exit path stops it (no orphan process). */
+let pendingPack: PackProcess | undefined;
 
-export async function stopPendingServer(): Promise<void> {
-  const pending = pendingServer;
-  pendingServer = undefined; // stop once: a second stop() of an exited pack would wait for an exit event forever
-  const server = await pending;
-  await server?.stop().catch(() => undefined);
+/** Stops the pack, connected or not; every caller waits for the same stop (stopPack is idempotent). */
+export function stopPendingServer(): Promise<void> {
+  return pendingPack === undefined ? Promise.resolve() : stopPack(pendingPack.child);
 }
 
 /** Where a run's result goes: its data (the JSON report) and its text, made only when printed. */
@@ -79,10 +76,18 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
   }
   // The pack starts first (a child process): it loads while this process loads the SDK and evaluates the program.
   const pack = mode === "policy" ? spawnPack({ stack, stackConfig: stackConfigEnv(projectDir, stack) }) : undefined;
-  const { checkWithServer, configOverrides, evaluateStack, formatPlan, formatText, inProject, packConfigFor, planOf, PolicyPackServer, readResourceFile } = heavy();
+  pendingPack = pack;
+  let loaded: ReturnType<typeof heavy>;
+  try {
+    loaded = heavy();
+  } catch (error) {
+    await stopPendingServer();
+    throw error;
+  }
+  const { checkWithServer, configOverrides, evaluateStack, formatPlan, formatText, inProject, packConfigFor, planOf, PolicyPackServer, readResourceFile } =
+    loaded;
   const starting = pack !== undefined ? PolicyPackServer.connect(pack) : undefined;
   starting?.catch(() => undefined); // awaited below; a failed start is reported there
-  pendingServer = starting?.catch(() => undefined);
   if (values.resources === undefined) {
     // Bad config is reported here, once, as a ConfigError (exit 2) — before the program runs (the pack is stopped).
     try {
@@ -119,7 +124,7 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
     report = await checkWithServer(server, stack, resources, config, configFile);
   } finally {
     await server.stop();
-    pendingServer = undefined;
+    pendingPack = undefined;
   }
   emit(report, () => formatText(report, resources), values.json);
   return report.passed ? 0 : 1;

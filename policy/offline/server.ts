@@ -12,7 +12,7 @@ import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
 import { readFileSync } from "node:fs";
-import { spawnPack, type PackProcess, type ServeOptions } from "./pack-process";
+import { spawnPack, stopPack, type PackProcess, type ServeOptions } from "./pack-process";
 import { analyzeMessage, encodeAnalyzeRequest, encodeAnalyzeStackRequest, stackMessage } from "./wire";
 
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -164,12 +164,7 @@ export class PolicyPackServer {
 
   async stop(): Promise<void> {
     this.client.close();
-    // A pack killed by a signal has exitCode null and signalCode set: it has exited, waiting would never end.
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once("exit", resolve));
-      this.child.kill("SIGTERM");
-      await exited;
-    }
+    await stopPack(this.child);
   }
 
   /** CPU time (ms) the pack process has used so far, from /proc (Linux; undefined elsewhere): for benchmarks. */

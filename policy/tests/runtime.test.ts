@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { COMPILE_CACHE_DIR, PACK_COMPILE_CACHE_DIR } from "../offline/compile-cache";
 import { PolicyPackServer } from "../offline/server";
+import { spawnPack, stopPack } from "../offline/pack-process";
 import { policySchema, settingsOf } from "../lib/settings";
 
 const filesUnder = (dir: string): string[] =>
@@ -33,6 +34,25 @@ describe("policy pack at run time", () => {
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
+  });
+
+  it("stops a pack that does not serve yet, and every caller of the stop waits for its exit (two exit paths racing leave no orphan)", async function () {
+    this.timeout(60_000);
+    const pack = spawnPack({ stack: "prod" });
+    const exitedWhenResolved = async () => {
+      await stopPack(pack.child);
+      return pack.child.exitCode !== null || pack.child.signalCode !== null;
+    };
+    // Right after the spawn, before the pack printed its port: a failed run and an escaping error stop it at once.
+    expect(await Promise.all([exitedWhenResolved(), exitedWhenResolved()])).to.deep.equal([true, true]);
+    expect(pack.child.signalCode).to.equal("SIGTERM");
+    expect(
+      await pack.port.then(
+        () => "served",
+        () => "never served",
+      ),
+    ).to.equal("never served");
+    expect(await exitedWhenResolved()).to.equal(true); // and once more, after it has exited
   });
 
   it("keeps the pack's cache apart from the runner's (V8 rejects code cached with the other's debugger state)", () => {

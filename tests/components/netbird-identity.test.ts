@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { existsSync } from "node:fs";
 import { readRawStackFile } from "../../config/stack-file";
 import { main as runBootstrapCommand } from "../../components/bootstrap/command";
-import { BOOTSTRAP_INTERPRETER, parseBootstrapStdout, type BootstrapIo } from "../../components/bootstrap/zitadel-bootstrap";
+import { parseBootstrapStdout, type BootstrapIo } from "../../components/bootstrap/bootstrap-step";
+import { BOOTSTRAP_INTERPRETER } from "../../components/bootstrap/zitadel-bootstrap";
 import { repoRoot } from "../../config/repo-root";
 import { SECRET_KEYS } from "../../config/schema";
 import { evaluateProgram, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
@@ -123,6 +124,9 @@ describe("NetBird's identity wiring under Pulumi mocks (fixture stack)", functio
     expect(zitadelEnv).to.deep.include({ ZITADEL_FIRSTINSTANCE_ORG_MACHINE_MACHINE_USERNAME: "myoci-bootstrap" });
     expect(zitadel.inputs["volumes"]).to.deep.include({ volumeName: "myoci-fixture-zitadel-bootstrap", containerPath: "/zitadel/bootstrap", readOnly: false });
     expect(command.secretPaths).to.include("stdin");
+    // stdout holds the PAT and the client secret: a secret input does not make an output secret (pulumi-go-provider
+    // marks an output secret only for a secret input of the same name), so the option is what encrypts it in the state.
+    expect(command.opts.additionalSecretOutputs).to.include.members(["stdout"]);
     expect(command.inputs).to.deep.include({ interpreter: [...BOOTSTRAP_INTERPRETER], create: "create", update: "update", logging: "none" });
     // The interpreter's relative paths name this repository's files (the provider runs it in the program's directory).
     for (const file of BOOTSTRAP_INTERPRETER.slice(1)) expect(existsSync(path.join(repoRoot(), file)), file).to.equal(true);
