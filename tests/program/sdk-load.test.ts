@@ -27,7 +27,18 @@ describe("evaluating the program (npx myoci plan)", function () {
       const root = repoRoot();
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ["-r", path.join(dir, "preload.js"), path.join(root, "scripts", "run-ts.js"), "policy/offline/run.ts", "plan", "--stack", "prod", "--project-dir", "tests/fixtures/project", "--json"],
+        [
+          "-r",
+          path.join(dir, "preload.js"),
+          path.join(root, "scripts", "run-ts.js"),
+          "policy/offline/run.ts",
+          "plan",
+          "--stack",
+          "prod",
+          "--project-dir",
+          "tests/fixtures/project",
+          "--json",
+        ],
         { cwd: root },
       );
       expect((JSON.parse(stdout) as { containers: unknown[] }).containers).to.have.length(14);
