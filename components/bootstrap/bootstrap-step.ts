@@ -132,17 +132,25 @@ export async function bootstrapStep(inputs: BootstrapInputs, previous: Bootstrap
   return runBootstrap(inputs, pat, io);
 }
 
-/** The outputs of a run, read from the command's stdout (one parse; a malformed stdout fails the program). */
-export function parseBootstrapStdout(stdout: string): BootstrapOutputs {
+/**
+ * JSON text checked against a schema without echoing any of it (the request and the outputs hold secrets): the value,
+ * or what is wrong — "not JSON", or the schema's issues (paths and messages, which name no value).
+ */
+export function readSecretJson<T>(text: string, schema: z.ZodType<T>): { value: T } | { notJson: true } | { issues: readonly z.core.$ZodIssue[] } {
   let json: unknown;
   try {
-    json = JSON.parse(stdout);
+    json = JSON.parse(text);
   } catch {
-    throw new Error("Zitadel bootstrap: its stdout is not JSON (the output itself is not shown: it holds secrets)");
+    return { notJson: true };
   }
-  const parsed = bootstrapOutputsSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(`Zitadel bootstrap: its stdout lacks ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-  }
-  return parsed.data;
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { value: parsed.data } : { issues: parsed.error.issues };
+}
+
+/** The outputs of a run, read from the command's stdout (one parse; a malformed stdout fails the program). */
+export function parseBootstrapStdout(stdout: string): BootstrapOutputs {
+  const read = readSecretJson(stdout, bootstrapOutputsSchema);
+  if ("notJson" in read) throw new Error("Zitadel bootstrap: its stdout is not JSON (the output itself is not shown: it holds secrets)");
+  if ("issues" in read) throw new Error(`Zitadel bootstrap: its stdout lacks ${read.issues.map((i) => i.path.join(".")).join(", ")}`);
+  return read.value;
 }

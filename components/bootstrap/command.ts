@@ -10,6 +10,7 @@ import {
   bootstrapStep,
   defaultIo,
   parseBootstrapStdout,
+  readSecretJson,
   type BootstrapInputs,
   type BootstrapIo,
   type BootstrapOutputs,
@@ -26,17 +27,10 @@ class BadInput extends Error {}
 
 /** The request on stdin, checked; a message names the keys at fault, never a value (the password is one). */
 export function parseRequest(stdin: string): BootstrapInputs {
-  let json: unknown;
-  try {
-    json = JSON.parse(stdin);
-  } catch {
-    throw new BadInput("stdin: not JSON (expected the bootstrap request the program sends)");
-  }
-  const parsed = bootstrapInputsSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new BadInput(`stdin: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(request)"}: ${i.message}`).join("; ")}`);
-  }
-  return parsed.data;
+  const read = readSecretJson(stdin, bootstrapInputsSchema);
+  if ("notJson" in read) throw new BadInput("stdin: not JSON (expected the bootstrap request the program sends)");
+  if ("issues" in read) throw new BadInput(`stdin: ${read.issues.map((i) => `${i.path.join(".") || "(request)"}: ${i.message}`).join("; ")}`);
+  return read.value;
 }
 
 function previousOutputs(env: CommandStreams["env"]): BootstrapOutputs | undefined {
