@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import * as path from "node:path";
 import { evaluateProgram } from "../program/evaluate";
-import { checkWithServer, packConfigFor, stackConfigEnv } from "../policy/offline/check";
+import { checkWithServer, packConfigFor } from "../policy/offline/check";
+import { stackConfigEnv } from "../policy/offline/pack-process";
 import { PolicyPackServer } from "../policy/offline/server";
 import { measure, median, printResults, type BenchResult } from "./harness";
 

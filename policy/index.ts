@@ -1,4 +1,5 @@
 // The myOCI policy pack: `pulumi preview --policy-pack policy`, or offline with `npm run policy -- --stack <name>`.
+import "./lib/lazy-zod-locales"; // before zod: its translations load on first use
 import { flushCompileCache } from "node:module";
 import { PolicyPack } from "@pulumi/policy";
 import { convertPropertiesOnce, PROTOBUF_ENV } from "./lib/one-conversion";

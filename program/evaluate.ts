@@ -6,13 +6,15 @@
  * Preview mode runs the SDK as `pulumi preview` does (dry run): outputs a provider computes (RemoteImage.imageId,
  * …) stay unknown and are recorded as the engine's unknown sentinel, exactly what a policy pack receives then.
  */
+import "./lazy-typescript"; // before the SDK: it would load TypeScript at import
 import * as pulumi from "@pulumi/pulumi";
 import { readRawStackFile, stackFilePath } from "../config/stack-file";
 import { withPlaceholderSecrets } from "../config/stack-file/placeholders";
 import { PROJECT } from "../config/schema";
 import { repoRoot } from "../config/repo-root";
 import { UNKNOWN } from "../config/unknown";
-import { BOOTSTRAP_OUTPUT_KEYS } from "../components/bootstrap/zitadel-bootstrap";
+import { BOOTSTRAP_OUTPUT_KEYS, IDENTITY_KEYS } from "../components/bootstrap/bootstrap-step";
+import { BOOTSTRAP_INTERPRETER } from "../components/bootstrap/zitadel-bootstrap";
 
 export interface RecordedResource {
   readonly type: string;
@@ -22,7 +24,14 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** State the mock returned (inputs plus computed ids). */
   readonly state: Record<string, unknown>;
-  readonly opts: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly parent?: string; readonly dependsOn?: string[] };
+  readonly opts: {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly parent?: string;
+    readonly dependsOn?: string[];
+    /** Outputs the engine must store encrypted besides those of secret inputs. */
+    readonly additionalSecretOutputs?: string[];
+  };
   readonly custom: boolean;
   /** Input paths (e.g. `uploads.0.content`) whose values were Pulumi secrets (absent for hand-made resource lists). */
   readonly secretPaths?: string[];
@@ -79,6 +88,19 @@ function configMap(options: EvaluateOptions): { config: Record<string, string>; 
   return { config, secretKeys: [...secretKeys].map((k) => `${PROJECT}:${k}`) };
 }
 
+const isBootstrapCommand = (inputs: Record<string, unknown>): boolean => JSON.stringify(inputs["interpreter"]) === JSON.stringify(BOOTSTRAP_INTERPRETER);
+
+/** What the Zitadel bootstrap's command prints on create: the identity inputs it got, recognisable stand-in ids. */
+function bootstrapStandIn(name: string, stdin: unknown): string {
+  // stdin is a secret: the mocks receive it as the SDK's secret envelope ({ <sig>: <secret sig>, value }).
+  const text = stdin !== null && typeof stdin === "object" && "value" in stdin ? stdin.value : stdin;
+  const request = (typeof text === "string" ? JSON.parse(text) : {}) as Record<string, unknown>;
+  return JSON.stringify({
+    ...Object.fromEntries(IDENTITY_KEYS.map((key) => [key, request[key]])),
+    ...Object.fromEntries(BOOTSTRAP_OUTPUT_KEYS.map((key) => [key, `mock-${name}-${key}`])),
+  });
+}
+
 /** Computed state a few resource types need so that outputs resolve under mocks (none in preview: unknown). */
 function mockState(type: string, name: string, inputs: Record<string, unknown>, preview: boolean): Record<string, unknown> {
   if (preview) {
@@ -89,9 +111,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
       return { ...inputs, imageId: `sha256-of:${String(inputs["name"])}`, repoDigest: String(inputs["name"]) };
     case "docker:index/image:Image":
       return { ...inputs, repoDigest: "", baseImageName: String(inputs["imageName"]) };
-    case "pulumi-nodejs:dynamic:Resource":
-      // What the Zitadel bootstrap computes on create, as recognisable stand-ins.
-      return { ...inputs, ...Object.fromEntries(BOOTSTRAP_OUTPUT_KEYS.map((key) => [key, `mock-${name}-${key}`])) };
+    case "command:local:Command":
+      return isBootstrapCommand(inputs) ? { ...inputs, stdout: bootstrapStandIn(name, inputs["stdin"]), stderr: "" } : inputs;
     case "docker:index/network:Network":
     case "docker:index/volume:Volume":
       return { ...inputs, name: inputs["name"] ?? name };
@@ -192,6 +213,9 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
           retainOnDelete: (r.opts as pulumi.CustomResourceOptions).retainOnDelete,
           parent: renamed(parent, r.replica),
           dependsOn: dependsOn.map((d) => renamed(String(d), r.replica)),
+          ...((r.opts as pulumi.CustomResourceOptions).additionalSecretOutputs !== undefined
+            ? { additionalSecretOutputs: (r.opts as pulumi.CustomResourceOptions).additionalSecretOutputs }
+            : {}),
         },
         custom: r.resource instanceof pulumi.CustomResource,
         secretPaths,

@@ -24,7 +24,7 @@ export function runnerArgs(mode: "policy" | "plan", values: Values): string[] {
 /** Errors of the runner that are bad input (exit 2, one message): usage, stack config, policy config, arguments. */
 function badInput(error: unknown): boolean {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded with the runner, never at start-up */
-  const { UsageError } = require("../../policy/offline/evaluate") as typeof import("../../policy/offline/evaluate");
+  const { UsageError } = require("../../policy/offline/usage-error") as typeof import("../../policy/offline/usage-error");
   const { PolicyConfigError } = require("../../policy/offline/policy-config") as typeof import("../../policy/offline/policy-config");
   const { ConfigError } = require("../../config/schema") as typeof import("../../config/schema");
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -39,7 +39,11 @@ function badInput(error: unknown): boolean {
 /** For the run: a signal or an error escaping the SDK's runtime stops the pack server, then ends the process. */
 function guard(runner: Runner, io: CommandIO): () => void {
   const exit = (code: number) => void runner.stopPendingServer().finally(() => process.exit(code));
+  let failed = false;
   const onError = (error: unknown) => {
+    // One error in the program rejects every output that depends on it: report the first, once.
+    if (failed) return;
+    failed = true;
     io.stderr.write(`myoci: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     exit(2);
   };

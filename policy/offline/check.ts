@@ -1,29 +1,11 @@
 import * as path from "node:path";
 /** One offline policy run: pack config → server (started or reused) → configure → Analyze/AnalyzeStack → report. */
-import { existsSync } from "node:fs";
-import { readRawStackFile, stackFilePath } from "../../config/stack-file";
 import { allPolicies } from "../policies";
 import { componentOf, LABEL, labelsOf, TYPES } from "../lib/resources";
 import { loadPackConfig, PolicyConfigError, policyConfigPath, type PackConfig } from "./policy-config";
 import { summarise, type PolicyRunReport } from "./report";
 import { PolicyPackServer } from "./server";
 import type { Finding, RecordedResource } from "./types";
-
-/** The stack's config as the CLI hands it to a policy pack in PULUMI_CONFIG (secrets are not read offline). */
-export function stackConfigEnv(projectDir: string, stack: string): Record<string, string> {
-  const file = stackFilePath(projectDir, stack);
-  if (!existsSync(file)) {
-    return {};
-  }
-  const raw = readRawStackFile(file);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw.values)) {
-    if (!raw.secretKeys.has(key)) {
-      env[`myoci:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-  }
-  return env;
-}
 
 export function packConfigFor(stack: string, file?: string): PackConfig {
   return loadPackConfig(file ?? policyConfigPath(stack), allPolicies, { optional: file === undefined });

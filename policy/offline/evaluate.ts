@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { evaluateProgram, PROJECT_DIR } from "../../program/evaluate";
 import { readRawStackFile, stackFilePath } from "../../config/stack-file";
 import type { RecordedResource } from "./types";
+import { UsageError } from "./usage-error";
 
-export class UsageError extends Error {}
+export { UsageError } from "./usage-error";
 
 /** Applies `key.path=value` overrides to the stack file's values; returns the changed top-level keys. */
 export function configOverrides(stack: string, assignments: readonly string[], projectDir = PROJECT_DIR): Record<string, unknown> {

@@ -10,28 +10,35 @@ import "./compile-cache";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PROJECT_DIR } from "../../program/evaluate";
+import { repoRoot } from "../../config/repo-root";
 import { loadStackFile, stackFilePath } from "../../config/stack-file";
 import { ConfigError } from "../../config/schema";
-import { checkWithServer, inProject, packConfigFor, stackConfigEnv } from "./check";
-import { PolicyPackServer } from "./server";
+import { spawnPack, stackConfigEnv, stopPack, type PackProcess } from "./pack-process";
 import type { RecordedResource } from "./types";
-import { configOverrides, evaluateStack, readResourceFile, UsageError } from "./evaluate";
-import { formatPlan, planOf } from "./plan";
-import { PolicyConfigError, policyConfigPath } from "./policy-config";
-import { formatText } from "./report";
+import { UsageError } from "./usage-error";
+import { PolicyConfigError, policyConfigPath, type PackConfig } from "./policy-config";
+
+// Loaded once the pack is spawned: the Pulumi SDK, gRPC and the policies take a few hundred ms to load, and the
+// pack starts meanwhile (on the other core).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const heavy = () => ({
+  ...(require("./check") as typeof import("./check")),
+  ...(require("./evaluate") as typeof import("./evaluate")),
+  ...(require("./plan") as typeof import("./plan")),
+  ...(require("./report") as typeof import("./report")),
+  ...(require("./server") as typeof import("./server")),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `usage: npm run policy -- --stack <name> [--json] [--preview] [--resources file.json] [--config key.path=value]… [--policy-config file.json] [--project-dir dir]
        npm run plan -- --stack <name> [--json] [--config key.path=value]… [--project-dir dir]`;
 
-/** The pack server this run started and has not stopped yet: every exit path stops it (no orphan process). */
-let pendingServer: Promise<PolicyPackServer | undefined> | undefined;
+/** The pack this run spawned and has not stopped yet: every exit path stops it (no orphan process). */
+let pendingPack: PackProcess | undefined;
 
-export async function stopPendingServer(): Promise<void> {
-  const pending = pendingServer;
-  pendingServer = undefined; // stop once: a second stop() of an exited pack would wait for an exit event forever
-  const server = await pending;
-  await server?.stop().catch(() => undefined);
+/** Stops the pack, connected or not; every caller waits for the same stop (stopPack is idempotent). */
+export function stopPendingServer(): Promise<void> {
+  return pendingPack === undefined ? Promise.resolve() : stopPack(pendingPack.child);
 }
 
 /** Where a run's result goes: its data (the JSON report) and its text, made only when printed. */
@@ -58,6 +65,7 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
       "project-dir": { type: "string" },
     },
   });
+  const PROJECT_DIR = repoRoot();
   const projectDir = values["project-dir"] !== undefined ? path.resolve(values["project-dir"]) : PROJECT_DIR;
   const stack = values.stack;
   if (stack === undefined || stack === "") {
@@ -66,9 +74,28 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
   if (values.resources === undefined && !existsSync(stackFilePath(projectDir, stack))) {
     throw new UsageError(`no stack file ${stackFilePath(projectDir, stack)} for stack "${stack}"`);
   }
+  // The pack starts first (a child process): it loads while this process loads the SDK and evaluates the program.
+  const pack = mode === "policy" ? spawnPack({ stack, stackConfig: stackConfigEnv(projectDir, stack) }) : undefined;
+  pendingPack = pack;
+  let loaded: ReturnType<typeof heavy>;
+  try {
+    loaded = heavy();
+  } catch (error) {
+    await stopPendingServer();
+    throw error;
+  }
+  const { checkWithServer, configOverrides, evaluateStack, formatPlan, formatText, inProject, packConfigFor, planOf, PolicyPackServer, readResourceFile } =
+    loaded;
+  const starting = pack !== undefined ? PolicyPackServer.connect(pack) : undefined;
+  starting?.catch(() => undefined); // awaited below; a failed start is reported there
   if (values.resources === undefined) {
-    // Bad config is reported here, once, as a ConfigError (exit 2) — before a pack server starts or the program runs.
-    loadStackFile(projectDir, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config, projectDir) });
+    // Bad config is reported here, once, as a ConfigError (exit 2) — before the program runs (the pack is stopped).
+    try {
+      loadStackFile(projectDir, stack, { placeholderSecrets: true, overrides: configOverrides(stack, values.config, projectDir) });
+    } catch (error) {
+      await stopPendingServer();
+      throw error;
+    }
   }
   if (mode === "plan") {
     const resources =
@@ -78,14 +105,11 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
     return 0;
   }
   const configFile = values["policy-config"] ?? policyConfigPath(stack);
-  const shipped = packConfigFor(stack, values["policy-config"]);
-  const config = projectDir === PROJECT_DIR ? shipped : inProject(shipped, projectDir);
-  // The pack starts (a child process) while the program is evaluated here: the two overlap.
-  const starting = PolicyPackServer.start({ stack, stackConfig: stackConfigEnv(projectDir, stack) });
-  starting.catch(() => undefined); // awaited below; a failed start is reported there
-  pendingServer = starting.catch(() => undefined);
+  let config: PackConfig;
   let resources: RecordedResource[];
   try {
+    const shipped = packConfigFor(stack, values["policy-config"]);
+    config = projectDir === PROJECT_DIR ? shipped : inProject(shipped, projectDir);
     resources =
       values.resources !== undefined
         ? readResourceFile(values.resources)
@@ -94,13 +118,13 @@ export async function main(argv: readonly string[], emit: Emit = printResult): P
     await stopPendingServer();
     throw error;
   }
-  const server = await starting;
+  const server = await starting!;
   let report;
   try {
     report = await checkWithServer(server, stack, resources, config, configFile);
   } finally {
     await server.stop();
-    pendingServer = undefined;
+    pendingPack = undefined;
   }
   emit(report, () => formatText(report, resources), values.json);
   return report.passed ? 0 : 1;

@@ -5,32 +5,20 @@
  * The first argument (engine address) is dropped by run-policy-pack: the policy SDK only logs to an engine
  * when PULUMI_NODEJS_ENGINE is set, so no engine server is needed (checked in @pulumi/pulumi 3.270).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { PackConfig } from "./policy-config";
 import type { Finding, Level, RecordedResource } from "./types";
-import { existsSync, readFileSync } from "node:fs";
-import { PACK_COMPILE_CACHE_DIR } from "./compile-cache";
+import { readFileSync } from "node:fs";
+import { spawnPack, stopPack, type PackProcess, type ServeOptions } from "./pack-process";
 import { analyzeMessage, decodeAnalyzeDiagnostics, encodeAnalyzeRequest, encodeAnalyzeStackRequest, stackMessage } from "./wire";
 
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 
-export const PACK_DIR = path.resolve(__dirname, "..");
-const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
-
-export interface ServeOptions {
-  readonly packDir?: string;
-  readonly project?: string;
-  readonly stack: string;
-  /** The stack's config, as the CLI passes it in PULUMI_CONFIG ({"myoci:key": "value"}). */
-  readonly stackConfig?: Record<string, string>;
-  /** Extra environment for the pack (e.g. MYOCI_POLICY_NOW). */
-  readonly env?: Record<string, string>;
-}
+export { PACK_DIR, type ServeOptions } from "./pack-process";
 
 export interface PackInfo {
   readonly name: string;
@@ -82,40 +70,18 @@ export class PolicyPackServer {
   ) {}
 
   /** Starts the pack and waits for its port (the pack type-checks itself with ts-node first, as under the CLI). */
-  static async start(options: ServeOptions): Promise<PolicyPackServer> {
-    const packDir = options.packDir ?? PACK_DIR;
-    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", packDir], {
-      cwd: packDir,
-      env: {
-        ...process.env,
-        PULUMI_CONFIG: JSON.stringify(options.stackConfig ?? {}),
-        PULUMI_NODEJS_PROJECT: options.project ?? "myoci",
-        PULUMI_NODEJS_STACK: options.stack,
-        // A TypeScript pack is type-checked by ts-node, as the CLI does; a compiled one (bin/policy) is plain JS.
-        ...(existsSync(path.join(packDir, "index.ts")) ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
-        // Node's compile cache for the SDK the pack loads (an environment setting; the gRPC path is the CLI's).
-        NODE_COMPILE_CACHE: PACK_COMPILE_CACHE_DIR,
-        ...options.env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const line = /^(\d+)\s*$/m.exec(stdout);
-        if (line) resolve(Number(line[1]));
-      });
-      child.on("exit", (code) => reject(new Error(`policy pack exited (code ${code}) before serving:\n${stderr.trim() || stdout.trim()}`)));
-      child.on("error", reject);
-    });
+  static start(options: ServeOptions): Promise<PolicyPackServer> {
+    return PolicyPackServer.connect(spawnPack(options));
+  }
+
+  /** A client of a pack already spawned (spawnPack), once it serves. */
+  static async connect(pack: PackProcess): Promise<PolicyPackServer> {
+    const port = await pack.port;
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
       "grpc.max_send_message_length": 400 * 1024 * 1024,
     });
-    return new PolicyPackServer(child, port, client, () => stderr);
+    return new PolicyPackServer(pack.child, port, client, pack.stderr);
   }
 
   /** One unary call on a method of the Analyzer service, as the generated client makes it. */
@@ -200,12 +166,7 @@ export class PolicyPackServer {
 
   async stop(): Promise<void> {
     this.client.close();
-    // A pack killed by a signal has exitCode null and signalCode set: it has exited, waiting would never end.
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once("exit", resolve));
-      this.child.kill("SIGTERM");
-      await exited;
-    }
+    await stopPack(this.child);
   }
 
   /** CPU time (ms) the pack process has used so far, from /proc (Linux; undefined elsewhere): for benchmarks. */

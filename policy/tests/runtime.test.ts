@@ -1,10 +1,11 @@
 /** How the pack runs (issue 15, #10): its compile cache, settings built once per run, settings typed without casts. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { COMPILE_CACHE_DIR, PACK_COMPILE_CACHE_DIR } from "../offline/compile-cache";
 import { PolicyPackServer } from "../offline/server";
+import { spawnPack, stopPack } from "../offline/pack-process";
 import { policySchema, settingsOf } from "../lib/settings";
 
 const filesUnder = (dir: string): string[] =>
@@ -32,6 +33,49 @@ describe("policy pack at run time", () => {
       expect(filesUnder(cache).length).to.be.greaterThan(50); // the SDK, TypeScript, ts-node, gRPC, protobuf
     } finally {
       rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("stops a pack that does not serve yet, and every caller of the stop waits for its exit (two exit paths racing leave no orphan)", async function () {
+    this.timeout(60_000);
+    const pack = spawnPack({ stack: "prod" });
+    const exitedWhenResolved = async () => {
+      await stopPack(pack.child);
+      return pack.child.exitCode !== null || pack.child.signalCode !== null;
+    };
+    // Right after the spawn, before the pack printed its port: a failed run and an escaping error stop it at once.
+    expect(await Promise.all([exitedWhenResolved(), exitedWhenResolved()])).to.deep.equal([true, true]);
+    expect(pack.child.signalCode).to.equal("SIGTERM");
+    expect(
+      await pack.port.then(
+        () => "served",
+        () => "never served",
+      ),
+    ).to.equal("never served");
+    expect(await exitedWhenResolved()).to.equal(true); // and once more, after it has exited
+  });
+
+  it("loads none of zod's ~40 translations in the served pack (zod's English messages only)", async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "myoci-b15-zod-"));
+    const record = path.join(dir, "loaded.json");
+    // In the pack's process: which of zod's locale modules Node compiled; written when the pack is stopped.
+    writeFileSync(
+      path.join(dir, "preload.js"),
+      `const Module = require("node:module"); const compile = Module.prototype._compile; const seen = [];
+       Module.prototype._compile = function (content, filename) { if (/zod[\\/]v4[\\/]locales[\\/]/.test(filename)) seen.push(require("node:path").basename(filename)); return compile.call(this, content, filename); };
+       process.on("SIGTERM", () => { require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(seen)); process.exit(0); });`,
+    );
+    const server = await PolicyPackServer.start({ stack: "prod", env: { NODE_OPTIONS: `--require ${path.join(dir, "preload.js")}` } });
+    try {
+      expect((await server.info()).policies.length).to.be.greaterThan(20);
+    } finally {
+      await server.stop();
+    }
+    try {
+      expect(JSON.parse(readFileSync(record, "utf8"))).to.deep.equal(["en.cjs"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { bcryptHash, stableBcryptHash } from "../../components/bootstrap/bcrypt";
+import { bcryptHash, BLOWFISH_WORDS, PI_FRACTION_HEX, stableBcryptHash } from "../../components/bootstrap/bcrypt";
 
 /** The system's crypt(3) (libxcrypt, through Python's crypt module) computing the same hash from its salt prefix. */
 function systemCrypt(password: string, setting: string): string {
@@ -25,6 +25,22 @@ describe("bcrypt for ntfy's auth-users, against the system's crypt(3)", function
       expect(mine).to.match(/^\$2a\$\d{2}\$[./A-Za-z0-9]{53}$/);
       expect(systemCrypt(password, mine.slice(0, 29)), password).to.equal(mine);
     }
+  });
+
+  it("starts Blowfish from π's fractional digits: the table is Machin's π = 16·atan(1/5) − 4·atan(1/239), digit for digit", () => {
+    const bits = BigInt(BLOWFISH_WORDS * 32 + 64);
+    const one = 1n << bits;
+    const atanInv = (x: bigint): bigint => {
+      let sum = 0n;
+      let term = one / x;
+      for (let k = 1n, sign = 1n; term !== 0n; k += 2n, sign = -sign, term /= x * x) sum += (sign * term) / k;
+      return sum;
+    };
+    const fraction = (16n * atanInv(5n) - 4n * atanInv(239n) - 3n * one) >> 64n;
+    expect(PI_FRACTION_HEX).to.have.length(BLOWFISH_WORDS * 8);
+    expect(PI_FRACTION_HEX).to.equal(fraction.toString(16).padStart(BLOWFISH_WORDS * 8, "0"));
+    // Schneier's published first P-array words.
+    expect(PI_FRACTION_HEX.slice(0, 16)).to.equal("243f6a8885a308d3");
   });
 
   it("keeps only the first 72 bytes of the password, as bcrypt does", () => {

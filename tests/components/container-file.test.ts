@@ -1,22 +1,40 @@
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { firstFileOfTar, readContainerFile } from "../../components/bootstrap/container-file";
 import { ZITADEL_BOOTSTRAP_VOLUME_OPTS, ZITADEL_PAT_PATH } from "../../components/identity/zitadel";
-import * as pulumi from "@pulumi/pulumi";
-import { bootstrapProvider, defaultIo } from "../../components/bootstrap/zitadel-bootstrap";
+import { parseBootstrapStdout, type BootstrapInputs } from "../../components/bootstrap/bootstrap-step";
+import { BOOTSTRAP_INTERPRETER } from "../../components/bootstrap/zitadel-bootstrap";
+import { repoRoot } from "../../config/repo-root";
 import { startZitadelStandin } from "../helpers/zitadel-standin";
 import { podmanAvailable, startPodman, type Podman } from "../helpers/podman";
 
-// The serializer and the loader Pulumi's engine uses for dynamic providers (both ship with @pulumi/pulumi).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
-  serializeFunction: (f: () => unknown, options: { allowSecrets: boolean }) => Promise<{ text: string }>;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString = require("require-from-string") as (code: string) => unknown;
+/**
+ * The bootstrap run as @pulumi/command's local.Command runs it (provider/pkg/provider/local/commandOutputs.go@v1.2.1):
+ * the interpreter with the command string as its last argument, in the program's directory, `node` from PATH, the
+ * request on stdin, the previous stdout in PULUMI_COMMAND_STDOUT on an update.
+ */
+async function runAsCommandProvider(step: "create" | "update", request: BootstrapInputs, previousStdout?: string) {
+  const [program, ...args] = BOOTSTRAP_INTERPRETER;
+  // Asynchronous: the Zitadel stand-in answers from this process.
+  const child = spawn(program, [...args, step], {
+    cwd: repoRoot(),
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env["PATH"] ?? ""}`,
+      ...(previousStdout !== undefined ? { PULUMI_COMMAND_STDOUT: previousStdout } : {}),
+    },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(JSON.stringify(request));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, stdout: stdout.trim(), stderr };
+}
 
 describe("reading Zitadel's PAT out of a container through the Docker Engine API", function () {
   this.timeout(120000);
@@ -108,13 +126,10 @@ describe("reading Zitadel's PAT out of a container through the Docker Engine API
       }
     });
 
-    it("runs the bootstrap provider as Pulumi serializes and loads it: PAT from the engine, objects in a Zitadel stand-in", async () => {
+    it("runs the bootstrap command as the command provider does: PAT from the engine, objects in a Zitadel stand-in; an update takes the PAT from the previous stdout", async () => {
       const zitadel = await startZitadelStandin("pat-value-123");
       try {
-        // As @pulumi/pulumi dynamic/index.js serializes a provider and cmd/dynamic-provider loads it.
-        const { text } = await serializeFunction(() => bootstrapProvider(defaultIo), { allowSecrets: true });
-        const provider = (requireFromString(text) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
-        const created = await provider.create({
+        const request: BootstrapInputs = {
           dockerHost: podman!.dockerHost,
           container: "myoci-h9b-zitadel",
           patPath: ZITADEL_PAT_PATH,
@@ -126,9 +141,21 @@ describe("reading Zitadel's PAT out of a container through the Docker Engine API
           adminEmail: "ops@example.org",
           adminPassword: "a-long-admin-password",
           timeoutSeconds: 20,
-        });
-        expect(created.outs).to.deep.include({ pat: "pat-value-123", projectId: zitadel.projects[0]!.id, dashboardClientId: zitadel.apps[0]!.clientId });
+        };
+        const created = await runAsCommandProvider("create", request);
+        expect(created.stderr).to.equal("");
+        expect(created.code).to.equal(0);
+        const outs = parseBootstrapStdout(created.stdout);
+        expect(outs).to.deep.include({ pat: "pat-value-123", projectId: zitadel.projects[0]!.id, dashboardClientId: zitadel.apps[0]!.clientId });
         expect(zitadel.requests.every((r) => r.authorization === "Bearer pat-value-123")).to.equal(true);
+        // A new admin e-mail, and Zitadel's container replaced (no PAT file any more): the PAT comes from the state.
+        const updated = await runAsCommandProvider(
+          "update",
+          { ...request, container: "myoci-h9b-zitadel-replaced", adminEmail: "admin@example.org" },
+          created.stdout,
+        );
+        expect(updated.code, updated.stderr).to.equal(0);
+        expect(parseBootstrapStdout(updated.stdout)).to.deep.include({ pat: "pat-value-123", projectId: outs.projectId, adminEmail: "admin@example.org" });
       } finally {
         await zitadel.close();
       }

@@ -3,11 +3,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import { existsSync } from "node:fs";
 import { readRawStackFile } from "../../config/stack-file";
-// The loader Pulumi's dynamic-provider host uses (a dependency of @pulumi/pulumi).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString = require("require-from-string") as (code: string) => unknown;
+import { main as runBootstrapCommand } from "../../components/bootstrap/command";
+import { parseBootstrapStdout, type BootstrapIo } from "../../components/bootstrap/bootstrap-step";
+import { BOOTSTRAP_INTERPRETER } from "../../components/bootstrap/zitadel-bootstrap";
+import { repoRoot } from "../../config/repo-root";
 import { SECRET_KEYS } from "../../config/schema";
 import { evaluateProgram, type EvaluationResult, type RecordedResource } from "../../program/evaluate";
 import { stackFileText } from "../helpers/stack-fixture";
@@ -55,8 +56,9 @@ describe("NetBird's identity wiring under Pulumi mocks (fixture stack)", functio
   });
 
   it("wires the bootstrap's generated ids into management.json and the dashboard, none hard-coded", () => {
-    const bootstrap = byName(result, "zitadel-bootstrap");
-    const id = (key: string) => String(bootstrap.state[key]);
+    // What the command printed (under mocks: stand-in ids, program/evaluate.ts).
+    const outputs = parseBootstrapStdout(String(byName(result, "zitadel-bootstrap-command").state["stdout"]));
+    const id = (key: keyof typeof outputs) => outputs[key];
     const management = JSON.parse(upload(byName(result, "netbird-management-container"), "/etc/netbird/management.json")) as {
       HttpConfig: Record<string, unknown>;
       IdpManagerConfig: { ManagerType: string; ClientConfig: Record<string, unknown>; ExtraConfig: Record<string, unknown> };
@@ -94,43 +96,67 @@ describe("NetBird's identity wiring under Pulumi mocks (fixture stack)", functio
     const zitadel = urn("zitadel-server-container");
     const caddy = urn("caddy-proxy-container");
     const bootstrap = byName(result, "zitadel-bootstrap");
-    expect(bootstrap.opts.dependsOn).to.include.members([zitadel, caddy]);
+    const command = byName(result, "zitadel-bootstrap-command");
+    // The command itself waits for both (a component's dependsOn is not its children's).
+    expect(command.opts.dependsOn).to.include.members([zitadel, caddy]);
+    expect(command.opts.parent).to.equal(bootstrap.urn);
     expect(byName(result, "netbird-management-container").opts.dependsOn).to.include.members([zitadel, caddy, bootstrap.urn]);
     expect(byName(result, "zitadel-server-container").opts.dependsOn).to.include(urn("postgres-server-container"));
     expect(byName(result, "zitadel-server-container").inputs["waitTimeout"]).to.equal(420);
     expect(byName(result, "netbird-management-container").inputs["waitTimeout"]).to.equal(240);
-    expect(bootstrap.inputs["timeoutSeconds"]).to.equal(600);
+    expect(JSON.parse(String(command.inputs["stdin"]))).to.deep.include({ timeoutSeconds: 600 });
   });
 
-  it("gives the bootstrap the PAT Zitadel's first instance writes, and keeps the admin password a secret", () => {
+  it("gives the bootstrap the PAT Zitadel's first instance writes, and keeps its request and output secrets that are never logged", () => {
     const zitadel = byName(result, "zitadel-server-container");
-    const bootstrap = byName(result, "zitadel-bootstrap");
+    const command = byName(result, "zitadel-bootstrap-command");
     const zitadelEnv = env(zitadel);
-    expect(bootstrap.inputs).to.deep.include({
+    expect(command.type).to.equal("command:local:Command");
+    expect(JSON.parse(String(command.inputs["stdin"]))).to.deep.include({
       dockerHost: "unix:///var/run/docker.sock",
       container: "myoci-fixture-zitadel",
       patPath: zitadelEnv["ZITADEL_FIRSTINSTANCE_PATPATH"],
       apiUrl: "https://auth.example.org",
       netbirdUrl: "https://netbird.example.org",
       adminEmail: "ops@example.org",
+      adminPassword: "fixture-secret-value-for-zitadelAdminPassword",
     });
     expect(zitadelEnv).to.deep.include({ ZITADEL_FIRSTINSTANCE_ORG_MACHINE_MACHINE_USERNAME: "myoci-bootstrap" });
     expect(zitadel.inputs["volumes"]).to.deep.include({ volumeName: "myoci-fixture-zitadel-bootstrap", containerPath: "/zitadel/bootstrap", readOnly: false });
-    expect(bootstrap.secretPaths).to.include("adminPassword");
-    // The provider is serialized into the inputs (as the engine stores it) and loads the way Pulumi's dynamic-provider
-    // host loads it (@pulumi/pulumi cmd/dynamic-provider: requireFromString(serialized).handler()).
-    const serialized = String(bootstrap.inputs["__provider"]);
-    expect(serialized).to.include("ensureNetbirdIdentity");
-    const provider = (requireFromString(serialized) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
-    expect(typeof provider.create).to.equal("function");
+    expect(command.secretPaths).to.include("stdin");
+    // stdout holds the PAT and the client secret: a secret input does not make an output secret (pulumi-go-provider
+    // marks an output secret only for a secret input of the same name), so the option is what encrypts it in the state.
+    expect(command.opts.additionalSecretOutputs).to.include.members(["stdout"]);
+    expect(command.inputs).to.deep.include({ interpreter: [...BOOTSTRAP_INTERPRETER], create: "create", update: "update", logging: "none" });
+    // The interpreter's relative paths name this repository's files (the provider runs it in the program's directory).
+    for (const file of BOOTSTRAP_INTERPRETER.slice(1)) expect(existsSync(path.join(repoRoot(), file)), file).to.equal(true);
+    expect(JSON.stringify(command.inputs)).not.to.include("__provider");
   });
 
-  it("runs the serialized provider's diff as the engine would: unchanged inputs → no change (a second up is a no-op)", async () => {
-    const bootstrap = byName(result, "zitadel-bootstrap");
-    const provider = (requireFromString(String(bootstrap.inputs["__provider"])) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
-    const olds = bootstrap.state;
-    expect(await provider.diff!("id", olds, bootstrap.inputs)).to.deep.include({ changes: false });
-    expect(await provider.diff!("id", olds, { ...bootstrap.inputs, netbirdUrl: "https://vpn.example.org" })).to.deep.include({ changes: true, replaces: [] });
+  it("runs the command on the program's own request as an update would: unchanged identity → the previous outputs, no request", async () => {
+    const command = byName(result, "zitadel-bootstrap-command");
+    const previous = String(command.state["stdout"]);
+    const requests: string[] = [];
+    const io: BootstrapIo = {
+      send: async (request) => (requests.push(request.url), { status: 503, body: "{}" }),
+      readFile: async () => Promise.reject(new Error("no container here")),
+      now: () => 0,
+      sleep: async () => undefined,
+    };
+    const printed: string[] = [];
+    const streams = (stdin: string) => ({ stdin, env: { PULUMI_COMMAND_STDOUT: previous }, stdout: (t: string) => printed.push(t), stderr: () => undefined });
+    expect(await runBootstrapCommand(["update"], streams(String(command.inputs["stdin"])), io)).to.equal(0);
+    expect(printed.join("").trim()).to.equal(previous);
+    expect(requests).to.deep.equal([]);
+    const moved = JSON.stringify({ ...JSON.parse(String(command.inputs["stdin"])), netbirdUrl: "https://vpn.example.org", timeoutSeconds: 1 });
+    await runBootstrapCommand(["update"], streams(moved), {
+      ...io,
+      now: (() => {
+        let t = 0;
+        return () => (t += 2000);
+      })(),
+    });
+    expect(requests[0]).to.equal("https://auth.example.org/auth/v1/users/me");
   });
 
   it("gives coturn the host's public address (external-ip) instead of letting it report its bridge address", () => {

@@ -29,7 +29,7 @@ describe("the platform under Pulumi mocks", function () {
   it("renders all ten service components in both stacks", () => {
     const services = (result: EvaluationResult) =>
       result.resources
-        .filter((r) => r.type.startsWith("myoci:") && r.type !== "myoci:base:ServiceContainer")
+        .filter((r) => r.type.startsWith("myoci:") && r.type !== "myoci:base:ServiceContainer" && r.type !== "myoci:identity:ZitadelBootstrap")
         .map((r) => r.type)
         .sort();
     const common = [
@@ -46,6 +46,8 @@ describe("the platform under Pulumi mocks", function () {
     expect(services(stacks["prod"]!)).to.deep.equal([...common, "myoci:monitoring:Promtail"].sort());
     expect(services(stacks["staging"]!)).to.deep.equal([...common, "myoci:monitoring:Alloy"].sort());
     for (const result of Object.values(stacks)) {
+      // Besides the services: the Zitadel bootstrap, a component around one command.
+      expect(result.resources.filter((r) => r.type === "myoci:identity:ZitadelBootstrap")).to.have.length(1);
       expect(result.resources.filter((r) => r.type === CONTAINER)).to.have.length(14);
       expect(result.resources.filter((r) => r.type === REMOTE_IMAGE)).to.have.length(13);
     }

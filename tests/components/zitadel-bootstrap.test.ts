@@ -1,12 +1,13 @@
 import { expect } from "chai";
+import { main as runCommand, type CommandStreams } from "../../components/bootstrap/command";
 import {
-  bootstrapProvider,
+  bootstrapStep,
   fetchSend,
   IDENTITY_KEYS,
+  parseBootstrapStdout,
   type BootstrapInputs,
   type BootstrapIo,
-  type BootstrapOutputs,
-} from "../../components/bootstrap/zitadel-bootstrap";
+} from "../../components/bootstrap/bootstrap-step";
 import { ensureNetbirdIdentity, waitForApi, zitadelClient, ZitadelApiError, SERVICE_USER_ROLE } from "../../components/bootstrap/zitadel-api";
 import { startZitadelStandin, type ZitadelStandin } from "../helpers/zitadel-standin";
 
@@ -111,7 +112,7 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
     expect((late as Error).message).to.match(/^Zitadel did not answer within 9 s \(last: Zitadel GET .*\/auth\/v1\/users\/me: HTTP 503: 13: still starting\)$/);
   });
 
-  describe("the dynamic provider", () => {
+  describe("the command `pulumi up` runs (components/bootstrap/command.ts: stdin in, stdout out)", () => {
     const inputs = (url: string): BootstrapInputs => ({
       dockerHost: "unix:///var/run/docker.sock",
       container: "myoci-prod-zitadel",
@@ -125,8 +126,21 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
       adminPassword: "a-long-admin-password",
       timeoutSeconds: 30,
     });
+    /** One run as the command provider makes it: argv, stdin, PULUMI_COMMAND_STDOUT on an update. */
+    async function run(step: string, stdin: string, io: BootstrapIo, previous?: string) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const streams: CommandStreams = {
+        stdin,
+        env: previous === undefined ? {} : { PULUMI_COMMAND_STDOUT: previous },
+        stdout: (text) => out.push(text),
+        stderr: (text) => err.push(text),
+      };
+      const code = await runCommand([step], streams, io);
+      return { code, stdout: out.join(""), stderr: err.join("") };
+    }
 
-    it("reads the PAT from the container once it exists, then creates; its outputs carry the ids and the PAT", async () => {
+    it("on create reads the PAT from the container once it exists, then prints the ids and the PAT as JSON — never the password", async () => {
       const reads: string[] = [];
       let attempts = 0;
       const io: BootstrapIo = {
@@ -138,39 +152,68 @@ describe("the Zitadel bootstrap against a local stand-in of Zitadel's v1 API", (
           return Buffer.from(`${zitadel.token}\n`);
         },
       };
-      const created = await bootstrapProvider(io).create(inputs(zitadel.url));
-      const outs = created.outs as BootstrapOutputs;
+      const created = await run("create", JSON.stringify(inputs(zitadel.url)), io);
+      expect(created).to.deep.include({ code: 0, stderr: "" });
+      const outs = parseBootstrapStdout(created.stdout);
       expect(reads).to.have.length(3);
       expect(reads[0]).to.equal("unix:///var/run/docker.sock myoci-prod-zitadel /zitadel/bootstrap/admin-sa.pat");
-      expect(created.id).to.equal(zitadel.projects[0]!.id);
+      expect(outs.projectId).to.equal(zitadel.projects[0]!.id);
       expect(outs.pat).to.equal(zitadel.token);
       expect(outs.dashboardClientId).to.equal(zitadel.apps[0]!.clientId);
       expect(outs.cliClientId).to.equal(zitadel.apps[1]!.clientId);
+      expect(created.stdout).not.to.include("a-long-admin-password");
     });
 
-    it("has no diff when nothing identity-related changed (a second up makes no request), and updates with the PAT from state", async () => {
+    it("on an update with unchanged identity inputs returns the previous outputs without a request; a changed one is ensured with the PAT from them", async () => {
       const io: BootstrapIo = { send: fetchSend, ...fakeTime(), readFile: async () => Buffer.from(zitadel.token) };
-      const provider = bootstrapProvider(io);
-      const outs = (await provider.create(inputs(zitadel.url))).outs as BootstrapOutputs;
+      const previous = (await run("create", JSON.stringify(inputs(zitadel.url)), io)).stdout;
       const before = zitadel.requests.length;
-      expect(await provider.diff!(outs.projectId, outs, { ...inputs(zitadel.url), timeoutSeconds: 99 })).to.deep.include({ changes: false });
+      const noFile: BootstrapIo = { ...io, readFile: async () => Promise.reject(new Error("gone with the old container")) };
+      // The timeout and the password are no identity inputs: the same outputs, not one request.
+      const same = await run("update", JSON.stringify({ ...inputs(zitadel.url), timeoutSeconds: 99, adminPassword: "another-password" }), noFile, previous);
+      expect(same).to.deep.include({ code: 0, stdout: previous });
       expect(zitadel.requests.length).to.equal(before);
       for (const key of IDENTITY_KEYS) {
-        expect((await provider.diff!(outs.projectId, outs, { ...inputs(zitadel.url), [key]: "changed" })).changes, key).to.equal(true);
+        const changed = { ...inputs(zitadel.url), [key]: key === "apiUrl" ? `${zitadel.url}/` : "changed" };
+        const requestsBefore = zitadel.requests.length;
+        const step = await bootstrapStep(changed, parseBootstrapStdout(previous), noFile).catch((e: unknown) => e);
+        expect(zitadel.requests.length, key).to.be.greaterThan(requestsBefore);
+        expect(step, key).not.to.be.instanceOf(Error);
       }
-      const noFile: BootstrapIo = { ...io, readFile: async () => Promise.reject(new Error("gone with the old container")) };
-      const updated = await bootstrapProvider(noFile).update!(outs.projectId, outs, { ...inputs(zitadel.url), adminEmail: "admin@example.org" });
-      expect((updated.outs as BootstrapOutputs).projectId).to.equal(outs.projectId);
+      const updated = await run("update", JSON.stringify({ ...inputs(zitadel.url), adminEmail: "admin@example.org" }), noFile, previous);
+      expect(updated.code).to.equal(0);
+      expect(parseBootstrapStdout(updated.stdout)).to.deep.include({ projectId: parseBootstrapStdout(previous).projectId, adminEmail: "admin@example.org" });
     });
 
-    it("fails with the path and container when the PAT never appears", async () => {
+    it("fails (exit 1) with the path and container when the PAT never appears, printing nothing on stdout", async () => {
       const io: BootstrapIo = { send: fetchSend, ...fakeTime(), readFile: async () => Promise.reject(new Error("HTTP 404: no such file")) };
-      const error = await bootstrapProvider(io)
-        .create(inputs(zitadel.url))
-        .catch((e: unknown) => e);
-      expect((error as Error).message).to.equal(
-        "Zitadel bootstrap: no PAT at /zitadel/bootstrap/admin-sa.pat in myoci-prod-zitadel after 30 s: HTTP 404: no such file",
+      const failed = await run("create", JSON.stringify(inputs(zitadel.url)), io);
+      expect(failed).to.deep.equal({
+        code: 1,
+        stdout: "",
+        stderr:
+          "zitadel bootstrap (create): Zitadel bootstrap: no PAT at /zitadel/bootstrap/admin-sa.pat in myoci-prod-zitadel after 30 s: HTTP 404: no such file\n",
+      });
+      expect(zitadel.requests).to.deep.equal([]);
+    });
+
+    it("refuses a bad request or step (exit 2) naming the keys at fault, never echoing a value", async () => {
+      const io: BootstrapIo = { send: fetchSend, ...fakeTime(), readFile: async () => Buffer.from("unused") };
+      const { adminPassword: _password, ...withoutPassword } = inputs(zitadel.url);
+      const missing = await run("create", JSON.stringify({ ...withoutPassword, timeoutSeconds: "soon" }), io);
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.match(/^zitadel bootstrap \(create\): stdin: adminPassword: .*; timeoutSeconds: .*\n$/);
+      expect(missing.stderr).not.to.include("soon");
+      const notJson = await run("create", "{ adminPassword: a-long-admin-password", io);
+      expect(notJson).to.deep.include({ code: 2, stdout: "" });
+      expect(notJson.stderr).to.equal("zitadel bootstrap (create): stdin: not JSON (expected the bootstrap request the program sends)\n");
+      expect((await run("destroy", JSON.stringify(inputs(zitadel.url)), io)).code).to.equal(2);
+      const badPrevious = await run("update", JSON.stringify(inputs(zitadel.url)), io, '{"pat":"a-secret-pat"}');
+      expect(badPrevious.code).to.equal(2);
+      expect(badPrevious.stderr).to.match(
+        /^zitadel bootstrap \(update\): PULUMI_COMMAND_STDOUT \(the previous run's outputs\): Zitadel bootstrap: its stdout lacks /,
       );
+      expect(badPrevious.stderr).not.to.include("a-secret-pat");
       expect(zitadel.requests).to.deep.equal([]);
     });
   });

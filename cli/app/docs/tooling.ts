@@ -13,7 +13,7 @@ export const PACKAGE_REASONS: Readonly<Record<string, string>> = {
   "@pulumi/pulumi": "the Pulumi SDK: the program, its mocks (program/evaluate.ts), the Automation API behind `myoci rollout`, and the CLI installer of scripts/ci/install-pulumi.js (same version)",
   "@pulumi/docker": "the Docker provider: every container, image, network and volume of the platform",
   "@pulumi/command":
-    "remote commands on the Docker host for bootstrap steps the Docker provider cannot express (1.x: the maintained line; 4.5.0 is marked deprecated on npm)",
+    "runs the Zitadel bootstrap as a local command during `pulumi up` (components/bootstrap; 1.x: the maintained line; 4.5.0 is marked deprecated on npm)",
   yaml: "reads and edits Pulumi.<stack>.yaml and promotions.yaml keeping comments and key order byte for byte",
   zod: "one schema per file the tools read; types are z.infer of them",
   "@pulumi/policy": "the CrossGuard policy pack (policy/) and its offline runner",
