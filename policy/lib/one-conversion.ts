@@ -11,11 +11,12 @@
  * requests decoded by the same generated code):
  * 1. A Struct decoded from a request keeps its bytes and is converted from them on `toJavaScript()` by the decoder
  *    below, without the message tree. The decoder takes only the canonical form (each map entry a key then a value,
- *    each Value one kind, valid UTF-8); on anything else (unknown fields, duplicate entries, an invalid string) the
- *    Struct is decoded by google-protobuf after all and converted by it. Any other use of such a Struct
- *    (getFieldsMap, serializeBinary, toObject, toArray, clone) first decodes it by google-protobuf, so it behaves as
- *    the generated code's message. policy/tests/runtime.test.ts compares both conversions on every request of the
- *    real program.
+ *    each Value one kind, valid UTF-8); on anything else (unknown fields, a Value of no kind, an invalid string) the
+ *    Struct is decoded by google-protobuf after all and converted by it. Every other reader through the Struct's
+ *    methods (getFieldsMap, serializeBinary, toObject, toArray, clone; the parent message's serializeBinary and
+ *    toObject go through them) first gets google-protobuf's decoding, so it behaves as the generated code's message.
+ *    Not covered: jspb.Message.clone/equals of a parent message, which read the internal arrays (the SDK calls
+ *    neither). policy/tests/conversion.test.ts compares both conversions on every request of the real program.
  * 2. deserializeProperties converts a Struct once and reuses the result for the following policies. Safe because
  *    (read in @pulumi/policy 1.21.0 deserialize.js and server.js) deserializeProperties only reads the converted
  *    object: deserializeProperty copies every array and object into new ones (assets, archives and secrets into new
