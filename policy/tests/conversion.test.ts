@@ -143,7 +143,18 @@ describe("pack: each resource's properties converted once, from the request byte
         } catch (error) {
           converted = `throws ${(error as Error).message}`;
         }
-        return [name, { converted, reserialised: Buffer.from(decoded.serializeBinary()).toString("hex"), keys: decoded.getFieldsMap().getLength() }];
+        const request = Buffer.concat([Buffer.from([0x12]), varint(bytes.length), bytes]);
+        const parent = analyzer.AnalyzeRequest.deserializeBinary(request);
+        return [
+          name,
+          {
+            converted,
+            reserialised: Buffer.from(decoded.serializeBinary()).toString("hex"),
+            keys: decoded.getFieldsMap().getLength(),
+            request: Buffer.from(parent.serializeBinary()).toString("hex"),
+            object: parent.toObject(),
+          },
+        ];
       }),
     );
     const script = `
@@ -160,7 +171,13 @@ describe("pack: each resource's properties converted once, from the request byte
         const decoded = () => analyzer.AnalyzeRequest.deserializeBinary(request).getProperties();
         let converted;
         try { converted = decoded().toJavaScript(); } catch (error) { converted = "throws " + error.message; }
-        out[name] = { converted, reserialised: Buffer.from(decoded().serializeBinary()).toString("hex"), keys: decoded().getFieldsMap().getLength() };
+        out[name] = {
+          converted,
+          reserialised: Buffer.from(decoded().serializeBinary()).toString("hex"),
+          keys: decoded().getFieldsMap().getLength(),
+          request: Buffer.from(analyzer.AnalyzeRequest.deserializeBinary(request).serializeBinary()).toString("hex"),
+          object: analyzer.AnalyzeRequest.deserializeBinary(request).toObject(),
+        };
       }
       function varint(value) { const out = []; while (value >= 0x80) { out.push((value & 0x7f) | 0x80); value = Math.floor(value / 128); } out.push(value); return out; }
       process.stdout.write(JSON.stringify(out, (k, v) => (typeof v === "number" && !Number.isFinite(v)) || Object.is(v, -0) ? "number " + String(Object.is(v, -0) ? "-0" : v) : v));
