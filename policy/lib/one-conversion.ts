@@ -7,7 +7,7 @@
  * google-protobuf has decoded the request into a tree of Struct/Value/ListValue messages that is only ever read by
  * that conversion. On 1,008 containers the decoding, the conversions and their garbage were most of the pack's CPU.
  *
- * Two changes inside the served pack, the gRPC path left as the CLI uses it (same RPCs, same request bytes, the
+ * Three changes inside the served pack, the gRPC path left as the CLI uses it (same RPCs, same request bytes, the
  * requests decoded by the same generated code):
  * 1. A Struct decoded from a request keeps its bytes and is converted from them on `toJavaScript()` by the decoder
  *    below, without the message tree. The decoder takes only the canonical form (each map entry a key then a value,
@@ -189,11 +189,11 @@ function method(owner: object, name: string): (...args: never[]) => unknown {
   return value as (...args: never[]) => unknown;
 }
 
-function replace(owner: object, name: string, value: (this: Struct, ...args: unknown[]) => unknown): void {
+function replace<T extends object>(owner: T, name: string, value: (this: T, ...args: unknown[]) => unknown): void {
   Object.defineProperty(owner, name, { configurable: true, writable: true, value });
 }
 
-/** Installs both changes (idempotent). */
+/** Installs the three changes (idempotent). */
 export function convertPropertiesOnce(): void {
   if (installed) {
     return;
@@ -265,5 +265,46 @@ export function convertPropertiesOnce(): void {
     return view;
   };
   deserialize.deserializeProperties = (struct, proxySecrets) => deserializeProperties(once(struct), proxySecrets);
+  readStringsDirectly();
   installed = true;
+}
+
+/**
+ * 3. The request's other strings (types, URNs, names, dependencies): `BinaryReader.prototype.readString` decodes
+ *    valid UTF-8 with Node's decoder; jspb's own builds an array of code points per string. Anything Node's decoder
+ *    would not take as it is (an invalid sequence, a wrong wire type, a length past the end) is left to jspb's.
+ */
+function readStringsDirectly(): void {
+  const prototype = BinaryReader.prototype;
+  const jspbReadString = method(prototype, "readString");
+  let source: Uint8Array | undefined;
+  let view: Buffer = Buffer.alloc(0);
+  replace(prototype, "readString", function (this: BinaryReader): unknown {
+    const buffer = this.getBuffer();
+    if (buffer !== source) {
+      source = buffer;
+      view = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    }
+    let pos = this.getCursor();
+    let length = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = view[pos++];
+      if (byte === undefined || shift > 28) return Reflect.apply(jspbReadString, this, []);
+      length += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (byte < 0x80) break;
+    }
+    const end = pos + length;
+    if (Number(this.getWireType()) !== 2 || end > view.length) {
+      // 2: length-delimited
+      return Reflect.apply(jspbReadString, this, []);
+    }
+    const text = view.toString("utf8", pos, end);
+    if (text.includes("\uFFFD")) {
+      return Reflect.apply(jspbReadString, this, []);
+    }
+    this.advance(end - this.getCursor());
+    return text;
+  });
 }

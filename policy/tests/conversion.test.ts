@@ -157,6 +157,16 @@ describe("pack: each resource's properties converted once, from the request byte
         ];
       }),
     );
+    // The request's other strings (type = 1, urn = 3, name = 4, options.parent = 5/8), decoded by BinaryReader's
+    // readString: valid UTF-8 of every width, and bytes jspb decodes its own way (invalid, a lone continuation byte,
+    // an encoded surrogate).
+    const strings = Buffer.concat([
+      field(1, Buffer.from("docker:index/container:Container 🚀 grüße 日本語", "utf8")),
+      field(3, Buffer.from([0x75, 0xff, 0x72, 0x80, 0x6e, 0xed, 0xa0, 0x80])),
+      field(4, Buffer.alloc(0)),
+      field(5, field(8, Buffer.from("urn:pulumi:prod::myoci::pulumi:pulumi:Stack::myoci-prod", "utf8"))),
+    ]);
+    const stringsExpected = analyzer.AnalyzeRequest.deserializeBinary(strings).toObject();
     const script = `
       const { convertPropertiesOnce } = require(${JSON.stringify(path.join(ROOT, "policy", "lib", "one-conversion"))});
       const analyzer = require("@pulumi/pulumi/proto/analyzer_pb");
@@ -180,6 +190,7 @@ describe("pack: each resource's properties converted once, from the request byte
         };
       }
       function varint(value) { const out = []; while (value >= 0x80) { out.push((value & 0x7f) | 0x80); value = Math.floor(value / 128); } out.push(value); return out; }
+      out["request strings"] = analyzer.AnalyzeRequest.deserializeBinary(Buffer.from(${JSON.stringify(strings.toString("hex"))}, "hex")).toObject();
       process.stdout.write(JSON.stringify(out, (k, v) => (typeof v === "number" && !Number.isFinite(v)) || Object.is(v, -0) ? "number " + String(Object.is(v, -0) ? "-0" : v) : v));
     `;
     const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, encoding: "utf8" });
@@ -188,7 +199,7 @@ describe("pack: each resource's properties converted once, from the request byte
         (typeof v === "number" && !Number.isFinite(v)) || Object.is(v, -0) ? `number ${Object.is(v, -0) ? "-0" : String(v)}` : v,
       ),
     );
-    expect(JSON.parse(out)).to.deep.equal(tagged);
+    expect(JSON.parse(out)).to.deep.equal({ ...tagged, "request strings": JSON.parse(JSON.stringify(stringsExpected)) });
   });
 
   it("writes AnalyzeResponses byte for byte as the generated code does (diagnostics, not-applicable entries, edges)", () => {
