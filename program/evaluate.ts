@@ -226,7 +226,14 @@ async function evaluateOnce(options: EvaluateOptions): Promise<EvaluationResult>
   resources.push(...records);
   // Read once every URN has resolved, i.e. every registration was answered.
   const registered = [...(settings.getMonitor()?.getRegisteredResources?.().keys() ?? [])];
-  return { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown>, registered };
+  const result = { resources, outputs: ((await resolve(outputs)) ?? {}) as Record<string, unknown>, registered };
+  // The records are plain data now. The SDK keeps this evaluation's stack resource (and through its children every
+  // resource and Output) until the next one, and the transformation above keeps `recorded`: let both go, or every
+  // later garbage collection traces them (72 copies of the platform: 210 MB live instead of 60 MB).
+  recorded.length = 0;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("@pulumi/pulumi/runtime/state") as { setStackResource: (stack: pulumi.ComponentResource | undefined) => void }).setStackResource(undefined);
+  return result;
 }
 
 /** URNs each top-level input depends on, as the SDK computes them for RegisterResource. */
