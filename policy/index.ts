@@ -5,11 +5,16 @@ import { PolicyPack } from "@pulumi/policy";
 import { convertPropertiesOnce, PROTOBUF_ENV } from "./lib/one-conversion";
 import { prefetchRecords } from "./lib/records";
 import { encodeResponsesDirectly } from "./lib/response-encoding";
+import { installedVersions, unreviewed } from "./lib/reviewed-versions";
 import { allPolicies } from "./policies";
 
 // Each resource's properties converted from the request bytes once per request, not once per policy
 // (lib/one-conversion.ts); responses written without jspb's writer (lib/response-encoding.ts). Same bytes either way.
-if (process.env[PROTOBUF_ENV] !== "sdk") {
+// Only on the library versions that path was reviewed against (lib/reviewed-versions.ts); the SDK's path otherwise.
+const unreviewedVersions = unreviewed(installedVersions());
+if (unreviewedVersions !== undefined) {
+  process.stderr.write(`myoci policy pack: the SDK's own protobuf path (the fast path is reviewed for other versions: ${unreviewedVersions})\n`);
+} else if (process.env[PROTOBUF_ENV] !== "sdk") {
   convertPropertiesOnce();
   encodeResponsesDirectly();
 }

@@ -136,6 +136,8 @@ function struct(end: number): Converted {
     const valueEnd = bodyEnd(stop);
     const item = value(valueEnd);
     if (pos !== stop) throw NOT_CANONICAL;
+    // google-protobuf's Struct conversion never yields an own "__proto__" key; an assignment would set the prototype.
+    if (key === "__proto__") throw NOT_CANONICAL;
     const previous = keys[keys.length - 1];
     if (previous !== undefined && !(previous < key)) sorted = false;
     keys.push(key);

@@ -33,7 +33,8 @@ export function encodeAnalyzeResponse(response: analyzer.AnalyzeResponse): Uint8
   for (const entry of response.getNotApplicableList()) {
     const name = entry.getPolicyName();
     const reason = entry.getReason();
-    if (SURROGATE.test(name) || SURROGATE.test(reason)) {
+    // Left to the generated code: a non-string (from plain JavaScript policies) or an unpaired surrogate.
+    if (typeof name !== "string" || typeof reason !== "string" || SURROGATE.test(name) || SURROGATE.test(reason)) {
       return undefined;
     }
     const nameBytes = Buffer.byteLength(name);

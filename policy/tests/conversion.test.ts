@@ -15,6 +15,7 @@ import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/st
 import { evaluateProgram } from "../../program/evaluate";
 import { PROTOBUF_ENV, structToJavaScript } from "../lib/one-conversion";
 import { encodeAnalyzeResponse } from "../lib/response-encoding";
+import { installedVersions, REVIEWED, unreviewed } from "../lib/reviewed-versions";
 import { NOW_ENV } from "../lib/settings";
 import { checkWithServer, packConfigFor } from "../offline/check";
 import { stackConfigEnv } from "../offline/pack-process";
@@ -89,6 +90,8 @@ const NOT_CANONICAL: Record<string, Buffer> = {
   "an entry without a value": entry("v"),
   "invalid UTF-8": entry("v", field(3, Buffer.from([0x61, 0xff, 0x62]))),
   "an over-long varint": entry("v", Buffer.from([0x20, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00])),
+  // google-protobuf's conversion yields no own "__proto__" key; assigning one would set the result's prototype.
+  'a "__proto__" key': Buffer.concat([entry("__proto__", struct(entry("polluted", str("yes")))), entry("a", str("x"))]),
 };
 
 let copies: Promise<RecordedResource[]> | undefined;
@@ -240,6 +243,26 @@ describe("pack: each resource's properties converted once, from the request byte
     }
     // An unpaired surrogate (jspb and Node encode it differently) is left to the generated code.
     expect(encodeAnalyzeResponse(makeAnalyzeResponse([], [notApplicable("p", "lone \uD800")]))).to.equal(undefined);
+    // So is a reason that is no string (a plain JavaScript policy's notApplicable(42)): the generated code skips it.
+    const numeric = notApplicable("p");
+    (numeric as unknown as { setReason: (r: unknown) => void }).setReason(42);
+    expect(encodeAnalyzeResponse(makeAnalyzeResponse([], [numeric]))).to.equal(undefined);
+  });
+
+  it("is used only on the library versions it was reviewed against (here: the installed ones); another version gets the SDK's path", () => {
+    const installed = installedVersions();
+    expect(unreviewed(installed)).to.equal(undefined);
+    expect(installed).to.deep.equal({
+      policy: REVIEWED["@pulumi/policy"][0],
+      protobuf: REVIEWED["google-protobuf"][0],
+      analyzeResponseRepeatedFields: [...REVIEWED.analyzeResponseRepeatedFields],
+    });
+    expect(unreviewed({ ...installed, policy: "1.22.0" })).to.equal("@pulumi/policy 1.22.0 (reviewed: 1.21.0)");
+    expect(unreviewed({ ...installed, protobuf: "3.22.0" })).to.equal("google-protobuf 3.22.0 (reviewed: 3.21.4)");
+    expect(unreviewed({ ...installed, analyzeResponseRepeatedFields: [2, 3, 4] })).to.equal("AnalyzeResponse's repeated fields [2,3,4] (reviewed: [2,3])");
+    expect(unreviewed({ policy: undefined, protobuf: undefined, analyzeResponseRepeatedFields: undefined })).to.match(
+      /^@pulumi\/policy \(none\) .*; google-protobuf \(none\) .*; AnalyzeResponse's repeated fields undefined/,
+    );
   });
 
   describe("the served pack, with and without (the SDK's own conversion)", () => {
