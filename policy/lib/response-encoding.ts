@@ -11,18 +11,10 @@
  * with an unpaired surrogate (which jspb and Node encode differently) leaves the message to the generated code.
  */
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import { varintSize } from "./protobuf-wire";
 
 /** A surrogate code unit without its pair (a well-formed string is written alike by jspb and Node). */
 const SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
 
 /** The bytes of an AnalyzeResponse as the generated code writes them; undefined to leave it to the generated code. */
 export function encodeAnalyzeResponse(response: analyzer.AnalyzeResponse): Uint8Array | undefined {

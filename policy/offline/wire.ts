@@ -13,6 +13,7 @@
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { BinaryReader } from "google-protobuf";
 import type { RecordedResource } from "./types";
+import { varintSize } from "../lib/protobuf-wire";
 
 // Wire types.
 const VARINT = 0;
@@ -20,15 +21,6 @@ const FIXED64 = 1;
 const LENGTH = 2;
 
 const tag = (field: number, wire: number): number => (field << 3) | wire;
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
 
 /** A length-delimited field's size: tag, length varint, body. Tags here are all below 128 (one byte). */
 const fieldSize = (body: number): number => 1 + varintSize(body) + body;
